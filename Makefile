@@ -1,0 +1,44 @@
+# govhall — see README.md. `make help` lists the targets.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/govhall
+export GOFLAGS := -buildvcs=false
+
+# Debian packages the server needs, and those the tests need on top.
+RUN_PKGS  := postgresql
+TEST_PKGS := postgresql zbar-tools chromium fonts-noto-cjk espeak-ng sox sip-tester baresip-core wrk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run build test bench lint deps-run deps-test clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## build bin/govhall
+	$(GO) build -o $(BIN) ./cmd/govhall
+
+run: deps-run build ## install PostgreSQL if missing, migrate, load demo content, serve on 127.0.0.1:8080
+	$(BIN) demo
+	exec $(BIN) serve
+
+test: deps-test ## install the test peers and run every test against real components
+	$(GO) vet ./...
+	$(GO) test -p 2 -count=1 -timeout 15m ./...
+
+bench: deps-test build ## benchmarks (import, search, QR, queries, SIP); figures in bench-results/
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 40m ./...
+
+lint: ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+# deps-*: install only what is missing, so a second run needs no network.
+deps-run:
+	@.ci/install-deps $(RUN_PKGS)
+
+deps-test:
+	@.ci/install-deps $(TEST_PKGS)
+
+clean: ## remove build output (keeps .data/)
+	rm -rf bin

@@ -1,0 +1,10 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+func (p *program) calendar(ctx context.Context, args []string) error {
+	return errors.New("calendar: not built yet")
+}

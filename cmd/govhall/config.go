@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// config is everything govhall reads from its environment.
+type config struct {
+	DatabaseURL   string
+	HTTPAddr      string
+	SIPAddr       string
+	PublicBaseURL string
+	DataDir       string
+	OfficeHours   string
+	DemoPassword  string
+	KioskIdle     time.Duration
+	LogLevel      slog.Level
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		DatabaseURL:  getenv("GOVHALL_DATABASE_URL"),
+		HTTPAddr:     or(getenv("GOVHALL_HTTP_ADDR"), "127.0.0.1:8080"),
+		SIPAddr:      or(getenv("GOVHALL_SIP_ADDR"), "127.0.0.1:5060"),
+		DataDir:      or(getenv("GOVHALL_DATA_DIR"), ".data/"),
+		OfficeHours:  or(getenv("GOVHALL_OFFICE_HOURS"), "08:30-12:00,14:00-17:30"),
+		DemoPassword: or(getenv("GOVHALL_DEMO_PASSWORD"), "demo-96128"),
+		KioskIdle:    120 * time.Second,
+	}
+	c.PublicBaseURL = strings.TrimRight(or(getenv("GOVHALL_PUBLIC_BASE_URL"), "http://"+c.HTTPAddr), "/")
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return c, fmt.Errorf("GOVHALL_HTTP_ADDR %q is not host:port: %w", c.HTTPAddr, err)
+	}
+	if _, _, err := net.SplitHostPort(c.SIPAddr); err != nil {
+		return c, fmt.Errorf("GOVHALL_SIP_ADDR %q is not host:port: %w", c.SIPAddr, err)
+	}
+	if s := getenv("GOVHALL_KIOSK_IDLE"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 10*time.Second {
+			return c, fmt.Errorf("GOVHALL_KIOSK_IDLE %q must be a duration of at least 10s, such as 120s", s)
+		}
+		c.KioskIdle = d
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("GOVHALL_LOG_LEVEL"), "info"))); err != nil {
+		return c, fmt.Errorf("GOVHALL_LOG_LEVEL: %w", err)
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return c, fmt.Errorf("GOVHALL_DATA_DIR: %w", err)
+	}
+	c.DataDir = abs
+	return c, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
