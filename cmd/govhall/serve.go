@@ -2,11 +2,50 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/govhall/govhall/kiosk"
+	"github.com/govhall/govhall/server"
+	"github.com/govhall/govhall/server/staff"
 )
 
-func (p *program) serve(ctx context.Context) error { return errors.New("serve: not built yet") }
-func (p *program) demo(ctx context.Context) error  { return errors.New("demo: not built yet") }
-func (p *program) importFile(ctx context.Context, a []string) error {
-	return errors.New("import: not built yet")
+// services are the stores every command builds on one database.
+type services struct {
+	db      *sqlx.DB
+	staff   *staff.Store
+	catalog *kiosk.Store
+}
+
+func (p *program) services(db *sqlx.DB) *services {
+	return &services{
+		db:      db,
+		staff:   staff.NewStore(db),
+		catalog: kiosk.NewStore(db, nil, nil),
+	}
+}
+
+// serve runs HTTP until ctx is cancelled (SIGINT/SIGTERM), then drains.
+func (p *program) serve(ctx context.Context) error {
+	db, closeDB, err := p.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	svc := p.services(db)
+	srv := server.New(server.Deps{
+		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog,
+		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second,
+	})
+	ln, err := net.Listen("tcp", p.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (GOVHALL_HTTP_ADDR): %w", p.cfg.HTTPAddr, err)
+	}
+	p.log.Info("serving http", "addr", ln.Addr().String(), "public_base_url", p.cfg.PublicBaseURL)
+	err = srv.Serve(ctx, ln)
+	p.log.Info("stopped")
+	return err
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/govhall/govhall/kiosk"
+	"github.com/govhall/govhall/server/staff"
+)
+
+// demoAccount is one of the demo staff accounts printed by `govhall demo`.
+type demoAccount struct {
+	username, name string
+	roles          []string
+	department     string // department code
+}
+
+var demoAccounts = []demoAccount{
+	{"admin", "系统管理员", []string{staff.RoleAdmin}, ""},
+	{"reviewer1", "信息员 王敏", []string{staff.RoleReviewer}, "zfb"},
+	{"reviewer2", "科室负责人 李强", []string{staff.RoleReviewer}, "zfb"},
+	{"reviewer3", "分管领导 张建国", []string{staff.RoleReviewer}, "zfb"},
+	{"operator1", "话务员 赵丽", []string{staff.RoleOperator}, ""},
+	{"operator2", "话务员 孙磊", []string{staff.RoleOperator}, ""},
+	{"operator3", "话务员 周静", []string{staff.RoleOperator}, ""},
+	{"liaison1", "民政局联络员 刘洋", []string{staff.RoleLiaison}, "mzj"},
+	{"liaison2", "医保局联络员 陈晨", []string{staff.RoleLiaison}, "ybj"},
+	{"liaison3", "人社局联络员 杨帆", []string{staff.RoleLiaison}, "rsj"},
+	{"liaison4", "公积金联络员 黄蕾", []string{staff.RoleLiaison}, "gjj"},
+	{"liaison5", "政府办联络员 吴刚", []string{staff.RoleLiaison}, "zfb"},
+	{"supervisor1", "督查室 郑华", []string{staff.RoleSupervisor}, ""},
+}
+
+// demo loads the demo catalog and accounts idempotently and prints the accounts.
+func (p *program) demo(ctx context.Context) error {
+	db, closeDB, err := p.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	svc := p.services(db)
+	sys := kiosk.Actor{Username: "govhall demo"}
+	res, err := svc.catalog.LoadDemo(ctx, sys)
+	if err != nil {
+		return err
+	}
+	if err := p.demoAccounts(ctx, svc); err != nil {
+		return err
+	}
+	fmt.Fprintf(p.stdout, "demo content: %d departments, %d categories, %d documents imported (%d already present)\n",
+		res.Departments, res.Categories, res.Import.Imported, res.Import.Skipped)
+	fmt.Fprintf(p.stdout, "demo accounts (password from GOVHALL_DEMO_PASSWORD, default demo-96128):\n")
+	for _, a := range demoAccounts {
+		fmt.Fprintf(p.stdout, "  %-12s %-10s %s\n", a.username, a.roles[0], a.name)
+	}
+	return nil
+}
+
+func (p *program) demoAccounts(ctx context.Context, svc *services) error {
+	for _, a := range demoAccounts {
+		var depID int64
+		if a.department != "" {
+			d, err := svc.catalog.Department(ctx, a.department)
+			if err != nil {
+				return err
+			}
+			depID = d.ID
+		}
+		_, err := svc.staff.Create(ctx, staff.NewAccount{Username: a.username, DisplayName: a.name,
+			Password: p.cfg.DemoPassword, Roles: a.roles, DepartmentID: depID})
+		if errors.Is(err, staff.ErrExists) {
+			err = svc.staff.SetPassword(ctx, a.username, p.cfg.DemoPassword)
+		}
+		if err != nil {
+			return fmt.Errorf("demo account %s: %w", a.username, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,211 @@
+package kiosk
+
+import (
+	"crypto/rand"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Document kinds, validity values, disclosure attributes and states.
+const (
+	KindPolicy         = "policy"
+	KindInterpretation = "interpretation"
+	KindGuide          = "guide"
+	KindOther          = "other"
+
+	Valid     = "有效"
+	Repealed  = "废止"
+	Expired   = "失效"
+	Amended   = "已修订"
+	Proactive = "主动公开"
+	OnRequest = "依申请公开"
+	Withheld  = "不予公开"
+
+	StateDraft     = "draft"
+	StateInReview  = "in_review"
+	StatePublished = "published"
+)
+
+var (
+	kinds        = []string{KindPolicy, KindInterpretation, KindGuide, KindOther}
+	validities   = []string{Valid, Repealed, Expired, Amended}
+	disclosures  = []string{Proactive, OnRequest, Withheld}
+	inputStates  = []string{StatePublished, StateDraft}
+	kindNames    = map[string]string{KindPolicy: "政策文件", KindInterpretation: "政策解读", KindGuide: "办事指南", KindOther: "其他"}
+	maxTitleRune = 300
+)
+
+// KindName returns the Chinese name of a document kind.
+func KindName(kind string) string { return kindNames[kind] }
+
+// Document is a catalog item with its resolved agency and category.
+type Document struct {
+	ID             int64     `db:"id" json:"id"`
+	IndexNo        string    `db:"index_no" json:"index_no"`
+	Code           string    `db:"code" json:"code"`
+	DocNumber      string    `db:"doc_number" json:"doc_number"`
+	Title          string    `db:"title" json:"title"`
+	AgencyID       int64     `db:"agency_id" json:"agency_id"`
+	Agency         string    `db:"agency" json:"agency"`
+	CategoryID     int64     `db:"category_id" json:"category_id"`
+	Category       string    `db:"category" json:"category"`
+	Topic          string    `db:"topic" json:"topic"`
+	Kind           string    `db:"kind" json:"kind"`
+	WrittenAt      Date      `db:"written_at" json:"written_at"`
+	PublishedAt    Date      `db:"published_at" json:"published_at"`
+	Validity       string    `db:"validity" json:"validity"`
+	ReplacedBy     *int64    `db:"replaced_by" json:"replaced_by"`
+	Disclosure     string    `db:"disclosure" json:"disclosure"`
+	WithheldReason string    `db:"withheld_reason" json:"withheld_reason,omitempty"`
+	Interprets     *int64    `db:"interprets" json:"interprets"`
+	Body           string    `db:"body" json:"body"`
+	State          string    `db:"state" json:"state"`
+	UpdatedAt      time.Time `db:"updated_at" json:"updated_at"`
+}
+
+// Input is a document as staff or an import file give it: references by
+// index_no and agency name, dates as text. Field names are those of the
+// import format.
+type Input struct {
+	IndexNo        string `json:"index_no"`
+	DocNumber      string `json:"doc_number"`
+	Title          string `json:"title"`
+	Agency         string `json:"agency"`
+	Category       string `json:"category"`
+	Topic          string `json:"topic"`
+	WrittenAt      string `json:"written_at"`
+	PublishedAt    string `json:"published_at"`
+	Validity       string `json:"validity"`
+	ReplacedBy     string `json:"replaced_by"`
+	Disclosure     string `json:"disclosure"`
+	WithheldReason string `json:"withheld_reason"`
+	Kind           string `json:"kind"`
+	Interprets     string `json:"interprets"`
+	Body           string `json:"body"`
+	State          string `json:"state"`
+}
+
+// checked is an Input after the checks that need no database.
+type checked struct {
+	Input
+	written, published Date
+	docKey             string
+}
+
+// check validates everything that can be validated without the database and
+// normalises whitespace. It returns a *FieldError naming the first bad field.
+func (s *Store) check(in Input) (checked, error) {
+	c := checked{Input: in}
+	trimAll(&c.Input)
+	if err := checkText(c.Input); err != nil {
+		return c, err
+	}
+	if err := checkEnums(&c.Input); err != nil {
+		return c, err
+	}
+	var err error
+	if c.written, err = ParseDate(c.WrittenAt); err != nil {
+		return c, fieldErr("written_at", "%v", err)
+	}
+	if c.published, err = ParseDate(c.PublishedAt); err != nil {
+		return c, fieldErr("published_at", "%v", err)
+	}
+	if !c.written.IsZero() && !c.published.IsZero() && c.written.After(c.published.Time) {
+		return c, fieldErr("written_at", "成文日期 %s is after 发布日期 %s", c.WrittenAt, c.PublishedAt)
+	}
+	if c.State == StatePublished && c.published.IsZero() {
+		return c, fieldErr("published_at", "a published document needs its 发布日期 (YYYY-MM-DD)")
+	}
+	if c.DocNumber != "" && s.docKey != nil {
+		if c.docKey, err = s.docKey(c.DocNumber); err != nil {
+			return c, fieldErr("doc_number", "文号 %q does not parse (expected a form like 沂政办发〔2024〕5号): %v", c.DocNumber, err)
+		}
+	}
+	return c, nil
+}
+
+func trimAll(in *Input) {
+	for _, p := range []*string{&in.IndexNo, &in.DocNumber, &in.Title, &in.Agency, &in.Category, &in.Topic,
+		&in.WrittenAt, &in.PublishedAt, &in.Validity, &in.ReplacedBy, &in.Disclosure, &in.WithheldReason,
+		&in.Kind, &in.Interprets, &in.State} {
+		*p = strings.TrimSpace(*p)
+	}
+	in.Title = strings.Join(strings.Fields(in.Title), " ")
+}
+
+func checkText(in Input) error {
+	switch {
+	case in.IndexNo == "":
+		return fieldErr("index_no", "索引号 is required")
+	case utf8.RuneCountInString(in.IndexNo) > 64 || strings.IndexFunc(in.IndexNo, unicode.IsSpace) >= 0:
+		return fieldErr("index_no", "索引号 %q must be at most 64 characters without spaces", in.IndexNo)
+	case in.Title == "":
+		return fieldErr("title", "the title is required")
+	case utf8.RuneCountInString(in.Title) > maxTitleRune:
+		return fieldErr("title", "the title has more than %d characters", maxTitleRune)
+	case in.Agency == "":
+		return fieldErr("agency", "the issuing agency (发文机关) is required")
+	case in.Category == "":
+		return fieldErr("category", "the catalog category is required")
+	case !utf8.ValidString(in.Body) || !utf8.ValidString(in.Title):
+		return fieldErr("body", "text is not valid UTF-8")
+	case strings.ContainsRune(in.Body, 0):
+		return fieldErr("body", "the body contains a NUL character")
+	}
+	return nil
+}
+
+func checkEnums(in *Input) error {
+	if in.Validity == "" {
+		in.Validity = Valid
+	}
+	if in.State == "" {
+		in.State = StatePublished
+	}
+	switch {
+	case !oneOf(in.Kind, kinds):
+		return fieldErr("kind", "%q is not one of policy, interpretation, guide, other", in.Kind)
+	case !oneOf(in.Validity, validities):
+		return fieldErr("validity", "%q is not one of 有效, 废止, 失效, 已修订", in.Validity)
+	case !oneOf(in.Disclosure, disclosures):
+		return fieldErr("disclosure", "%q is not one of 主动公开, 依申请公开, 不予公开", in.Disclosure)
+	case in.Disclosure == Withheld && in.WithheldReason == "":
+		return fieldErr("withheld_reason", "不予公开 needs the reason, item by item (条例 requires it)")
+	case in.Disclosure != Withheld && in.WithheldReason != "":
+		return fieldErr("withheld_reason", "only 不予公开 documents carry a withheld reason")
+	case !oneOf(in.State, inputStates):
+		return fieldErr("state", "%q is not one of published, draft", in.State)
+	case in.Interprets != "" && in.Kind != KindInterpretation:
+		return fieldErr("interprets", "only an interpretation (kind interpretation) explains another document")
+	case in.ReplacedBy != "" && in.Validity == Valid:
+		return fieldErr("replaced_by", "a document in force (有效) has no replacement; set validity to 废止, 失效 or 已修订")
+	case in.ReplacedBy != "" && in.ReplacedBy == in.IndexNo:
+		return fieldErr("replaced_by", "a document cannot replace itself")
+	}
+	return nil
+}
+
+func oneOf(s string, set []string) bool {
+	for _, v := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// codeAlphabet leaves out 0/o, 1/l/i so a code read off paper is unambiguous.
+const codeAlphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+
+// newCode returns a random 8-character public code (31^8 ≈ 8.5·10^11 values),
+// so codes of unpublished documents cannot be found by guessing nearby ones.
+func newCode() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	return string(b)
+}

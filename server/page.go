@@ -1,0 +1,52 @@
+package server
+
+import (
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/govhall/govhall/kiosk"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+// shanghai is the time zone every date shown to citizens is in.
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+// documentPage is GET /d/{code}: the public full-text page a QR code points
+// to. Withheld, unpublished and unknown codes answer the same 404 page.
+func (s *Server) documentPage(c *fiber.Ctx) error {
+	p, err := s.deps.Catalog.PublicByCode(c.UserContext(), c.Params("code"))
+	if errors.Is(err, kiosk.ErrNotFound) {
+		c.Status(http.StatusNotFound).Type("html", "utf-8")
+		return c.SendString(notFoundPage)
+	}
+	if err != nil {
+		return err
+	}
+	data := map[string]any{
+		"Doc": p, "Body": kiosk.RenderBody(p.Body), "KindName": kiosk.KindName(p.Kind),
+		"Today": time.Now().In(shanghai).Format("2006-01-02"), "URL": s.docURL(p.Code),
+	}
+	c.Type("html", "utf-8")
+	c.Set("Cache-Control", "public, max-age=300")
+	return pages.ExecuteTemplate(c.Response().BodyWriter(), "document.html", data)
+}
+
+const notFoundPage = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>未找到</title></head>
+<body style="font-size:20px;font-family:sans-serif;padding:2rem"><h1>没有找到这份文件</h1>
+<p>链接可能有误。如需帮助，请拨打政务公开咨询电话 96128。</p></body></html>`

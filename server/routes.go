@@ -1,0 +1,56 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/govhall/govhall/server/staff"
+)
+
+func (s *Server) routes() {
+	a := s.app
+	a.Get("/healthz", s.healthz)
+	a.Get("/d/:code", s.documentPage)
+
+	v1 := a.Group("/api/v1")
+	v1.Post("/session", s.login)
+	v1.Delete("/session", s.logout)
+	v1.Get("/session", s.requireRole(staffRoles...), s.me)
+	v1.Get("/documents", s.listDocuments)
+	v1.Get("/documents/:id", s.getDocument)
+	v1.Get("/departments", s.departments)
+	v1.Get("/categories", s.categories)
+
+	editors := s.requireRole(staff.RoleReviewer)
+	st := v1.Group("/staff")
+	st.Get("/documents", s.requireRole(staffRoles...), s.staffListDocuments)
+	st.Get("/documents/:id", s.requireRole(staffRoles...), s.staffGetDocument)
+	st.Post("/documents", editors, s.createDocument)
+	st.Put("/documents/:id", editors, s.updateDocument)
+	st.Post("/documents/:id/submit", editors, s.submitDocument)
+	st.Post("/documents/:id/validity", editors, s.requestValidity)
+	st.Get("/reviews", editors, s.reviewQueue)
+	st.Post("/reviews/:id", editors, s.decideReview)
+	admin := s.requireRole(staff.RoleAdmin)
+	st.Put("/departments/:code", admin, s.saveDepartment)
+	st.Post("/categories", admin, s.createCategory)
+	st.Patch("/categories/:id", admin, s.renameCategory)
+	st.Delete("/categories/:id", admin, s.deleteCategory)
+	v1.Get("/audit", s.requireRole(staff.RoleSupervisor), s.audit)
+}
+
+var staffRoles = []string{staff.RoleAdmin, staff.RoleReviewer, staff.RoleOperator, staff.RoleLiaison, staff.RoleSupervisor}
+
+// healthz is GET /healthz: 200 when the database answers, else 503.
+func (s *Server) healthz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.deps.DB.PingContext(ctx); err != nil {
+		s.log.Warn("health check: database unreachable", "err", err)
+		return c.Status(http.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "error": "数据库暂时无法连接"})
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}

@@ -1,0 +1,79 @@
+// Package server is govhall's HTTP face: the Fiber app with its routes,
+// authentication and roles, request decoding, the mapping of domain errors
+// to statuses, and the embedded web pages. Domain rules and SQL live in the
+// domain packages (kiosk, hotline); handlers only translate.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/govhall/govhall/kiosk"
+	"github.com/govhall/govhall/server/staff"
+)
+
+// Deps are the parts the server is built from; cmd wires them.
+type Deps struct {
+	Log            *slog.Logger
+	DB             *sqlx.DB
+	Staff          *staff.Store
+	Catalog        *kiosk.Store
+	PublicBaseURL  string
+	RequestTimeout time.Duration // per request; default 10s
+}
+
+// Server is the HTTP server.
+type Server struct {
+	deps Deps
+	app  *fiber.App
+	log  *slog.Logger
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	if d.RequestTimeout == 0 {
+		d.RequestTimeout = 10 * time.Second
+	}
+	s := &Server{deps: d, log: d.Log}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "govhall",
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		BodyLimit:             8 << 20,
+	})
+	s.app.Use(s.recoverPanics, s.accessLog, s.deadline, s.securityHeaders)
+	s.routes()
+	return s
+}
+
+// App returns the Fiber app, for tests (app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully,
+// letting requests in flight finish for up to 10 seconds.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("http shutting down")
+	if err := s.app.ShutdownWithTimeout(10 * time.Second); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
