@@ -31,7 +31,7 @@ func newCatalog(t *testing.T) (*kiosk.Store, *sqlx.DB) {
 			t.Fatal(err)
 		}
 	}
-	for _, p := range []string{"重点领域/社会救助", "政策法规/政策解读", "办事指南"} {
+	for _, p := range []string{"重点领域/社会救助", "政策法规/政策解读", "办事指南", "政务公开/工作方案", "政务公开/年度报告"} {
 		if _, err := s.EnsureCategoryPath(ctx, sys, p); err != nil {
 			t.Fatal(err)
 		}
