@@ -40,6 +40,14 @@ func (s *Server) routes() {
 	st.Patch("/categories/:id", admin, s.renameCategory)
 	st.Delete("/categories/:id", admin, s.deleteCategory)
 	v1.Get("/audit", s.requireRole(staff.RoleSupervisor), s.audit)
+
+	term := v1.Group("/terminals", s.requireTerminal)
+	term.Get("/me", s.terminalSelf)
+	term.Post("/heartbeat", s.heartbeat)
+	term.Post("/events", s.terminalEvent)
+	st.Post("/terminals", admin, s.registerTerminal)
+	st.Get("/terminals", s.requireRole(staff.RoleSupervisor), s.listTerminals)
+	st.Get("/terminals/usage", s.requireRole(staff.RoleSupervisor), s.terminalUsage)
 }
 
 var staffRoles = []string{staff.RoleAdmin, staff.RoleReviewer, staff.RoleOperator, staff.RoleLiaison, staff.RoleSupervisor}

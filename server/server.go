@@ -26,6 +26,7 @@ type Deps struct {
 	Catalog        *kiosk.Store
 	PublicBaseURL  string
 	RequestTimeout time.Duration // per request; default 10s
+	KioskIdle      time.Duration // kiosk idle reset; default 120s
 }
 
 // Server is the HTTP server.
@@ -39,6 +40,9 @@ type Server struct {
 func New(d Deps) *Server {
 	if d.RequestTimeout == 0 {
 		d.RequestTimeout = 10 * time.Second
+	}
+	if d.KioskIdle == 0 {
+		d.KioskIdle = 120 * time.Second
 	}
 	s := &Server{deps: d, log: d.Log}
 	s.app = fiber.New(fiber.Config{

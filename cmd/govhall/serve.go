@@ -38,7 +38,7 @@ func (p *program) serve(ctx context.Context) error {
 	svc := p.services(db)
 	srv := server.New(server.Deps{
 		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog,
-		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second,
+		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 	})
 	ln, err := net.Listen("tcp", p.cfg.HTTPAddr)
 	if err != nil {
