@@ -23,8 +23,9 @@ func (r Range) Overlaps(start, due Date) bool {
 // Changed returns the dates on which old and new disagree, either about
 // whether the day is a working day or about whether its status is published,
 // as the smallest Range holding them all; ok is false when they agree
-// everywhere. A newly added year thus changes at least that whole year (its
-// days stop being provisional) and the last days of the December before it.
+// everywhere. A newly added year thus changes at least the last days of the
+// December before it and itself up to December 24 (those days stop being
+// provisional; its own late December waits for the next notice).
 func Changed(old, new *Calendar) (r Range, ok bool) {
 	for _, d := range candidates(old, new) {
 		if old.IsWorkingDay(d) == new.IsWorkingDay(d) && old.Published(d) == new.Published(d) {
