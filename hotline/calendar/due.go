@@ -135,14 +135,10 @@ func (l Limit) Days() int {
 // YYYY-MM-DD meaning its midnight in Asia/Shanghai. It fails with a
 // *FieldError when s is neither or its year is outside MinYear–MaxYear.
 func ParseTime(s string) (time.Time, error) {
-	if len(s) == len(dateLayout) {
-		d, err := ParseDate(s)
-		if err != nil {
-			return time.Time{}, fieldErr("from", "%q is not a date YYYY-MM-DD in %d–%d", s, MinYear, MaxYear)
-		}
-		return d.At(0), nil
+	t, err := time.ParseInLocation(dateLayout, s, shanghai)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339, s)
 	}
-	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, fieldErr("from", "%q is neither a date YYYY-MM-DD nor an RFC 3339 time such as 2025-09-30T10:15:00+08:00", s)
 	}
