@@ -50,6 +50,9 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 	if err := s.deps.Catalog.Heartbeat(c.UserContext(), t.ID, in.PrinterState, in.PrinterMessage, c.IP()); err != nil {
 		return err
 	}
+	if in.PrinterState != "" {
+		t.PrinterState, t.PrinterMessage = in.PrinterState, in.PrinterMessage
+	}
 	return c.JSON(s.terminalConfig(t))
 }
 
