@@ -30,6 +30,7 @@ type FieldError struct {
 	Msg   string
 }
 
+// Error returns "calendar: FIELD: what is wrong".
 func (e *FieldError) Error() string { return "calendar: " + e.Field + ": " + e.Msg }
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.
@@ -104,6 +105,16 @@ func (c *Calendar) add(n Notice) error {
 	n.Days = append([]Exception(nil), n.Days...)
 	c.notices[n.Year] = n
 	return nil
+}
+
+// WithHours returns a calendar with the same notices and other office hours,
+// for a department or season whose hours differ. It fails with a *FieldError
+// when h has no spans.
+func (c *Calendar) WithHours(h Hours) (*Calendar, error) {
+	if h.IsZero() {
+		return nil, fieldErr("office_hours", "no office hours given")
+	}
+	return &Calendar{hours: h, notices: c.notices, days: c.days}, nil
 }
 
 // Hours returns the office hours of the calendar.

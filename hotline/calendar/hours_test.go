@@ -89,6 +89,16 @@ func TestInHours(t *testing.T) {
 
 func TestCloseOfBusinessAndNextOpening(t *testing.T) {
 	c := fixture(t)
+	summer, err := c.WithHours(mustHours(t, "08:00-12:00,15:00-18:30"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summer.CloseOfBusiness(mustDate(t, "2025-07-01")).Format(time.RFC3339); got != "2025-07-01T18:30:00+08:00" {
+		t.Errorf("summer CloseOfBusiness = %s", got)
+	}
+	if _, err := c.WithHours(Hours{}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("WithHours(zero) = %v, want ErrInvalid", err)
+	}
 	if got, want := c.CloseOfBusiness(mustDate(t, "2026-02-14")), "2026-02-14T17:30:00+08:00"; got.Format(time.RFC3339) != want {
 		t.Errorf("CloseOfBusiness = %s, want %s", got.Format(time.RFC3339), want)
 	}
