@@ -48,6 +48,9 @@ func (s *Server) routes() {
 	st.Post("/terminals", admin, s.registerTerminal)
 	st.Get("/terminals", s.requireRole(staff.RoleSupervisor), s.listTerminals)
 	st.Get("/terminals/usage", s.requireRole(staff.RoleSupervisor), s.terminalUsage)
+	if s.deps.Calendar != nil {
+		s.calendarRoutes(v1)
+	}
 }
 
 var staffRoles = []string{staff.RoleAdmin, staff.RoleReviewer, staff.RoleOperator, staff.RoleLiaison, staff.RoleSupervisor}

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/server/staff"
 )
@@ -24,6 +25,7 @@ type Deps struct {
 	DB             *sqlx.DB
 	Staff          *staff.Store
 	Catalog        *kiosk.Store
+	Calendar       *calendar.Store
 	PublicBaseURL  string
 	RequestTimeout time.Duration // per request; default 10s
 	KioskIdle      time.Duration // kiosk idle reset; default 120s

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/govhall/govhall/hotline/calendar"
 )
 
 // config is everything govhall reads from its environment.
@@ -45,6 +47,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("GOVHALL_KIOSK_IDLE %q must be a duration of at least 10s, such as 120s", s)
 		}
 		c.KioskIdle = d
+	}
+	if _, err := calendar.ParseHours(c.OfficeHours); err != nil {
+		return c, fmt.Errorf("GOVHALL_OFFICE_HOURS: %w", err)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("GOVHALL_LOG_LEVEL"), "info"))); err != nil {
 		return c, fmt.Errorf("GOVHALL_LOG_LEVEL: %w", err)

@@ -39,7 +39,10 @@ func (p *program) demo(ctx context.Context) error {
 		return err
 	}
 	defer closeDB()
-	svc := p.services(db)
+	svc, err := p.services(ctx, db)
+	if err != nil {
+		return err
+	}
 	sys := kiosk.Actor{Username: "govhall demo"}
 	res, err := svc.catalog.LoadDemo(ctx, sys)
 	if err != nil {

@@ -42,7 +42,11 @@ func (p *program) importFile(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeDB()
-	return p.runImport(ctx, p.services(db).catalog, f, st.Size(), *batch, *skip)
+	svc, err := p.services(ctx, db)
+	if err != nil {
+		return err
+	}
+	return p.runImport(ctx, svc.catalog, f, st.Size(), *batch, *skip)
 }
 
 func (p *program) runImport(ctx context.Context, cat *kiosk.Store, r io.Reader, size int64, batch int, skip bool) error {

@@ -38,6 +38,9 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, errUsage) {
+		if err != errUsage {
+			fmt.Fprintln(os.Stderr, "govhall:", err)
+		}
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/server"
 	"github.com/govhall/govhall/server/staff"
@@ -15,17 +16,27 @@ import (
 
 // services are the stores every command builds on one database.
 type services struct {
-	db      *sqlx.DB
-	staff   *staff.Store
-	catalog *kiosk.Store
+	db       *sqlx.DB
+	staff    *staff.Store
+	catalog  *kiosk.Store
+	calendar *calendar.Store
 }
 
-func (p *program) services(db *sqlx.DB) *services {
-	return &services{
-		db:      db,
-		staff:   staff.NewStore(db),
-		catalog: kiosk.NewStore(db, nil, nil),
+func (p *program) services(ctx context.Context, db *sqlx.DB) (*services, error) {
+	hours, err := calendar.ParseHours(p.cfg.OfficeHours)
+	if err != nil {
+		return nil, err
 	}
+	cal, err := calendar.Open(ctx, db, hours)
+	if err != nil {
+		return nil, err
+	}
+	return &services{
+		db:       db,
+		staff:    staff.NewStore(db),
+		catalog:  kiosk.NewStore(db, nil, nil),
+		calendar: cal,
+	}, nil
 }
 
 // serve runs HTTP until ctx is cancelled (SIGINT/SIGTERM), then drains.
@@ -35,9 +46,12 @@ func (p *program) serve(ctx context.Context) error {
 		return err
 	}
 	defer closeDB()
-	svc := p.services(db)
+	svc, err := p.services(ctx, db)
+	if err != nil {
+		return err
+	}
 	srv := server.New(server.Deps{
-		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog,
+		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 	})
 	ln, err := net.Listen("tcp", p.cfg.HTTPAddr)
