@@ -1,0 +1,191 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// indexBatch bounds how many documents Reindex holds in memory at once.
+const indexBatch = 1000
+
+// docText is what the indexer reads of a document. Body is empty unless the
+// document is 主动公开: the text of 依申请公开 items is not public, so it is
+// not searchable either.
+type docText struct {
+	ID         int64  `db:"id"`
+	Title      string `db:"title"`
+	DocNumber  string `db:"doc_number"`
+	Topic      string `db:"topic"`
+	Body       string `db:"body"`
+	Agency     string `db:"agency"`
+	AgencyFull string `db:"agency_full"`
+	Category   string `db:"category"`
+}
+
+// vectors are the computed search columns of one document, as tsvector input.
+type vectors struct {
+	title, all, normTitle string
+}
+
+const selectForIndex = `SELECT d.id, d.title, d.doc_number, d.topic,
+		CASE WHEN d.disclosure = '主动公开' THEN d.body ELSE '' END AS body,
+		a.name AS agency, a.full_name AS agency_full, c.name AS category
+	FROM documents d
+	JOIN departments a ON a.id = d.agency_id
+	JOIN categories c ON c.id = d.category_id
+	WHERE d.id = ANY($1)`
+
+const updateVectors = `UPDATE documents d
+	SET search_title = v.t::tsvector, search_all = v.a::tsvector, search_norm_title = v.n
+	FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS v(id, t, a, n)
+	WHERE d.id = v.id`
+
+// Reindex recomputes the search columns of the documents with these ids,
+// inside the caller's transaction, so the index commits or rolls back with
+// the change. The catalog calls it after every insert or update of a
+// document. Text is analysed in Go on all processors. It fails with
+// ErrNotFound when an id does not exist.
+func (s *Store) Reindex(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
+	for len(ids) > 0 {
+		n := min(len(ids), indexBatch)
+		if err := s.reindexBatch(ctx, tx, ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func (s *Store) reindexBatch(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
+	var docs []docText
+	if err := tx.SelectContext(ctx, &docs, selectForIndex, pq.Array(ids)); err != nil {
+		return fmt.Errorf("search: read documents to index: %w", err)
+	}
+	if len(docs) != len(unique(ids)) {
+		return fmt.Errorf("%w: %d of %d documents to index exist", ErrNotFound, len(docs), len(unique(ids)))
+	}
+	vs := s.an.vectorsAll(docs)
+	dids := make([]int64, len(docs))
+	titles, alls, norms := make([]string, len(docs)), make([]string, len(docs)), make([]string, len(docs))
+	for i, d := range docs {
+		dids[i], titles[i], alls[i], norms[i] = d.ID, vs[i].title, vs[i].all, vs[i].normTitle
+	}
+	_, err := tx.ExecContext(ctx, updateVectors, pq.Array(dids), pq.Array(titles), pq.Array(alls), pq.Array(norms))
+	if err != nil {
+		return fmt.Errorf("search: store search vectors: %w", err)
+	}
+	return nil
+}
+
+func unique(ids []int64) map[int64]bool {
+	m := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+// vectorsAll analyses documents on all processors.
+func (a *analyzer) vectorsAll(docs []docText) []vectors {
+	a.segmenter() // load once, before the workers start
+	out := make([]vectors, len(docs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(docs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = a.vectors(docs[i])
+			}
+		}()
+	}
+	for i := range docs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// vectors computes the search columns of one document.
+func (a *analyzer) vectors(d docText) vectors {
+	all := newLexemeSet(len(d.Body) / 3)
+	for _, t := range []string{d.Title, d.DocNumber, d.Topic, d.Agency, d.AgencyFull, d.Category, d.Body} {
+		all.add(t)
+	}
+	var b strings.Builder
+	b.Grow(len(all.han)*6 + 16)
+	all.each(func(l string) {
+		b.WriteString(quoteLexeme(l))
+		b.WriteByte(' ')
+	})
+	return vectors{title: a.titleVector(d), all: b.String(), normTitle: compact(d.Title)}
+}
+
+// titleVector weighs the title A, topic and 文号 B, agency and category C;
+// pinyin lexemes of the title are A.
+func (a *analyzer) titleVector(d docText) string {
+	weights := map[string]byte{}
+	put := func(l string, w byte) {
+		if cur, ok := weights[l]; !ok || w < cur {
+			weights[l] = w
+		}
+	}
+	addText := func(w byte, texts ...string) {
+		set := newLexemeSet(64)
+		for _, t := range texts {
+			set.add(t)
+		}
+		set.each(func(l string) { put(l, w) })
+	}
+	addText('A', d.Title)
+	a.titlePinyin(d.Title, func(l string) { put(l, 'A') })
+	addText('B', d.Topic, d.DocNumber)
+	addText('C', d.Agency, d.AgencyFull, d.Category)
+	var b strings.Builder
+	for l, w := range weights {
+		b.WriteString(quoteLexeme(l))
+		b.WriteString(":1")
+		b.WriteByte(w)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// Pinyin lexemes are capped: nobody types more on an A–Z keyboard.
+const (
+	maxPinyin   = 48
+	maxInitials = 24
+)
+
+// titlePinyin emits the full pinyin ("p:…") and initials ("i:…") of the
+// title from every word start to the end of its Han run, so a prefix typed
+// from any word matches: 关于调整城乡低保标准的通知 gives i:dbbzdtz, p:dibao….
+func (a *analyzer) titlePinyin(title string, emit func(string)) {
+	for _, seg := range segments(normalize(title)) {
+		if !seg.han {
+			continue
+		}
+		syl := a.py.syllables([]rune(seg.text))
+		for _, start := range a.wordStarts(seg.text) {
+			var full, ini strings.Builder
+			for _, s := range syl[start:] {
+				if s != "" {
+					full.WriteString(s)
+					ini.WriteByte(s[0])
+				}
+			}
+			if full.Len() > 0 {
+				emit("p:" + truncate(full.String(), maxPinyin))
+				emit("i:" + truncate(ini.String(), maxInitials))
+			}
+		}
+	}
+}

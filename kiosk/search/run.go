@@ -1,0 +1,226 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Request is a public search: GET /api/v1/documents?q=&category=&agency=&year=&validity=&kind=&limit=&offset=.
+// Zero values do not filter.
+type Request struct {
+	Q        string
+	Category string // category path; includes sub-categories
+	Agency   string // department code, name or full name
+	Year     int    // year published
+	Validity string // 有效 | 废止 | 失效 | 已修订
+	Kind     string // policy | interpretation | guide | other
+	Limit    int    // 1–100, default 20
+	Offset   int    // 0–10000
+}
+
+// Result is one page of a search.
+type Result struct {
+	// Total counts the matching documents. When TotalExact is false the
+	// candidate caps were reached and Total (and the facet counts) are lower
+	// bounds: show "1000+" and invite the user to narrow the search.
+	Total      int      `json:"total"`
+	TotalExact bool     `json:"total_exact"`
+	Items      []Hit    `json:"items"`
+	Facets     Facets   `json:"facets"`
+	Shape      string   `json:"shape"`              // ShapeText, ShapeDocNumber, ShapePinyin or ShapeBrowse
+	Relaxed    bool     `json:"relaxed"`            // no document had every word; these have some
+	Expanded   []string `json:"expanded,omitempty"` // synonyms and keywords searched too
+}
+
+// Hit is one result. Snippet is plain text (never HTML): an excerpt around
+// the first hit in the body, empty for documents only disclosed on request;
+// Highlights are [start, end) rune offsets of query words within it.
+type Hit struct {
+	ID           int64        `json:"id"`
+	IndexNo      string       `json:"index_no"`
+	Code         string       `json:"code"`
+	DocNumber    string       `json:"doc_number"`
+	Title        string       `json:"title"`
+	Agency       string       `json:"agency"`
+	AgencyCode   string       `json:"agency_code"`
+	Category     string       `json:"category"`
+	CategoryPath string       `json:"category_path"`
+	PublishedAt  string       `json:"published_at"` // YYYY-MM-DD or ""
+	Validity     string       `json:"validity"`
+	Kind         string       `json:"kind"`
+	Snippet      string       `json:"snippet"`
+	Highlights   [][2]int     `json:"highlights"`
+	ReplacedBy   *Replacement `json:"replaced_by"`
+	// Match says why the document is here: exact (文号, 索引号 or the whole
+	// title), title (contains the query), title_words, metadata or body.
+	Match string `json:"match"`
+
+	Exact      bool    `json:"-"`
+	Tier       int     `json:"-"`
+	Popularity float64 `json:"-"`
+}
+
+// Replacement is the public document that replaced a repealed one.
+type Replacement struct {
+	ID        int64  `json:"id"`
+	Title     string `json:"title"`
+	DocNumber string `json:"doc_number"`
+	Code      string `json:"code"`
+}
+
+// Facets are counts of the matching documents by filter value.
+type Facets struct {
+	Category []FacetValue `json:"category"`
+	Agency   []FacetValue `json:"agency"`
+	Year     []FacetValue `json:"year"`
+	Kind     []FacetValue `json:"kind"`
+	Validity []FacetValue `json:"validity"`
+}
+
+// FacetValue is one value of a facet: Value goes back into the request
+// (category path, agency code, year, kind, validity), Label is shown.
+type FacetValue struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
+
+var kindLabels = map[string]string{"policy": "政策文件", "interpretation": "政策解读", "guide": "办事指南", "other": "其他"}
+
+var validities = map[string]bool{"有效": true, "废止": true, "失效": true, "已修订": true}
+
+// check validates a request and fills in defaults.
+func (r Request) check() (Request, error) {
+	switch {
+	case !utf8.ValidString(r.Q):
+		return r, fieldErr("q", "查询内容不是有效的文字")
+	case utf8.RuneCountInString(r.Q) > MaxQueryRunes:
+		return r, fieldErr("q", "查询内容不能超过%d个字", MaxQueryRunes)
+	case r.Limit < 0 || r.Limit > 100:
+		return r, fieldErr("limit", "每页条数须在 1 到 100 之间")
+	case r.Offset < 0 || r.Offset > 10000:
+		return r, fieldErr("offset", "offset 须在 0 到 10000 之间")
+	case r.Year != 0 && (r.Year < 1949 || r.Year > 2100):
+		return r, fieldErr("year", "年份 %d 不正确，请填写四位数年份，如 2024", r.Year)
+	case r.Validity != "" && !validities[r.Validity]:
+		return r, fieldErr("validity", "有效性只能是 有效、废止、失效 或 已修订")
+	case r.Kind != "" && kindLabels[r.Kind] == "":
+		return r, fieldErr("kind", "类型只能是 policy、interpretation、guide 或 other")
+	}
+	if r.Limit == 0 {
+		r.Limit = 20
+	}
+	return r, nil
+}
+
+func (r Request) filtered() bool {
+	return r.Category != "" || r.Agency != "" || r.Year != 0 || r.Validity != "" || r.Kind != ""
+}
+
+// Search runs a public search. Only documents of public_documents are ever
+// read. A query that finds nothing with all its words is retried with any of
+// them (Result.Relaxed); one that still finds nothing, without filters, is
+// logged for the zero-result report. It fails with a FieldError for a bad
+// request.
+func (s *Store) Search(ctx context.Context, req Request) (Result, error) {
+	req, err := req.check()
+	if err != nil {
+		return Result{}, err
+	}
+	syn, err := s.synonyms(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	p := buildPlan(req.Q, syn, s.an)
+	res, err := s.run(ctx, p, req)
+	if err != nil {
+		return Result{}, err
+	}
+	if res.Total == 0 {
+		if rp, ok := relax(p); ok {
+			if res, err = s.run(ctx, rp, req); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	if res.Total == 0 && p.shape != ShapeBrowse && !req.filtered() {
+		s.logZero(ctx, p.qkey, req.Q)
+	}
+	return res, nil
+}
+
+// raw is the row searchSQL returns.
+type raw struct {
+	Total  int    `db:"total"`
+	Capped bool   `db:"capped"`
+	Items  []byte `db:"items"`
+	Facets []byte `db:"facets"`
+}
+
+func (s *Store) run(ctx context.Context, p plan, req Request) (Result, error) {
+	var row raw
+	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &row, searchSQL, s.args(p, req)...)
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("search: query %q: %w", req.Q, err)
+	}
+	res := Result{Total: row.Total, TotalExact: !row.Capped, Shape: p.shape, Relaxed: p.relaxed, Expanded: p.expanded}
+	if err := json.Unmarshal(row.Items, &res.Items); err != nil {
+		return Result{}, fmt.Errorf("search: decode items: %w", err)
+	}
+	if err := json.Unmarshal(row.Facets, &res.Facets); err != nil {
+		return Result{}, fmt.Errorf("search: decode facets: %w", err)
+	}
+	for i := range res.Facets.Kind {
+		res.Facets.Kind[i].Label = kindLabels[res.Facets.Kind[i].Value]
+	}
+	words := snippetWords(p)
+	for i := range res.Items {
+		finishHit(&res.Items[i], words)
+	}
+	return res, nil
+}
+
+func (s *Store) args(p plan, req Request) []any {
+	halfLife := s.opts.HalfLife.Seconds()
+	catLike := likeEscape(req.Category) + "/%"
+	return []any{p.titleQ, p.allQ, p.titleAQ, pq.Array(p.phrases), p.exact, // $1–$5
+		p.docKey, p.yearNum, p.docPrefix, pq.Array(p.indexNos), p.qkey, // $6–$10
+		s.opts.TitleCap, s.opts.MatchCap, req.Category, req.Agency, req.Year, // $11–$15
+		req.Validity, req.Kind, p.shape == ShapeBrowse, req.Limit, req.Offset, // $16–$20
+		snippetPattern(snippetWords(p)), halfLife, pq.Array(p.wordQs), catLike} // $21–$24
+}
+
+// snippetWords are the texts whose first occurrence the excerpt is cut
+// around, longest first so that highlights prefer whole terms.
+func snippetWords(p plan) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, g := range p.groups {
+		for _, w := range g.words {
+			if w != "" && !seen[w] && !(len(p.groups) > 1 && g.stop) {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	sortByLength(out)
+	return out
+}
+
+// snippetPattern is a PostgreSQL regular expression matching any word.
+func snippetPattern(words []string) string {
+	quoted := make([]string, 0, len(words))
+	for _, w := range words {
+		quoted = append(quoted, regexp.QuoteMeta(w))
+	}
+	return strings.Join(quoted, "|")
+}

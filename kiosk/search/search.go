@@ -1,0 +1,124 @@
+// Package search is the public document search behind GET /api/v1/documents
+// and the kiosk: Chinese full text from an index for queries of any length
+// (one character included), 文号 in any bracket style, pinyin and initials
+// typed on A–Z, an admin-maintained synonym table, facets, ranking that
+// learns from opens and prints, typing suggestions and the zero-result log.
+//
+// Text is analysed in Go: character unigrams and bigrams of Han runs and
+// alphanumeric tokens are stored as tsvector columns of documents (see
+// migrations/0004_search.sql) with partial GIN indexes over public documents;
+// gse segmentation splits queries into words and finds word starts for the
+// pinyin lexemes of titles. Every read goes through the public_documents view,
+// so withheld (不予公开), draft and in-review documents never appear.
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Errors returned by the store. FieldError wraps ErrInvalid.
+var (
+	ErrInvalid  = errors.New("search: invalid input")
+	ErrNotFound = errors.New("search: not found")
+	ErrConflict = errors.New("search: already exists")
+)
+
+// FieldError names the field of a rejected input and says what is wrong in
+// words a person can act on.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Actor is the staff member behind an admin change, for the audit log.
+type Actor struct {
+	AccountID int64
+	Username  string
+	IP        string
+}
+
+// Options tune the store; zero values take the defaults noted.
+type Options struct {
+	// HalfLife is the half-life of click learning (default 30 days).
+	HalfLife time.Duration
+	// TitleCap and MatchCap bound the candidate sets ranked per query
+	// (defaults 400 and 1000); beyond them totals are lower bounds.
+	TitleCap, MatchCap int
+	// MinSources is how many distinct sources (terminals, addresses) must
+	// have opened a result of a query before it is suggested to others
+	// (default 2), so one person's typing never shows up on another screen.
+	MinSources int
+	// DedupeWindow is how long a repeated click of one source on one result
+	// of one query counts once (default 10 minutes).
+	DedupeWindow time.Duration
+	// SynonymTTL is how long the in-memory synonym table is trusted before it
+	// is read again (default 30 s; changes through this store apply at once).
+	SynonymTTL time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.HalfLife <= 0 {
+		o.HalfLife = 30 * 24 * time.Hour
+	}
+	if o.TitleCap <= 0 {
+		o.TitleCap = 400
+	}
+	if o.MatchCap <= 0 {
+		o.MatchCap = 1000
+	}
+	if o.MinSources <= 0 {
+		o.MinSources = 2
+	}
+	if o.DedupeWindow <= 0 {
+		o.DedupeWindow = 10 * time.Minute
+	}
+	if o.SynonymTTL <= 0 {
+		o.SynonymTTL = 30 * time.Second
+	}
+	return o
+}
+
+// Store is the search index and its learning tables in PostgreSQL.
+type Store struct {
+	db   *sqlx.DB
+	log  *slog.Logger
+	opts Options
+	an   *analyzer
+
+	synMu     sync.Mutex
+	syn       *synonymSet
+	synLoaded time.Time
+}
+
+// New returns a search store. The segmentation dictionary is loaded lazily
+// on first use (about 2 s); call Warm at start-up to load it early.
+func New(db *sqlx.DB, log *slog.Logger, opts Options) *Store {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{db: db, log: log, opts: opts.withDefaults(), an: newAnalyzer()}
+}
+
+// Warm loads the segmentation dictionary and the synonym table, so the first
+// search does not pay for them. It fails only when the synonyms cannot be read.
+func (s *Store) Warm(ctx context.Context) error {
+	s.an.segmenter()
+	_, err := s.synonyms(ctx)
+	return err
+}

@@ -1,0 +1,109 @@
+package search
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// snippetRunes is the longest excerpt shown.
+const snippetRunes = 80
+
+// finishHit cleans the excerpt the database cut, marks the query words in
+// it and names the match.
+func finishHit(h *Hit, words []string) {
+	h.Snippet = cleanSnippet(h.Snippet)
+	h.Highlights = highlights(h.Snippet, words)
+	switch {
+	case h.Exact:
+		h.Match = "exact"
+	case h.Tier == 3:
+		h.Match = "title"
+	case h.Tier == 2:
+		h.Match = "title_words"
+	case h.Tier == 1:
+		h.Match = "metadata"
+	default:
+		h.Match = "body"
+	}
+}
+
+// UnmarshalJSON reads a hit from the search SQL, which also carries the
+// ranking fields the JSON of a Hit leaves out.
+func (h *Hit) UnmarshalJSON(b []byte) error {
+	type plain Hit
+	var v struct {
+		plain
+		Exact      bool    `json:"exact"`
+		Tier       int     `json:"tier"`
+		Popularity float64 `json:"popularity"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*h = Hit(v.plain)
+	h.Exact, h.Tier, h.Popularity = v.Exact, v.Tier, v.Popularity
+	return nil
+}
+
+// cleanSnippet turns a cut of the body into one line of plain text: control
+// characters and simple Markdown marks go, whitespace collapses, and it is
+// cut to snippetRunes with an ellipsis.
+func cleanSnippet(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, r == '#', r == '*', r == '`', r == '>', r == '|':
+			return -1
+		case unicode.IsSpace(r) || unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if rs := []rune(s); len(rs) > snippetRunes {
+		s = string(rs[:snippetRunes]) + "…"
+	}
+	return s
+}
+
+// highlights finds the query words in a snippet: [start, end) rune offsets,
+// sorted and not overlapping.
+func highlights(snippet string, words []string) [][2]int {
+	low := []rune(snippet)
+	for i, r := range low {
+		low[i] = unicode.ToLower(r)
+	}
+	taken := make([]bool, len(low))
+	var out [][2]int
+	for _, w := range words {
+		wr := []rune(w)
+		for i := 0; i+len(wr) <= len(low) && len(wr) > 0; i++ {
+			if string(low[i:i+len(wr)]) == w && !anyTaken(taken[i:i+len(wr)]) {
+				for j := i; j < i+len(wr); j++ {
+					taken[j] = true
+				}
+				out = append(out, [2]int{i, i + len(wr)})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	if out == nil {
+		out = [][2]int{}
+	}
+	return out
+}
+
+func anyTaken(t []bool) bool {
+	for _, b := range t {
+		if b {
+			return true
+		}
+	}
+	return false
+}
+
+func sortByLength(ws []string) {
+	sort.SliceStable(ws, func(i, j int) bool { return utf8.RuneCountInString(ws[i]) > utf8.RuneCountInString(ws[j]) })
+}

@@ -1,0 +1,113 @@
+package search
+
+// filterSQL narrows a candidate set by the request's filters; it is part of
+// every candidate query so that caps apply after filtering.
+const filterSQL = `
+		AND ($13 = '' OR d.category_id IN (SELECT id FROM categories WHERE path = $13 OR path LIKE $24))
+		AND ($14 = '' OR d.agency_id IN (SELECT id FROM departments WHERE code = $14 OR name = $14 OR full_name = $14))
+		AND ($15 = 0 OR (d.published_at >= make_date($15, 1, 1) AND d.published_at < make_date($15 + 1, 1, 1)))
+		AND ($16 = '' OR d.validity = $16)
+		AND ($17 = '' OR d.kind = $17)`
+
+// candidatesSQL collects bounded candidate sets, all from public_documents:
+// dn 文号 and 索引号 matches, t title/metadata matches, a matches anywhere,
+// b the newest documents (browsing without a query), p documents people
+// opened or printed for this query that still match.
+const candidatesSQL = `WITH
+dn AS (
+	SELECT d.id FROM public_documents d WHERE $6 <> '' AND d.doc_number_key <> '' AND d.doc_number_key = $6` + filterSQL + `
+	UNION
+	SELECT d.id FROM public_documents d WHERE $7 <> '' AND d.doc_number_key <> ''
+		AND search_year_number(d.doc_number_key) = $7` + filterSQL + `
+	UNION
+	(SELECT d.id FROM public_documents d WHERE $8 <> '' AND d.doc_number_key <> '' AND d.doc_number_key LIKE $8` +
+	filterSQL + ` LIMIT 200)
+	UNION
+	SELECT d.id FROM public_documents d WHERE d.index_no = ANY($9)` + filterSQL + `
+),
+t AS (SELECT d.id FROM public_documents d WHERE d.search_title @@ NULLIF($1, '')::tsquery` + filterSQL + ` LIMIT $11),
+a AS (SELECT d.id FROM public_documents d WHERE d.search_all @@ NULLIF($2, '')::tsquery` + filterSQL + ` LIMIT $12),
+b AS (SELECT d.id FROM public_documents d WHERE $18` + filterSQL + `
+	ORDER BY d.published_at DESC NULLS LAST, d.id DESC LIMIT $12),
+pop AS (
+	SELECT s.doc_id AS id, s.score * exp(-ln(2) * extract(epoch FROM now() - s.updated_at) / $22) AS score
+	FROM search_click_scores s WHERE $10 <> '' AND s.qkey = $10
+),
+p AS (
+	SELECT d.id FROM pop JOIN public_documents d ON d.id = pop.id
+	WHERE (d.search_all @@ NULLIF($2, '')::tsquery OR d.search_title @@ NULLIF($1, '')::tsquery
+		OR d.id IN (SELECT id FROM dn))` + filterSQL + `
+),
+cand AS (SELECT id FROM dn UNION SELECT id FROM t UNION SELECT id FROM a UNION SELECT id FROM b UNION SELECT id FROM p),
+`
+
+// rankSQL scores the candidates: the exact tier (文号, 索引号, whole title)
+// first, then current before repealed, then title tiers (3 title contains the
+// query, 2 title has all words, 1 metadata or a sibling 文号) plus the
+// decayed click score (at most 3.5), then recency.
+const rankSQL = `r AS (
+	SELECT d.id, d.category_id, d.agency_id, d.kind, d.validity, d.published_at,
+		(($6 <> '' AND d.doc_number_key = $6)
+			OR ($6 = '' AND $7 <> '' AND d.doc_number_key <> '' AND search_year_number(d.doc_number_key) = $7)
+			OR ($8 <> '' AND d.doc_number_key LIKE $8)
+			OR d.index_no = ANY($9)
+			OR ($5 <> '' AND d.search_norm_title = $5)) AS exact,
+		CASE WHEN EXISTS (SELECT 1 FROM unnest($4::text[]) ph WHERE ph <> '' AND strpos(d.search_norm_title, ph) > 0) THEN 3
+			WHEN d.search_title @@ NULLIF($3, '')::tsquery THEN 2
+			WHEN d.search_title @@ NULLIF($1, '')::tsquery OR d.id IN (SELECT id FROM dn) THEN 1
+			ELSE 0 END AS tier,
+		coalesce((SELECT count(*) FROM unnest($23::text[]) w WHERE d.search_title @@ w::tsquery), 0) * 0.5 AS words,
+		least(3.5, ln(1 + coalesce(pop.score, 0))) AS popularity
+	FROM cand JOIN documents d ON d.id = cand.id LEFT JOIN pop ON pop.id = d.id
+),
+ranked AS (
+	SELECT r.*, row_number() OVER (ORDER BY r.exact DESC, r.validity = '有效' DESC,
+		r.tier + r.words + r.popularity DESC, r.published_at DESC NULLS LAST, r.id DESC) AS ord
+	FROM r
+)
+`
+
+// pageSQL returns the page as JSON with a plain-text excerpt around the
+// first hit ($21 is a regular expression of the query's words) and what
+// replaced a repealed document, when that is public.
+const pageSQL = `SELECT coalesce(json_agg(x ORDER BY x.ord), '[]') FROM (
+	SELECT k.ord, k.exact, k.tier, k.popularity, d.id, d.index_no, d.code, d.doc_number, d.title,
+		a.name AS agency, a.code AS agency_code, c.name AS category, c.path AS category_path,
+		to_char(d.published_at, 'YYYY-MM-DD') AS published_at, d.validity, d.kind,
+		CASE WHEN d.disclosure <> '主动公开' THEN ''
+			WHEN $21 <> '' AND regexp_instr(d.body, $21) > 0
+				THEN substr(d.body, greatest(1, regexp_instr(d.body, $21) - 24), 110)
+			ELSE left(d.body, 110) END AS snippet,
+		CASE WHEN rep.id IS NULL THEN NULL ELSE json_build_object('id', rep.id, 'title', rep.title,
+			'doc_number', rep.doc_number, 'code', rep.code) END AS replaced_by
+	FROM (SELECT * FROM ranked ORDER BY ord LIMIT $19 OFFSET $20) k
+	JOIN documents d ON d.id = k.id
+	JOIN departments a ON a.id = d.agency_id
+	JOIN categories c ON c.id = d.category_id
+	LEFT JOIN public_documents rep ON rep.id = d.replaced_by
+) x`
+
+// facetSQL counts the candidates by category, agency, year, kind and validity.
+const facetSQL = `json_build_object(
+	'category', (SELECT coalesce(json_agg(json_build_object('value', c.path, 'label', c.name, 'count', g.n)
+		ORDER BY g.n DESC, c.path), '[]')
+		FROM (SELECT category_id, count(*) n FROM r GROUP BY 1) g JOIN categories c ON c.id = g.category_id),
+	'agency', (SELECT coalesce(json_agg(json_build_object('value', a.code, 'label', a.name, 'count', g.n)
+		ORDER BY g.n DESC, a.name), '[]')
+		FROM (SELECT agency_id, count(*) n FROM r GROUP BY 1) g JOIN departments a ON a.id = g.agency_id),
+	'year', (SELECT coalesce(json_agg(json_build_object('value', g.y::text, 'label', g.y::text, 'count', g.n)
+		ORDER BY g.y DESC), '[]')
+		FROM (SELECT extract(year FROM published_at)::int y, count(*) n FROM r
+			WHERE published_at IS NOT NULL GROUP BY 1) g),
+	'kind', (SELECT coalesce(json_agg(json_build_object('value', kind, 'label', kind, 'count', n)
+		ORDER BY n DESC, kind), '[]') FROM (SELECT kind, count(*) n FROM r GROUP BY 1) g),
+	'validity', (SELECT coalesce(json_agg(json_build_object('value', validity, 'label', validity, 'count', n)
+		ORDER BY n DESC, validity), '[]') FROM (SELECT validity, count(*) n FROM r GROUP BY 1) g))`
+
+// searchSQL is the whole search in one statement: total, whether a cap was
+// hit, the page and the facets.
+const searchSQL = candidatesSQL + rankSQL + `SELECT
+	(SELECT count(*) FROM r) AS total,
+	((SELECT count(*) FROM t) >= $11 OR (SELECT count(*) FROM a) >= $12 OR (SELECT count(*) FROM b) >= $12) AS capped,
+	(` + pageSQL + `) AS items,
+	` + facetSQL + ` AS facets`
