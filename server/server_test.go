@@ -12,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/migrations/pgtest"
 	"github.com/govhall/govhall/server"
@@ -45,8 +46,13 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
+	hours, _ := calendar.ParseHours("08:30-12:00,14:00-17:30")
+	cal, err := calendar.Open(ctx, db, hours)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.srv = server.New(server.Deps{Log: slog.New(slog.DiscardHandler), DB: db, Staff: f.staff, Catalog: f.catalog,
-		PublicBaseURL: "http://kiosk.test"})
+		Calendar: cal, PublicBaseURL: "http://kiosk.test"})
 	return f
 }
 
