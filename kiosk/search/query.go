@@ -2,6 +2,7 @@ package search
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -95,21 +96,22 @@ func joinGroups(gs []group, weight, op string) string {
 // plan is a query turned into what the search SQL needs. Empty strings
 // switch parts off.
 type plan struct {
-	shape     string
-	qkey      string   // normalised query: clicks and logs are kept per qkey
-	titleQ    string   // tsquery over search_title: candidates and tier 1
-	allQ      string   // tsquery over search_all: does a document match at all
-	titleAQ   string   // tsquery over title-weighted lexemes: tier 2
-	phrases   []string // compact title containing one of these: tier 3
-	exact     string   // compact title equal to this: exact tier
-	indexNos  []string // 索引号 equal to one of these: exact tier
-	docKey    string   // doc_number_key equal: exact tier
-	yearNum   string   // year|number equal: exact when docKey is empty
-	docPrefix string   // LIKE pattern on doc_number_key (文号 typed so far)
-	groups    []group
-	wordQs    []string // relaxed only: per-group title queries to count
-	expanded  []string // synonyms and keywords the query was widened with
-	relaxed   bool
+	shape      string
+	qkey       string   // normalised query: clicks and logs are kept per qkey
+	titleQ     string   // tsquery over search_title: candidates and tier 1
+	allQ       string   // tsquery over search_all: does a document match at all
+	titleAQ    string   // tsquery over title-weighted lexemes: tier 2
+	phrases    []string // compact title containing one of these: tier 3
+	altPhrases []string // … or one of these synonym forms: tier 2.5
+	exact      string   // compact title equal to this: exact tier
+	indexNos   []string // 索引号 equal to one of these: exact tier
+	docKey     string   // doc_number_key equal: exact tier
+	yearNum    string   // year|number equal: exact when docKey is empty
+	docPrefix  string   // LIKE pattern on doc_number_key (文号 typed so far)
+	groups     []group
+	wordQs     []string // relaxed only: per-group title queries to count
+	expanded   []string // synonyms and keywords the query was widened with
+	relaxed    bool
 }
 
 // queryKey is the normalised form clicks and logs are kept under: the 文号
@@ -163,8 +165,8 @@ func textPlan(q string, syn *synonymSet, an *analyzer) plan {
 		}
 		for _, alt := range g.words[1:] {
 			p.expanded = append(p.expanded, alt)
-			if len(p.phrases) < 8 {
-				p.phrases = append(p.phrases, strings.Replace(c, g.words[0], alt, 1))
+			if len(p.altPhrases) < 8 {
+				p.altPhrases = append(p.altPhrases, strings.Replace(c, g.words[0], alt, 1))
 			}
 		}
 	}
@@ -183,17 +185,16 @@ func pinyinPlan(c string, syn *synonymSet) plan {
 	if len(kws) == 0 {
 		return p
 	}
-	var terms []string
+	var alts []string
 	for _, k := range kws {
-		terms = append(terms, k)
-		terms = append(terms, syn.alts[k]...)
+		alts = append(alts, syn.alts[k]...)
 	}
-	g := synGroup(terms...)
+	g := synGroup(append(slices.Clone(kws), alts...)...)
 	p.groups = []group{g}
 	p.titleQ += " | " + g.tsquery("")
 	p.allQ += " | " + g.tsquery("")
 	p.titleAQ += " | " + g.tsquery(":A")
-	p.phrases = g.words
+	p.phrases, p.altPhrases = kws, alts
 	p.expanded = g.words
 	return p
 }
@@ -202,7 +203,7 @@ func docNumberPlan(q string, d docNumber, syn *synonymSet, an *analyzer) plan {
 	p := plan{}
 	if d.Prefix != "" { // 沂政办发〔2019〕5号 also finds documents that cite it
 		p = textPlan(q, syn, an)
-		p.phrases, p.expanded = nil, nil
+		p.phrases, p.altPhrases, p.expanded = nil, nil, nil
 	}
 	p.shape, p.qkey = ShapeDocNumber, "wh:"+d.key()
 	switch {
@@ -233,7 +234,7 @@ func relax(p plan) (plan, bool) {
 	for _, g := range p.groups {
 		p.wordQs = append(p.wordQs, g.tsquery(":A"))
 	}
-	p.phrases, p.relaxed = nil, true
+	p.phrases, p.altPhrases, p.relaxed = nil, nil, true
 	return p, true
 }
 

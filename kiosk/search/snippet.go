@@ -19,7 +19,7 @@ func finishHit(h *Hit, words []string) {
 	switch {
 	case h.Exact:
 		h.Match = "exact"
-	case h.Tier == 3:
+	case h.Tier >= 2.5:
 		h.Match = "title"
 	case h.Tier == 2:
 		h.Match = "title_words"
@@ -37,7 +37,7 @@ func (h *Hit) UnmarshalJSON(b []byte) error {
 	var v struct {
 		plain
 		Exact      bool    `json:"exact"`
-		Tier       int     `json:"tier"`
+		Tier       float64 `json:"tier"`
 		Popularity float64 `json:"popularity"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
@@ -49,12 +49,12 @@ func (h *Hit) UnmarshalJSON(b []byte) error {
 }
 
 // cleanSnippet turns a cut of the body into one line of plain text: control
-// characters and simple Markdown marks go, whitespace collapses, and it is
+// characters and Markdown emphasis and heading marks go, whitespace collapses, and it is
 // cut to snippetRunes with an ellipsis.
 func cleanSnippet(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
-		case r == utf8.RuneError, r == '#', r == '*', r == '`', r == '>', r == '|':
+		case r == utf8.RuneError, r == '#', r == '*', r == '`':
 			return -1
 		case unicode.IsSpace(r) || unicode.IsControl(r):
 			return ' '
@@ -69,7 +69,7 @@ func cleanSnippet(s string) string {
 }
 
 // highlights finds the query words in a snippet: [start, end) rune offsets,
-// sorted and not overlapping.
+// sorted, not overlapping, touching ones merged.
 func highlights(snippet string, words []string) [][2]int {
 	low := []rune(snippet)
 	for i, r := range low {
@@ -89,8 +89,18 @@ func highlights(snippet string, words []string) [][2]int {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	if out == nil {
-		out = [][2]int{}
+	return mergeAdjacent(out)
+}
+
+// mergeAdjacent joins ranges that touch: 汇算 + 清缴 mark 汇算清缴.
+func mergeAdjacent(rs [][2]int) [][2]int {
+	out := [][2]int{}
+	for _, r := range rs {
+		if n := len(out); n > 0 && out[n-1][1] == r[0] {
+			out[n-1][1] = r[1]
+			continue
+		}
+		out = append(out, r)
 	}
 	return out
 }

@@ -43,8 +43,9 @@ cand AS (SELECT id FROM dn UNION SELECT id FROM t UNION SELECT id FROM a UNION S
 
 // rankSQL scores the candidates: the exact tier (文号, 索引号, whole title)
 // first, then current before repealed, then title tiers (3 title contains the
-// query, 2 title has all words, 1 metadata or a sibling 文号) plus the
-// decayed click score (at most 3.5), then recency.
+// query, 2.5 it contains a synonym's form of it, 2 title has all words, 1
+// metadata or a sibling 文号) plus the decayed click score (at most 3.5),
+// then recency.
 const rankSQL = `r AS (
 	SELECT d.id, d.category_id, d.agency_id, d.kind, d.validity, d.published_at,
 		(($6 <> '' AND d.doc_number_key = $6)
@@ -53,6 +54,7 @@ const rankSQL = `r AS (
 			OR d.index_no = ANY($9)
 			OR ($5 <> '' AND d.search_norm_title = $5)) AS exact,
 		CASE WHEN EXISTS (SELECT 1 FROM unnest($4::text[]) ph WHERE ph <> '' AND strpos(d.search_norm_title, ph) > 0) THEN 3
+			WHEN EXISTS (SELECT 1 FROM unnest($25::text[]) ph WHERE ph <> '' AND strpos(d.search_norm_title, ph) > 0) THEN 2.5
 			WHEN d.search_title @@ NULLIF($3, '')::tsquery THEN 2
 			WHEN d.search_title @@ NULLIF($1, '')::tsquery OR d.id IN (SELECT id FROM dn) THEN 1
 			ELSE 0 END AS tier,
