@@ -156,8 +156,10 @@ func (p *painter) drawGlyph(bm *bitmap, x0, y0 int, r rune, cellW int) bool {
 	p.z.Draw(mask, mask.Bounds(), image.Opaque, image.Point{})
 	for y := 0; y < glyphDots; y++ {
 		for x := 0; x < cellW; x++ {
-			// Half coverage or more is black: thermal dots are on or off.
-			if mask.Pix[y*mask.Stride+x] >= 0x80 {
+			// Thermal dots are on or off. A quarter coverage is enough for
+			// black: Mincho's horizontal strokes are thinner than a dot at
+			// this size and would vanish at a half.
+			if mask.Pix[y*mask.Stride+x] >= 0x40 {
 				bm.set(x0+x, y0+y)
 			}
 		}

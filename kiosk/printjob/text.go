@@ -167,10 +167,8 @@ func fitCols(rs []rune, limit int) int {
 // or put forbidden punctuation at a line's edge; it never empties the line.
 func adjustBreak(rs []rune, end int) int {
 	if isWordRune(rs[end]) && isWordRune(rs[end-1]) {
-		for i := end - 1; i > 0; i-- {
-			if rs[i] == ' ' {
-				return i + 1
-			}
+		if i := wordBreak(rs[:end]); i > 0 {
+			return i
 		}
 	}
 	if end > 1 && strings.ContainsRune(noLineStart, rs[end]) {
@@ -180,6 +178,23 @@ func adjustBreak(rs []rune, end int) int {
 		end--
 	}
 	return end
+}
+
+// wordBreak returns where to end a line that would otherwise split the
+// Latin word (or URL) at the end of rs: after the last space, else after
+// the last / ? & = - within the word itself; 0 when there is no such place.
+func wordBreak(rs []rune) int {
+	for i := len(rs) - 1; i > 0; i-- {
+		switch {
+		case rs[i] == ' ':
+			return i + 1
+		case rs[i] >= utf8.RuneSelf:
+			return 0 // the word starts after a Chinese character
+		case strings.ContainsRune("/?&=-", rs[i]) && i < len(rs)-1:
+			return i + 1
+		}
+	}
+	return 0
 }
 
 func isWordRune(r rune) bool {
