@@ -1,0 +1,181 @@
+package media
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// Sources of the audio sent to the caller, for the marker bit.
+const (
+	srcPrompt = 1
+	srcPeer   = 2 // + n for the n-th peer attached
+)
+
+// BridgeStats counts audio packets: from the caller and relayed to the
+// connected party, from parties and relayed to the caller.
+type BridgeStats struct {
+	CallerIn, ToPeer, PeerIn, ToCaller uint64
+}
+
+// Bridge is the media of one call: the caller's endpoint, the call
+// recording, and the party (operator or liaison) currently connected to the
+// caller. The caller's audio goes to the left channel of the recording and
+// everything the caller hears (prompts and the party) to the right one. DTMF
+// from the caller becomes digits on Digits.
+type Bridge struct {
+	caller *Endpoint
+	rec    *Recorder
+	digits chan Digit
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	peer   *Endpoint
+	muted  int
+	nPeers int
+
+	det  DTMFDetector // used by the caller's reader only
+	keys []byte
+
+	callerIn, toPeer, peerIn, toCaller atomic.Uint64
+}
+
+// NewBridge returns the bridge of a call; rec may be nil (no recording).
+func NewBridge(caller *Endpoint, rec *Recorder) *Bridge {
+	return &Bridge{caller: caller, rec: rec, digits: make(chan Digit, 32)}
+}
+
+// Start begins reading the caller's RTP.
+func (b *Bridge) Start() {
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		_ = b.caller.Serve(b.fromCaller)
+	}()
+}
+
+// Caller returns the caller's endpoint.
+func (b *Bridge) Caller() *Endpoint { return b.caller }
+
+// Digits delivers the caller's key presses, RFC 4733 and INFO alike.
+func (b *Bridge) Digits() <-chan Digit { return b.digits }
+
+// PushDigit delivers a digit that arrived by SIP INFO.
+func (b *Bridge) PushDigit(d Digit) {
+	select {
+	case b.digits <- d:
+	default:
+	}
+}
+
+// DrainDigits discards digits pressed so far (before a question is asked).
+func (b *Bridge) DrainDigits() {
+	for {
+		select {
+		case <-b.digits:
+		default:
+			return
+		}
+	}
+}
+
+func (b *Bridge) fromCaller(p Packet) {
+	d := b.caller.Peer()
+	b.mu.Lock()
+	peer := b.peer
+	b.mu.Unlock()
+	switch {
+	case d.EventPT >= 0 && int(p.PT) == d.EventPT:
+		b.keys = b.det.Feed(b.keys[:0], p.SSRC, p.TS, p.Payload)
+		for _, k := range b.keys {
+			b.PushDigit(Digit{Key: k, Via: ViaRFC4733})
+		}
+		if peer != nil {
+			_ = peer.WriteEvent(p.TS, p.Payload)
+		}
+	case p.PT == d.Codec.PT:
+		b.callerIn.Add(1)
+		if b.rec != nil {
+			b.rec.Write(Left, d.Codec, p.Payload)
+		}
+		if peer != nil && peer.WriteAudio(srcPeer, p.Payload) == nil {
+			b.toPeer.Add(1)
+		}
+	}
+}
+
+// Attach begins reading a party's RTP; it reaches the caller only while
+// the party is connected. Closing the party's endpoint ends the reading.
+func (b *Bridge) Attach(peer *Endpoint) {
+	b.mu.Lock()
+	b.nPeers++
+	src := srcPeer + b.nPeers
+	b.mu.Unlock()
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		_ = peer.Serve(func(p Packet) { b.fromPeer(peer, src, p) })
+	}()
+}
+
+func (b *Bridge) fromPeer(peer *Endpoint, src int, p Packet) {
+	codec := b.caller.Peer().Codec
+	if p.PT != peer.Peer().Codec.PT {
+		return
+	}
+	b.peerIn.Add(1)
+	b.mu.Lock()
+	live := b.peer == peer && b.muted == 0
+	b.mu.Unlock()
+	if !live {
+		return
+	}
+	if b.caller.WriteAudio(src, p.Payload) == nil {
+		b.toCaller.Add(1)
+	}
+	if b.rec != nil {
+		b.rec.Write(Right, codec, p.Payload)
+	}
+}
+
+// Connect makes peer the party talking with the caller (nil: nobody).
+func (b *Bridge) Connect(peer *Endpoint) {
+	b.mu.Lock()
+	b.peer = peer
+	b.mu.Unlock()
+}
+
+// Connected returns the party talking with the caller, or nil.
+func (b *Bridge) Connected() *Endpoint {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.peer
+}
+
+// Play plays p to the caller, recorded on the right channel; the connected
+// party, if any, is not heard meanwhile. It returns ctx.Err() when
+// interrupted.
+func (b *Bridge) Play(ctx context.Context, p *Prompt) error {
+	b.mu.Lock()
+	b.muted++
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		b.muted--
+		b.mu.Unlock()
+	}()
+	codec := b.caller.Peer().Codec
+	return Play(ctx, b.caller, srcPrompt, p, func(frame []byte) {
+		if b.rec != nil {
+			b.rec.Write(Right, codec, frame)
+		}
+	})
+}
+
+// Stats returns the packet counters.
+func (b *Bridge) Stats() BridgeStats {
+	return BridgeStats{CallerIn: b.callerIn.Load(), ToPeer: b.toPeer.Load(), PeerIn: b.peerIn.Load(), ToCaller: b.toCaller.Load()}
+}
+
+// Wait waits for the readers to end, after their endpoints were closed.
+func (b *Bridge) Wait() { b.wg.Wait() }
