@@ -137,9 +137,9 @@ func TestRepairWAV(t *testing.T) {
 
 func TestReadWAVRejects(t *testing.T) {
 	for name, b := range map[string][]byte{
-		"empty":  nil,
+		"empty":    nil,
 		"not riff": []byte("RIFX\x00\x00\x00\x00WAVE"),
-		"8-bit":  append(append([]byte("RIFF\x00\x00\x00\x00WAVEfmt \x10\x00\x00\x00"), 1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x40, 0x1f, 0, 0, 1, 0, 8, 0), []byte("data\x00\x00\x00\x00")...),
+		"8-bit":    append(append([]byte("RIFF\x00\x00\x00\x00WAVEfmt \x10\x00\x00\x00"), 1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x40, 0x1f, 0, 0, 1, 0, 8, 0), []byte("data\x00\x00\x00\x00")...),
 	} {
 		if _, err := ReadWAV(bytes.NewReader(b)); err == nil {
 			t.Errorf("%s: accepted", name)
