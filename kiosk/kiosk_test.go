@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govhall/govhall/kiosk"
+	"github.com/govhall/govhall/kiosk/search"
 	"github.com/govhall/govhall/migrations/pgtest"
 )
 
@@ -21,7 +22,7 @@ var sys = kiosk.Actor{Username: "test"}
 func newCatalog(t *testing.T) (*kiosk.Store, *sqlx.DB) {
 	t.Helper()
 	db := pgtest.New(t)
-	s := kiosk.NewStore(db, nil, nil)
+	s := kiosk.NewStore(db, search.New(db, nil, search.Options{}), search.DocNumberKey)
 	ctx := context.Background()
 	for _, d := range []kiosk.Department{
 		{Code: "mzj", Name: "县民政局", FullName: "沂源县民政局"},
@@ -77,6 +78,7 @@ func TestImportRejectsBadLinesNamingLineAndField(t *testing.T) {
 		{"unknown field", `{"index_no":"B/7","titel":"t"}`, "titel"},
 		{"wrong type", `{"index_no":7}`, "index_no"},
 		{"interprets unknown", `{"index_no":"B/8","title":"解读","agency":"沂源县民政局","category":"政策法规/政策解读","kind":"interpretation","interprets":"nope","disclosure":"主动公开","published_at":"2024-01-02"}`, "interprets"},
+		{"文号 that does not parse", `{"index_no":"B/9","doc_number":"第五号文件","title":"t","agency":"沂源县民政局","category":"办事指南","kind":"guide","disclosure":"主动公开","published_at":"2024-01-02"}`, "doc_number"},
 		{"duplicate index_no", strings.Replace(good, "沂源县最低", "又一个", 1), "index_no"},
 	}
 	for _, tt := range tests {

@@ -3,48 +3,13 @@ package server
 import (
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/govhall/govhall/kiosk"
 )
 
-// docItem is a document in a public listing, as the contract names it.
-type docItem struct {
-	ID          int64      `json:"id"`
-	IndexNo     string     `json:"index_no"`
-	DocNumber   string     `json:"doc_number"`
-	Title       string     `json:"title"`
-	Agency      string     `json:"agency"`
-	Category    string     `json:"category"`
-	PublishedAt kiosk.Date `json:"published_at"`
-	Validity    string     `json:"validity"`
-	Kind        string     `json:"kind"`
-	URL         string     `json:"url"`
-	Snippet     string     `json:"snippet"`
-}
-
 func (s *Server) docURL(code string) string { return s.deps.PublicBaseURL + "/d/" + code }
-
-func (s *Server) item(d kiosk.Document) docItem {
-	return docItem{ID: d.ID, IndexNo: d.IndexNo, DocNumber: d.DocNumber, Title: d.Title, Agency: d.Agency,
-		Category: d.Category, PublishedAt: d.PublishedAt, Validity: d.Validity, Kind: d.Kind,
-		URL: s.docURL(d.Code), Snippet: snippet(d)}
-}
-
-// snippet is the opening of a public body (empty for 依申请公开 items).
-func snippet(d kiosk.Document) string {
-	if d.Disclosure == kiosk.OnRequest {
-		return "本信息依申请公开，可向" + d.Agency + "提出申请。"
-	}
-	text := strings.Join(strings.Fields(strings.NewReplacer("#", "", "*", "").Replace(d.Body)), " ")
-	if utf8.RuneCountInString(text) > 80 {
-		text = string([]rune(text)[:80]) + "…"
-	}
-	return text
-}
 
 // filter reads the listing filters of the contract from the query string.
 func filter(c *fiber.Ctx) (kiosk.Filter, error) {
@@ -62,24 +27,6 @@ func filter(c *fiber.Ctx) (kiosk.Filter, error) {
 		f.Year = n
 	}
 	return f, nil
-}
-
-// listDocuments is GET /api/v1/documents without a search query: the public
-// catalog, newest first.
-func (s *Server) listDocuments(c *fiber.Ctx) error {
-	f, err := filter(c)
-	if err != nil {
-		return err
-	}
-	ds, total, err := s.deps.Catalog.ListPublic(c.UserContext(), f)
-	if err != nil {
-		return err
-	}
-	items := make([]docItem, 0, len(ds))
-	for _, d := range ds {
-		items = append(items, s.item(d))
-	}
-	return c.JSON(fiber.Map{"total": total, "items": items, "facets": fiber.Map{}})
 }
 
 // publicDocument is the public detail of GET /api/v1/documents/{id}.

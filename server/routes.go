@@ -19,7 +19,10 @@ func (s *Server) routes() {
 	v1.Post("/session", s.login)
 	v1.Delete("/session", s.logout)
 	v1.Get("/session", s.requireRole(staffRoles...), s.me)
-	v1.Get("/documents", s.listDocuments)
+	v1.Get("/documents", s.searchDocuments)
+	v1.Get("/search/suggest", s.suggest)
+	v1.Get("/search/popular", s.popularQueries)
+	v1.Post("/search/clicks", s.recordClick)
 	v1.Get("/documents/:id", s.getDocument)
 	v1.Get("/departments", s.departments)
 	v1.Get("/categories", s.categories)
@@ -39,6 +42,10 @@ func (s *Server) routes() {
 	st.Post("/categories", admin, s.createCategory)
 	st.Patch("/categories/:id", admin, s.renameCategory)
 	st.Delete("/categories/:id", admin, s.deleteCategory)
+	st.Get("/search/synonyms", admin, s.synonyms)
+	st.Post("/search/synonyms", admin, s.addSynonym)
+	st.Delete("/search/synonyms/:id", admin, s.deleteSynonym)
+	st.Get("/search/zero-results", s.requireRole(staff.RoleSupervisor), s.zeroResults)
 	v1.Get("/audit", s.requireRole(staff.RoleSupervisor), s.audit)
 
 	term := v1.Group("/terminals", s.requireTerminal)
@@ -51,6 +58,7 @@ func (s *Server) routes() {
 	if s.deps.Calendar != nil {
 		s.calendarRoutes(v1)
 	}
+	s.kioskRoutes()
 }
 
 var staffRoles = []string{staff.RoleAdmin, staff.RoleReviewer, staff.RoleOperator, staff.RoleLiaison, staff.RoleSupervisor}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/kiosk"
+	"github.com/govhall/govhall/kiosk/search"
 	"github.com/govhall/govhall/server/staff"
 )
 
@@ -26,6 +27,7 @@ type Deps struct {
 	Staff          *staff.Store
 	Catalog        *kiosk.Store
 	Calendar       *calendar.Store
+	Search         *search.Store
 	PublicBaseURL  string
 	RequestTimeout time.Duration // per request; default 10s
 	KioskIdle      time.Duration // kiosk idle reset; default 120s

@@ -14,6 +14,7 @@ import (
 
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/kiosk"
+	"github.com/govhall/govhall/kiosk/search"
 	"github.com/govhall/govhall/migrations/pgtest"
 	"github.com/govhall/govhall/server"
 	"github.com/govhall/govhall/server/staff"
@@ -36,7 +37,8 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := pgtest.New(t)
-	f := &fixture{t: t, db: db, catalog: kiosk.NewStore(db, nil, nil), staff: staff.NewStore(db)}
+	idx := search.New(db, nil, search.Options{})
+	f := &fixture{t: t, db: db, catalog: kiosk.NewStore(db, idx, search.DocNumberKey), staff: staff.NewStore(db)}
 	ctx := context.Background()
 	if _, err := f.catalog.LoadDemo(ctx, kiosk.Actor{Username: "test"}); err != nil {
 		t.Fatal(err)
@@ -52,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.srv = server.New(server.Deps{Log: slog.New(slog.DiscardHandler), DB: db, Staff: f.staff, Catalog: f.catalog,
-		Calendar: cal, PublicBaseURL: "http://kiosk.test"})
+		Calendar: cal, Search: idx, PublicBaseURL: "http://kiosk.test"})
 	return f
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/kiosk"
+	"github.com/govhall/govhall/kiosk/search"
 	"github.com/govhall/govhall/server"
 	"github.com/govhall/govhall/server/staff"
 )
@@ -20,6 +21,7 @@ type services struct {
 	staff    *staff.Store
 	catalog  *kiosk.Store
 	calendar *calendar.Store
+	search   *search.Store
 }
 
 func (p *program) services(ctx context.Context, db *sqlx.DB) (*services, error) {
@@ -31,11 +33,13 @@ func (p *program) services(ctx context.Context, db *sqlx.DB) (*services, error) 
 	if err != nil {
 		return nil, err
 	}
+	idx := search.New(db, p.log, search.Options{})
 	return &services{
 		db:       db,
 		staff:    staff.NewStore(db),
-		catalog:  kiosk.NewStore(db, nil, nil),
+		catalog:  kiosk.NewStore(db, idx, search.DocNumberKey),
 		calendar: cal,
+		search:   idx,
 	}, nil
 }
 
@@ -51,9 +55,14 @@ func (p *program) serve(ctx context.Context) error {
 		return err
 	}
 	srv := server.New(server.Deps{
-		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar,
+		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar, Search: svc.search,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 	})
+	go func() { // load the segmentation dictionary before the first citizen waits for it
+		if err := svc.search.Warm(ctx); err != nil {
+			p.log.Warn("search warm-up failed", "err", err)
+		}
+	}()
 	ln, err := net.Listen("tcp", p.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (GOVHALL_HTTP_ADDR): %w", p.cfg.HTTPAddr, err)
