@@ -108,7 +108,9 @@ func TestFacets(t *testing.T) {
 			t.Errorf("category %s: %d, want %d", v.Value, v.Count, want[v.Value])
 		}
 	}
-	if !slices.ContainsFunc(res.Facets.Kind, func(v FacetValue) bool { return v.Value == "interpretation" && v.Label == "政策解读" && v.Count == 1 }) {
+	if !slices.ContainsFunc(res.Facets.Kind, func(v FacetValue) bool {
+		return v.Value == "interpretation" && v.Label == "政策解读" && v.Count == 1
+	}) {
 		t.Errorf("kind facet %+v", res.Facets.Kind)
 	}
 	if !slices.ContainsFunc(res.Facets.Validity, func(v FacetValue) bool { return v.Value == "废止" && v.Count == 1 }) {

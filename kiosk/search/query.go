@@ -101,6 +101,7 @@ type plan struct {
 	titleQ     string   // tsquery over search_title: candidates and tier 1
 	allQ       string   // tsquery over search_all: does a document match at all
 	titleAQ    string   // tsquery over title-weighted lexemes: tier 2
+	phraseQ    string   // tsquery of the query's runs as typed (words adjacent): a boost
 	phrases    []string // compact title containing one of these: tier 3
 	altPhrases []string // … or one of these synonym forms: tier 2.5
 	exact      string   // compact title equal to this: exact tier
@@ -158,6 +159,9 @@ func textPlan(q string, syn *synonymSet, an *analyzer) plan {
 	p.allQ = joinGroups(p.groups, "", " & ")
 	p.titleQ = p.allQ
 	p.titleAQ = joinGroups(p.groups, ":A", " & ")
+	if ph := phraseQuery(q); ph != p.allQ {
+		p.phraseQ = ph
+	}
 	p.phrases = []string{c}
 	for _, g := range p.groups {
 		if len(g.words) < 2 {
@@ -220,6 +224,17 @@ func docNumberPlan(q string, d docNumber, syn *synonymSet, an *analyzer) plan {
 	return p
 }
 
+// phraseQuery requires the character pairs of each run as typed, across
+// word boundaries: 五公开 needs 五公 and 公开, where its words alone only
+// need 五 and 公开 somewhere.
+func phraseQuery(q string) string {
+	var gs []group
+	for _, seg := range segments(normalize(q)) {
+		gs = append(gs, wordGroup(truncate(seg.text, maxToken), seg.han))
+	}
+	return joinGroups(gs, "", " & ")
+}
+
 // relax turns a text plan whose words were all required into one where any
 // word matches, ranked by how many match the title. It reports false when
 // there is nothing to relax.
@@ -234,7 +249,7 @@ func relax(p plan) (plan, bool) {
 	for _, g := range p.groups {
 		p.wordQs = append(p.wordQs, g.tsquery(":A"))
 	}
-	p.phrases, p.altPhrases, p.relaxed = nil, nil, true
+	p.phrases, p.altPhrases, p.phraseQ, p.relaxed = nil, nil, "", true
 	return p, true
 }
 

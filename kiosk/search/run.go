@@ -196,7 +196,8 @@ func (s *Store) args(p plan, req Request) []any {
 		p.docKey, p.yearNum, p.docPrefix, pq.Array(p.indexNos), p.qkey, // $6–$10
 		s.opts.TitleCap, s.opts.MatchCap, req.Category, req.Agency, req.Year, // $11–$15
 		req.Validity, req.Kind, p.shape == ShapeBrowse, req.Limit, req.Offset, // $16–$20
-		snippetPattern(snippetWords(p)), halfLife, pq.Array(p.wordQs), catLike, pq.Array(p.altPhrases)} // $21–$25
+		snippetPattern(snippetWords(p)), halfLife, pq.Array(p.wordQs), catLike, pq.Array(p.altPhrases), // $21–$25
+		p.phraseQ} // $26
 }
 
 // snippetWords are the texts whose first occurrence the excerpt is cut

@@ -11,7 +11,8 @@ const filterSQL = `
 
 // candidatesSQL collects bounded candidate sets, all from public_documents:
 // dn 文号 and 索引号 matches, t title/metadata matches, a matches anywhere,
-// b the newest documents (browsing without a query), p documents people
+// ph documents with every character pair of the query as typed (its words
+// adjacent, not just present), b the newest documents (browsing without a query), p documents people
 // opened or printed for this query that still match.
 const candidatesSQL = `WITH
 dn AS (
@@ -27,6 +28,7 @@ dn AS (
 ),
 t AS (SELECT d.id FROM public_documents d WHERE d.search_title @@ NULLIF($1, '')::tsquery` + filterSQL + ` LIMIT $11),
 a AS (SELECT d.id FROM public_documents d WHERE d.search_all @@ NULLIF($2, '')::tsquery` + filterSQL + ` LIMIT $12),
+ph AS (SELECT d.id FROM public_documents d WHERE d.search_all @@ NULLIF($26, '')::tsquery` + filterSQL + ` LIMIT $12),
 b AS (SELECT d.id FROM public_documents d WHERE $18` + filterSQL + `
 	ORDER BY d.published_at DESC NULLS LAST, d.id DESC LIMIT $12),
 pop AS (
@@ -38,14 +40,15 @@ p AS (
 	WHERE (d.search_all @@ NULLIF($2, '')::tsquery OR d.search_title @@ NULLIF($1, '')::tsquery
 		OR d.id IN (SELECT id FROM dn))` + filterSQL + `
 ),
-cand AS (SELECT id FROM dn UNION SELECT id FROM t UNION SELECT id FROM a UNION SELECT id FROM b UNION SELECT id FROM p),
+cand AS (SELECT id FROM dn UNION SELECT id FROM t UNION SELECT id FROM a UNION SELECT id FROM ph
+	UNION SELECT id FROM b UNION SELECT id FROM p),
 `
 
 // rankSQL scores the candidates: the exact tier (文号, 索引号, whole title)
 // first, then current before repealed, then title tiers (3 title contains the
 // query, 2.5 it contains a synonym's form of it, 2 title has all words, 1
-// metadata or a sibling 文号) plus the decayed click score (at most 3.5),
-// then recency.
+// metadata or a sibling 文号), plus 0.5 when the words stand together as
+// typed, plus the decayed click score (at most 3.5), then recency.
 const rankSQL = `r AS (
 	SELECT d.id, d.category_id, d.agency_id, d.kind, d.validity, d.published_at,
 		(($6 <> '' AND d.doc_number_key = $6)
@@ -58,7 +61,8 @@ const rankSQL = `r AS (
 			WHEN d.search_title @@ NULLIF($3, '')::tsquery THEN 2
 			WHEN d.search_title @@ NULLIF($1, '')::tsquery OR d.id IN (SELECT id FROM dn) THEN 1
 			ELSE 0 END AS tier,
-		coalesce((SELECT count(*) FROM unnest($23::text[]) w WHERE d.search_title @@ w::tsquery), 0) * 0.5 AS words,
+		coalesce((SELECT count(*) FROM unnest($23::text[]) w WHERE d.search_title @@ w::tsquery), 0) * 0.5
+			+ CASE WHEN d.id IN (SELECT id FROM ph) THEN 0.5 ELSE 0 END AS words,
 		least(3.5, ln(1 + coalesce(pop.score, 0))) AS popularity
 	FROM cand JOIN documents d ON d.id = cand.id LEFT JOIN pop ON pop.id = d.id
 ),
@@ -110,6 +114,7 @@ const facetSQL = `json_build_object(
 // hit, the page and the facets.
 const searchSQL = candidatesSQL + rankSQL + `SELECT
 	(SELECT count(*) FROM r) AS total,
-	((SELECT count(*) FROM t) >= $11 OR (SELECT count(*) FROM a) >= $12 OR (SELECT count(*) FROM b) >= $12) AS capped,
+	((SELECT count(*) FROM t) >= $11 OR (SELECT count(*) FROM a) >= $12 OR (SELECT count(*) FROM ph) >= $12
+		OR (SELECT count(*) FROM b) >= $12) AS capped,
 	(` + pageSQL + `) AS items,
 	` + facetSQL + ` AS facets`
