@@ -1,0 +1,309 @@
+package calls
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Agent is an operator as the ACD sees them.
+type Agent struct {
+	Account   SIPAccount
+	State     string
+	Since     time.Time // in State since
+	IdleSince time.Time // available since (longest idle goes first)
+	after     string    // state asked for while busy, applied when the call ends
+}
+
+// ACDConfig configures the queue.
+type ACDConfig struct {
+	WrapUp    time.Duration           // after a call, before available again
+	Reachable func(a SIPAccount) bool // the phone can be rung (registered or fixed contact)
+	Now       func() time.Time        // nil: time.Now
+	Log       *slog.Logger
+}
+
+// ACD is the queue of callers waiting for an operator (自动呼叫分配): first
+// come, first served, each given to the available, reachable operator who
+// has been idle longest. States are saved with the store. It is safe for
+// concurrent use.
+type ACD struct {
+	store *Store
+	cfg   ACDConfig
+
+	mu      sync.Mutex
+	agents  map[int64]*Agent // by SIP account id
+	waiting []*Waiter
+	changed chan struct{} // closed and replaced on every change
+}
+
+// Waiter is a caller in the queue.
+type Waiter struct {
+	CallID int64
+	tried  map[int64]bool
+}
+
+// NewACD returns a queue over the operators of store.
+func NewACD(store *Store, cfg ACDConfig) *ACD {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Reachable == nil {
+		cfg.Reachable = func(SIPAccount) bool { return true }
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &ACD{store: store, cfg: cfg, agents: map[int64]*Agent{}, changed: make(chan struct{})}
+}
+
+// Refresh loads operators added since the last refresh, with their saved
+// state (available when none was saved).
+func (q *ACD) Refresh(ctx context.Context) error {
+	ops, err := q.store.SIPAccounts(ctx, KindOperator, 0)
+	if err != nil {
+		return err
+	}
+	states, err := q.store.OperatorStates(ctx)
+	if err != nil {
+		return err
+	}
+	saved := map[int64]OperatorState{}
+	for _, s := range states {
+		saved[s.AccountID] = s
+	}
+	now := q.cfg.Now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, op := range ops {
+		if a, ok := q.agents[op.ID]; ok {
+			a.Account = op
+			continue
+		}
+		a := &Agent{Account: op, State: StateAvailable, Since: now, IdleSince: now}
+		if s, ok := saved[op.AccountID]; ok && op.AccountID != 0 {
+			a.State, a.Since, a.IdleSince = s.State, s.Since, s.Since
+			if s.State == StateBusy || s.State == StateWrapUp { // left over from a stop mid-call
+				a.State = StateAvailable
+			}
+		}
+		q.agents[op.ID] = a
+	}
+	q.notify()
+	return nil
+}
+
+// notify wakes every waiter; q.mu must be held.
+func (q *ACD) notify() {
+	close(q.changed)
+	q.changed = make(chan struct{})
+}
+
+// Join puts a caller at the end of the queue.
+func (q *ACD) Join(callID int64) *Waiter {
+	w := &Waiter{CallID: callID, tried: map[int64]bool{}}
+	q.mu.Lock()
+	q.waiting = append(q.waiting, w)
+	q.notify()
+	q.mu.Unlock()
+	return w
+}
+
+// Leave takes a caller out of the queue (answered, hung up, timed out).
+func (q *ACD) Leave(w *Waiter) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, x := range q.waiting {
+		if x == w {
+			q.waiting = append(q.waiting[:i], q.waiting[i+1:]...)
+			q.notify()
+			return
+		}
+	}
+}
+
+// Position returns the caller's place in the queue (1 = next), or 0.
+func (q *ACD) Position(w *Waiter) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, x := range q.waiting {
+		if x == w {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Changed returns a channel closed at the next change of the queue or of
+// an operator.
+func (q *ACD) Changed() <-chan struct{} {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.changed
+}
+
+// Take gives the caller at the head of the queue the longest-idle
+// available operator, marks them busy and returns them; ok is false when
+// w is not first or nobody is free. Operators w already rang are skipped
+// until every free operator was tried.
+func (q *ACD) Take(ctx context.Context, w *Waiter) (Agent, bool) {
+	q.mu.Lock()
+	if len(q.waiting) == 0 || q.waiting[0] != w {
+		q.mu.Unlock()
+		return Agent{}, false
+	}
+	a := q.pick(w)
+	if a == nil {
+		q.mu.Unlock()
+		return Agent{}, false
+	}
+	w.tried[a.Account.ID] = true
+	now := q.cfg.Now()
+	a.State, a.Since = StateBusy, now
+	got := *a
+	q.notify()
+	q.mu.Unlock()
+	q.save(ctx, got.Account, StateBusy, now)
+	return got, true
+}
+
+func (q *ACD) pick(w *Waiter) *Agent {
+	var free []*Agent
+	for _, a := range q.agents {
+		if a.State == StateAvailable && q.cfg.Reachable(a.Account) {
+			free = append(free, a)
+		}
+	}
+	sort.Slice(free, func(i, j int) bool {
+		if !free[i].IdleSince.Equal(free[j].IdleSince) {
+			return free[i].IdleSince.Before(free[j].IdleSince)
+		}
+		return free[i].Account.Extension < free[j].Account.Extension
+	})
+	for _, a := range free {
+		if !w.tried[a.Account.ID] {
+			return a
+		}
+	}
+	if len(free) > 0 {
+		clear(w.tried)
+		return free[0]
+	}
+	return nil
+}
+
+// Release hands an operator back after a call was offered: answered says
+// whether they talked with the caller (then wrap-up follows), otherwise
+// they are available again at the end of the idle order.
+func (q *ACD) Release(ctx context.Context, id int64, answered bool) {
+	q.mu.Lock()
+	a, ok := q.agents[id]
+	if !ok {
+		q.mu.Unlock()
+		return
+	}
+	now := q.cfg.Now()
+	next := StateAvailable
+	if answered && q.cfg.WrapUp > 0 {
+		next = StateWrapUp
+	}
+	if a.after != "" {
+		next, a.after = a.after, ""
+	}
+	a.State, a.Since = next, now
+	if next == StateAvailable {
+		a.IdleSince = now
+	}
+	acct := a.Account
+	q.notify()
+	q.mu.Unlock()
+	q.save(ctx, acct, next, now)
+	if next == StateWrapUp {
+		time.AfterFunc(q.cfg.WrapUp, func() { q.endWrapUp(id) })
+	}
+}
+
+func (q *ACD) endWrapUp(id int64) {
+	q.mu.Lock()
+	a, ok := q.agents[id]
+	if !ok || a.State != StateWrapUp {
+		q.mu.Unlock()
+		return
+	}
+	now := q.cfg.Now()
+	a.State, a.Since, a.IdleSince = StateAvailable, now, now
+	acct := a.Account
+	q.notify()
+	q.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	q.save(ctx, acct, StateAvailable, now)
+}
+
+// SetState is an operator choosing a state (available, paused, offline;
+// wrapup ends early by choosing available). While busy the choice applies
+// when the call ends. It returns the state now in force.
+func (q *ACD) SetState(ctx context.Context, accountID int64, state string) (Agent, error) {
+	if state != StateAvailable && state != StatePaused && state != StateOffline {
+		return Agent{}, fieldErr("state", "%q: an operator may choose available, paused or offline", state)
+	}
+	if err := q.Refresh(ctx); err != nil {
+		return Agent{}, err
+	}
+	q.mu.Lock()
+	a := q.agentOf(accountID)
+	if a == nil {
+		q.mu.Unlock()
+		return Agent{}, fmt.Errorf("no operator phone for account %d: %w", accountID, ErrNotFound)
+	}
+	now := q.cfg.Now()
+	if a.State == StateBusy {
+		a.after = state
+		got := *a
+		q.mu.Unlock()
+		return got, nil
+	}
+	if a.State != state {
+		a.State, a.Since = state, now
+		if state == StateAvailable {
+			a.IdleSince = now
+		}
+	}
+	got := *a
+	q.notify()
+	q.mu.Unlock()
+	return got, q.store.SaveOperatorState(ctx, accountID, got.State, got.Since)
+}
+
+func (q *ACD) agentOf(accountID int64) *Agent {
+	for _, a := range q.agents {
+		if a.Account.AccountID == accountID {
+			return a
+		}
+	}
+	return nil
+}
+
+// Agents returns a snapshot of the operators.
+func (q *ACD) Agents() []Agent {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make([]Agent, 0, len(q.agents))
+	for _, a := range q.agents {
+		out = append(out, *a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Account.Extension < out[j].Account.Extension })
+	return out
+}
+
+func (q *ACD) save(ctx context.Context, a SIPAccount, state string, at time.Time) {
+	if a.AccountID == 0 {
+		return
+	}
+	if err := q.store.SaveOperatorState(ctx, a.AccountID, state, at); err != nil {
+		q.cfg.Log.Error("save operator state", "extension", a.Extension, "state", state, "err", err)
+	}
+}

@@ -1,0 +1,300 @@
+package calls
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Outcomes of a call.
+const (
+	OutcomeInProgress  = "in_progress"
+	OutcomeAnswered    = "answered"    // an operator talked with the caller
+	OutcomeTransferred = "transferred" // a department's liaison talked with the caller
+	OutcomeAbandoned   = "abandoned"   // the caller hung up before anyone answered
+	OutcomeVoicemail   = "voicemail"   // the caller left a message out of hours
+	OutcomeQuestion    = "question"    // the caller left a question when no one could answer
+	OutcomeFailed      = "failed"      // govhall could not handle the call
+	OutcomeRejected    = "rejected"    // refused (bad offer, draining, overload)
+	OutcomeCutOff      = "cut_off"     // govhall stopped mid-call (closed at restart)
+)
+
+// Results of a leg.
+const (
+	LegRinging   = "ringing"
+	LegAnswered  = "answered"
+	LegNoAnswer  = "no_answer"
+	LegBusy      = "busy"
+	LegRejected  = "rejected"
+	LegCancelled = "cancelled"
+	LegFailed    = "failed"
+)
+
+// Results of a transfer (转接质量).
+const (
+	TransferPending      = "pending"
+	TransferAnswered     = "answered"
+	TransferNoAnswer     = "no_answer"
+	TransferOutOfHours   = "out_of_hours"
+	TransferNoLiaison    = "no_liaison"
+	TransferFailed       = "failed"
+	TransferCallerHungUp = "caller_hung_up"
+)
+
+// NewCall is a call arriving at 96128.
+type NewCall struct {
+	SIPCallID string
+	Caller    string
+	Callee    string
+	Transport string
+	Source    string
+	At        time.Time
+}
+
+// StartCall records a new call and returns its id.
+func (s *Store) StartCall(ctx context.Context, n NewCall) (int64, error) {
+	if n.SIPCallID == "" {
+		return 0, fieldErr("sip_call_id", "required")
+	}
+	var id int64
+	const q = `INSERT INTO calls (sip_call_id, caller, callee, transport, source, started_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+	if err := s.db.GetContext(ctx, &id, q, n.SIPCallID, n.Caller, n.Callee, n.Transport, n.Source, n.At); err != nil {
+		return 0, fmt.Errorf("calls: start call %s: %w", n.SIPCallID, err)
+	}
+	return id, nil
+}
+
+// Answered records that govhall answered the call, its codec and where
+// its recording is being written.
+func (s *Store) Answered(ctx context.Context, id int64, at time.Time, codec, recordingPath string) error {
+	return s.exec(ctx, "answer call", `UPDATE calls SET answered_at = $2, codec = $3, recording_path = $4 WHERE id = $1`,
+		id, at, codec, recordingPath)
+}
+
+// Queued records when the call entered (in) or left (out) the ACD queue.
+func (s *Store) Queued(ctx context.Context, id int64, at time.Time, in bool) error {
+	q := `UPDATE calls SET queued_at = COALESCE(queued_at, $2) WHERE id = $1`
+	if !in {
+		q = `UPDATE calls SET dequeued_at = $2 WHERE id = $1`
+	}
+	return s.exec(ctx, "queue call", q, id, at)
+}
+
+// SetDepartment records the department a call was last transferred to.
+func (s *Store) SetDepartment(ctx context.Context, id, departmentID int64) error {
+	return s.exec(ctx, "set call department", `UPDATE calls SET department_id = $2 WHERE id = $1`, id, departmentID)
+}
+
+// SetSatisfaction stores the caller's rating (1–5) and how it was keyed.
+func (s *Store) SetSatisfaction(ctx context.Context, id int64, score int, via string, at time.Time) error {
+	if score < 1 || score > 5 {
+		return fieldErr("satisfaction", "%d is not 1 to 5", score)
+	}
+	return s.exec(ctx, "set satisfaction", `UPDATE calls SET satisfaction = $2, satisfaction_via = $3, satisfaction_at = $4 WHERE id = $1`,
+		id, score, via, at)
+}
+
+// SetQueryCode links the call to the query (查询码) made from it.
+func (s *Store) SetQueryCode(ctx context.Context, id int64, code string) error {
+	return s.exec(ctx, "set query code", `UPDATE calls SET query_code = $2 WHERE id = $1`, id, code)
+}
+
+// Recording is a finished call recording.
+type Recording struct {
+	Path     string
+	SHA256   string
+	Duration time.Duration
+	Size     int64
+}
+
+// EndCall closes a call with its outcome and, if rec.Path is set, its
+// finished recording. It returns ErrNotFound when the call is already
+// closed.
+func (s *Store) EndCall(ctx context.Context, id int64, at time.Time, outcome, reason string, rec Recording) error {
+	const q = `UPDATE calls SET ended_at = GREATEST($2, started_at), outcome = $3, end_reason = $4,
+		recording_path = CASE WHEN $5 = '' THEN recording_path ELSE $5 END,
+		recording_sha256 = $6, recording_duration_ms = $7, recording_size = $8
+		WHERE id = $1 AND ended_at IS NULL`
+	res, err := s.db.ExecContext(ctx, q, id, at, outcome, reason, rec.Path, rec.SHA256, rec.Duration.Milliseconds(), rec.Size)
+	if err != nil {
+		return fmt.Errorf("calls: end call %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("call %d is not open: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func (s *Store) exec(ctx context.Context, what, q string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("calls: %s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s %v: %w", what, args[0], ErrNotFound)
+	}
+	return nil
+}
+
+// NewLeg is a leg govhall places to an operator or liaison.
+type NewLeg struct {
+	CallID       int64
+	Party        string // KindOperator or KindLiaison
+	SIPAccountID int64
+	AccountID    int64
+	DepartmentID int64
+	Extension    string
+	SIPCallID    string
+	At           time.Time
+}
+
+// StartLeg records a leg being offered (ringing) and returns its id.
+func (s *Store) StartLeg(ctx context.Context, n NewLeg) (int64, error) {
+	var id int64
+	const q = `INSERT INTO call_legs (call_id, party, sip_account_id, account_id, department_id, extension, sip_call_id, started_at)
+		VALUES ($1, $2, NULLIF($3, 0), NULLIF($4, 0), NULLIF($5, 0), $6, $7, $8) RETURNING id`
+	err := s.db.GetContext(ctx, &id, q, n.CallID, n.Party, n.SIPAccountID, n.AccountID, n.DepartmentID, n.Extension, n.SIPCallID, n.At)
+	if err != nil {
+		return 0, fmt.Errorf("calls: start leg of call %d: %w", n.CallID, err)
+	}
+	return id, nil
+}
+
+// LegAnswered records that the party answered.
+func (s *Store) LegAnswered(ctx context.Context, legID int64, at time.Time) error {
+	return s.exec(ctx, "answer leg", `UPDATE call_legs SET answered_at = $2, result = 'answered' WHERE id = $1`, legID, at)
+}
+
+// EndLeg closes a leg. result is a Leg* constant for legs never answered
+// (answered legs keep LegAnswered); endedBy says who hung up.
+func (s *Store) EndLeg(ctx context.Context, legID int64, at time.Time, result, endedBy string) error {
+	const q = `UPDATE call_legs SET ended_at = GREATEST($2, started_at), ended_by = $4,
+		result = CASE WHEN result = 'answered' THEN result ELSE $3 END
+		WHERE id = $1 AND ended_at IS NULL`
+	return s.exec(ctx, "end leg", q, legID, at, result, endedBy)
+}
+
+// NewTransfer is a request to transfer a call to a department.
+type NewTransfer struct {
+	CallID       int64
+	DepartmentID int64
+	Method       string // "refer" or "api"
+	RequestedBy  int64  // staff account, 0 if unknown
+	FromLegID    int64
+	At           time.Time
+}
+
+// StartTransfer records a transfer request and returns its id.
+func (s *Store) StartTransfer(ctx context.Context, n NewTransfer) (int64, error) {
+	var id int64
+	const q = `INSERT INTO call_transfers (call_id, department_id, method, requested_by, from_leg_id, requested_at)
+		VALUES ($1, $2, $3, NULLIF($4, 0), NULLIF($5, 0), $6) RETURNING id`
+	if err := s.db.GetContext(ctx, &id, q, n.CallID, n.DepartmentID, n.Method, n.RequestedBy, n.FromLegID, n.At); err != nil {
+		return 0, fmt.Errorf("calls: start transfer of call %d: %w", n.CallID, err)
+	}
+	return id, nil
+}
+
+// FinishTransfer records how a transfer ended; toLegID is the liaison leg
+// that answered (0: none).
+func (s *Store) FinishTransfer(ctx context.Context, id int64, at time.Time, result string, toLegID int64, note string) error {
+	const q = `UPDATE call_transfers SET finished_at = $2::timestamptz, result = $3::text, to_leg_id = NULLIF($4, 0), note = $5,
+		answered_at = CASE WHEN $3::text = 'answered' THEN $2::timestamptz ELSE NULL END
+		WHERE id = $1 AND result = 'pending'`
+	return s.exec(ctx, "finish transfer", q, id, at, result, toLegID, note)
+}
+
+// Voicemail is a message a caller left.
+type Voicemail struct {
+	CallID       int64
+	Kind         string // "voicemail" or "question"
+	DepartmentID int64
+	Recording    Recording
+}
+
+// SaveVoicemail stores the message of a call.
+func (s *Store) SaveVoicemail(ctx context.Context, v Voicemail) error {
+	const q = `INSERT INTO call_voicemails (call_id, kind, department_id, path, sha256, duration_ms, size)
+		VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6, $7)`
+	_, err := s.db.ExecContext(ctx, q, v.CallID, v.Kind, v.DepartmentID, v.Recording.Path, v.Recording.SHA256,
+		v.Recording.Duration.Milliseconds(), v.Recording.Size)
+	if err != nil {
+		return fmt.Errorf("calls: save voicemail of call %d: %w", v.CallID, err)
+	}
+	return nil
+}
+
+// OpenCall is a call without an end, found at start-up after a crash.
+type OpenCall struct {
+	ID            int64  `db:"id"`
+	RecordingPath string `db:"recording_path"`
+}
+
+// OpenCalls returns the calls that were never closed.
+func (s *Store) OpenCalls(ctx context.Context) ([]OpenCall, error) {
+	var cs []OpenCall
+	if err := s.db.SelectContext(ctx, &cs, `SELECT id, recording_path FROM calls WHERE ended_at IS NULL ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("calls: open calls: %w", err)
+	}
+	return cs, nil
+}
+
+// CloseCutOff closes a call cut off by a crash, with its repaired
+// recording (rec.Path empty: none), and closes its open legs and transfers.
+func (s *Store) CloseCutOff(ctx context.Context, id int64, at time.Time, rec Recording) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("calls: close cut-off call %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	const q = `UPDATE calls SET ended_at = GREATEST($2, started_at), outcome = 'cut_off', end_reason = 'govhall stopped during the call',
+		recording_sha256 = $3, recording_duration_ms = $4, recording_size = $5, recording_repaired = $6
+		WHERE id = $1 AND ended_at IS NULL`
+	if _, err := tx.ExecContext(ctx, q, id, at, rec.SHA256, rec.Duration.Milliseconds(), rec.Size, rec.Path != ""); err != nil {
+		return fmt.Errorf("calls: close cut-off call %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE call_legs SET ended_at = GREATEST($2, started_at), ended_by = 'system',
+		result = CASE WHEN result = 'ringing' THEN 'cancelled' ELSE result END WHERE call_id = $1 AND ended_at IS NULL`, id, at); err != nil {
+		return fmt.Errorf("calls: close legs of call %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE call_transfers SET finished_at = $2, result = 'failed', note = 'govhall stopped'
+		WHERE call_id = $1 AND result = 'pending'`, id, at); err != nil {
+		return fmt.Errorf("calls: close transfers of call %d: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("calls: close cut-off call %d: %w", id, err)
+	}
+	return nil
+}
+
+// RecordingPath returns the recording of a finished call for a staff
+// member and writes the access to the audit log. It returns ErrNotFound
+// when the call has no finished recording.
+func (s *Store) RecordingPath(ctx context.Context, id int64, a Actor) (string, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("calls: recording of call %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	var rec struct {
+		Path string `db:"recording_path"`
+		Sum  string `db:"recording_sha256"`
+	}
+	err = tx.GetContext(ctx, &rec, `SELECT recording_path, recording_sha256 FROM calls WHERE id = $1 AND ended_at IS NOT NULL`, id)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (rec.Path == "" || rec.Sum == "")) {
+		return "", fmt.Errorf("recording of call %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("calls: recording of call %d: %w", id, err)
+	}
+	if err := audit(ctx, tx, a, "call.recording.access", "call", id, map[string]any{"sha256": rec.Sum}); err != nil {
+		return "", err
+	}
+	if err := tx.Commit(); err != nil {
+		return "", fmt.Errorf("calls: recording of call %d: %w", id, err)
+	}
+	return rec.Path, nil
+}
