@@ -24,6 +24,8 @@ func (s *Server) routes() {
 	v1.Get("/search/popular", s.popularQueries)
 	v1.Post("/search/clicks", s.recordClick)
 	v1.Get("/documents/:id", s.getDocument)
+	v1.Get("/documents/:id/qr.png", s.documentQR("png"))
+	v1.Get("/documents/:id/qr.svg", s.documentQR("svg"))
 	v1.Get("/departments", s.departments)
 	v1.Get("/categories", s.categories)
 
@@ -52,6 +54,7 @@ func (s *Server) routes() {
 	term.Get("/me", s.terminalSelf)
 	term.Post("/heartbeat", s.heartbeat)
 	term.Post("/events", s.terminalEvent)
+	term.Post("/:id/print", s.printSlip)
 	st.Post("/terminals", admin, s.registerTerminal)
 	st.Get("/terminals", s.requireRole(staff.RoleSupervisor), s.listTerminals)
 	st.Get("/terminals/usage", s.requireRole(staff.RoleSupervisor), s.terminalUsage)

@@ -28,6 +28,7 @@ type Deps struct {
 	Catalog        *kiosk.Store
 	Calendar       *calendar.Store
 	Search         *search.Store
+	Printer        *kiosk.Printer // receipt printing; nil disables it
 	PublicBaseURL  string
 	RequestTimeout time.Duration // per request; default 10s
 	KioskIdle      time.Duration // kiosk idle reset; default 120s

@@ -14,6 +14,7 @@ import (
 
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/kiosk"
+	"github.com/govhall/govhall/kiosk/printjob"
 	"github.com/govhall/govhall/kiosk/search"
 	"github.com/govhall/govhall/migrations/pgtest"
 	"github.com/govhall/govhall/server"
@@ -54,7 +55,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.srv = server.New(server.Deps{Log: slog.New(slog.DiscardHandler), DB: db, Staff: f.staff, Catalog: f.catalog,
-		Calendar: cal, Search: idx, PublicBaseURL: "http://kiosk.test"})
+		Calendar: cal, Search: idx, PublicBaseURL: "http://kiosk.test",
+		Printer: kiosk.NewPrinter(printjob.NewBuilder(nil), printjob.Client{}, "http://kiosk.test")})
 	return f
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/kiosk"
+	"github.com/govhall/govhall/kiosk/printjob"
 	"github.com/govhall/govhall/kiosk/search"
 	"github.com/govhall/govhall/server"
 	"github.com/govhall/govhall/server/staff"
@@ -56,6 +57,7 @@ func (p *program) serve(ctx context.Context) error {
 	}
 	srv := server.New(server.Deps{
 		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar, Search: svc.search,
+		Printer:       p.printer(),
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 	})
 	go func() { // load the segmentation dictionary before the first citizen waits for it
@@ -71,4 +73,15 @@ func (p *program) serve(ctx context.Context) error {
 	err = srv.Serve(ctx, ln)
 	p.log.Info("stopped")
 	return err
+}
+
+// printer builds the slip printer with the fonts for characters printers
+// lack; without those fonts such characters print as boxes.
+func (p *program) printer() *kiosk.Printer {
+	fonts, err := printjob.LoadFonts(printjob.DefaultFontPaths()...)
+	if err != nil {
+		p.log.Warn("slip fonts missing: rare characters will print as boxes", "err", err)
+		fonts = nil
+	}
+	return kiosk.NewPrinter(printjob.NewBuilder(fonts), printjob.Client{}, p.cfg.PublicBaseURL)
 }
