@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	a.Get("/d/:code", s.documentPage)
 
 	v1 := a.Group("/api/v1")
+	v1.Get("/openapi.json", s.openAPIDoc)
 	v1.Post("/session", s.login)
 	v1.Delete("/session", s.logout)
 	v1.Get("/session", s.requireRole(staffRoles...), s.me)
