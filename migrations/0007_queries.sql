@@ -88,6 +88,9 @@ CREATE TABLE query_clocks (
     CHECK ((complaint_id IS NULL) = (department_id IS NOT NULL))
 );
 CREATE INDEX query_clocks_query ON query_clocks (query_id, id);
+-- A query has one open department clock at a time (the current department's,
+-- or the government office's while it routes the query).
+CREATE UNIQUE INDEX query_clocks_one_open ON query_clocks (query_id) WHERE closed_at IS NULL AND complaint_id IS NULL;
 -- The liaisons' and supervisors' due-soon and overdue lists read only open,
 -- running clocks in order of due time.
 CREATE INDEX query_clocks_running_dept ON query_clocks (department_id, due_at) WHERE closed_at IS NULL AND stopped_at IS NULL;
