@@ -1,0 +1,152 @@
+// main.js starts the kiosk: it takes the terminal token from the address,
+// loads the terminal's settings, wires the bottom bar, the idle reset, the
+// heartbeat, the offline banner and the service worker, then shows home.
+
+import { $, fillIcons } from './dom.js';
+import { Api, takeToken } from './api.js';
+import { Router } from './router.js';
+import { Idle } from './idle.js';
+import { Reader, textToRead } from './speech.js';
+import { formatClock, formatTime } from './text.js';
+import { home } from './views/home.js';
+import { search } from './views/search.js';
+import { results } from './views/results.js';
+import { doc } from './views/doc.js';
+import { code } from './views/code.js';
+import { help } from './views/help.js';
+
+const HEARTBEAT_DEFAULT = 30;
+
+// resetSession forgets what the last citizen did; the terminal's own
+// settings (config) stay.
+function resetSession(state) {
+  state.typed = '';
+  state.viewed = [];
+}
+
+function showNetwork({ online, at }) {
+  const banner = $('offline');
+  document.body.classList.toggle('is-offline', !online);
+  if (online) {
+    banner.hidden = true;
+    return;
+  }
+  $('offline-text').textContent = at
+    ? `网络已断开，显示的是 ${formatTime(at)} 的内容`
+    : '网络已断开，暂时无法查询，请稍后再试';
+  banner.hidden = false;
+}
+
+function dialog(title, text) {
+  $('dialog-title').textContent = title;
+  $('dialog-text').textContent = text;
+  $('dialog').hidden = false;
+}
+
+function setElder(on) {
+  document.documentElement.classList.toggle('elder', on);
+  $('nav-elder').setAttribute('aria-pressed', String(on));
+  $('elder-state').textContent = on ? '开' : '关';
+}
+
+// applyConfig takes the terminal's settings from /terminals/me or a heartbeat.
+function applyConfig(ctx, idle, r) {
+  if (r.status === 401) {
+    $('device').textContent = '本机未登记或已停用，请联系管理员';
+    return;
+  }
+  if (!r.ok || !r.data) return;
+  ctx.state.config = r.data;
+  $('place').textContent = r.data.name || '';
+  $('device').textContent = '';
+  idle.setIdleSeconds(r.data.idle_seconds);
+}
+
+function startHeartbeat(ctx, idle) {
+  const beat = async () => {
+    const r = await ctx.api.post('/api/v1/terminals/heartbeat', {}, { device: true });
+    applyConfig(ctx, idle, r);
+    const every = (ctx.state.config && ctx.state.config.heartbeat_seconds) || HEARTBEAT_DEFAULT;
+    setTimeout(beat, every * 1000);
+  };
+  setTimeout(beat, HEARTBEAT_DEFAULT * 1000);
+  window.addEventListener('online', () => ctx.api.post('/api/v1/terminals/heartbeat', {}, { device: true }).then((r) => applyConfig(ctx, idle, r)));
+}
+
+function startClock() {
+  const tick = () => {
+    $('clock').textContent = formatClock(new Date());
+  };
+  tick();
+  setInterval(tick, 15000);
+}
+
+// registerWorker installs the offline cache. A new version takes over at
+// once; the page reloads into it at the next idle reset.
+function registerWorker(state) {
+  if (!('serviceWorker' in navigator)) return;
+  const hadController = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (hadController) state.reloadOnReset = true;
+  });
+  navigator.serviceWorker.register('sw.js', { scope: './' }).catch((err) => console.warn('service worker:', err));
+}
+
+function wireNav(ctx, reader) {
+  const r = ctx.router;
+  $('nav-back').addEventListener('click', () => r.back());
+  $('nav-home').addEventListener('click', () => r.home());
+  $('nav-search').addEventListener('click', () => r.go('search', {}));
+  $('nav-code').addEventListener('click', () => r.go('code', {}));
+  $('nav-help').addEventListener('click', () => r.go('help', {}));
+  $('nav-elder').addEventListener('click', () => setElder(!document.documentElement.classList.contains('elder')));
+  $('dialog-close').addEventListener('click', () => { $('dialog').hidden = true; });
+  if (reader.available()) {
+    $('nav-speak').hidden = false;
+    $('nav-speak').addEventListener('click', () => reader.toggle(textToRead($('main'))));
+  }
+  r.onChange = (entry) => {
+    reader.stop();
+    for (const [id, view] of [['nav-home', 'home'], ['nav-search', 'search'], ['nav-code', 'code'], ['nav-help', 'help']]) {
+      $(id).toggleAttribute('aria-current', entry.name === view);
+    }
+  };
+}
+
+function boot() {
+  fillIcons(document);
+  document.addEventListener('contextmenu', (e) => e.preventDefault());
+  const state = { typed: '', viewed: [], config: null, suggestMissingUntil: 0, reloadOnReset: false };
+  const ctx = { state, dialog };
+  ctx.api = new Api(takeToken(), showNetwork);
+  ctx.router = new Router($('main'), { home, search, results, doc, code, help }, ctx);
+  const reader = new Reader((on) => {
+    $('speak-label').textContent = on ? '停止朗读' : '朗读';
+    $('nav-speak').setAttribute('aria-pressed', String(on));
+  });
+  const idle = new Idle({
+    overlay: $('idle'), countEl: $('idle-count'), stayButton: $('idle-stay'),
+    onReset: () => {
+      reader.stop();
+      $('dialog').hidden = true;
+      resetSession(state);
+      setElder(false);
+      history.replaceState(null, '', location.pathname);
+      ctx.router.home();
+      ctx.api.event('idle_reset');
+      if (state.reloadOnReset) setTimeout(() => location.reload(), 500);
+    },
+  });
+  wireNav(ctx, reader);
+  startClock();
+  registerWorker(state);
+  ctx.router.home();
+  if (ctx.api.token) {
+    ctx.api.get('/api/v1/terminals/me', { device: true }).then((r) => applyConfig(ctx, idle, r));
+    startHeartbeat(ctx, idle);
+  } else {
+    $('device').textContent = '本机未登记';
+  }
+}
+
+boot();
