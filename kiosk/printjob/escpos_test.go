@@ -30,6 +30,7 @@ import (
 // printedLine is one line of text or one raster image.
 type printedLine struct {
 	text   string // decoded text; empty for raster
+	cols   int    // columns the text takes
 	raster bool
 	height int // raster rows
 	y      int // top of the line on the paper, in dots
@@ -351,11 +352,9 @@ func (po *printout) endLine() error {
 	if cols > po.profile.Columns() {
 		return fmt.Errorf("text %q takes %d columns, the paper has %d", text, cols, po.profile.Columns())
 	}
-	po.lines = append(po.lines, printedLine{text: string(text), y: len(po.rows), center: po.center, bold: po.bold})
+	po.lines = append(po.lines, printedLine{text: string(text), cols: cols, y: len(po.rows), center: po.center, bold: po.bold})
 	po.log("TEXT %s%s%q", onOff(po.center, "centre "), onOff(po.bold, "bold "), text)
-	y := len(po.rows)
 	po.feed(po.lineDots)
-	po.drawText(string(text), cols, y)
 	return nil
 }
 
@@ -373,7 +372,7 @@ var textFace = sync.OnceValues(func() (font.Face, error) {
 	return opentype.NewFace(f, &opentype.FaceOptions{Size: 24, DPI: 72})
 })
 
-func (po *printout) drawText(text string, cols, y int) {
+func (po *printout) drawText(l printedLine) {
 	face, err := textFace()
 	if err != nil {
 		return // previews only; the checks do not depend on it
@@ -381,10 +380,10 @@ func (po *printout) drawText(text string, cols, y int) {
 	mask := image.NewAlpha(image.Rect(0, 0, po.profile.WidthDots, 24))
 	d := font.Drawer{Dst: mask, Src: image.Opaque, Face: face}
 	x := 0
-	if po.center {
-		x = (po.profile.WidthDots - cols*12) / 2
+	if l.center {
+		x = (po.profile.WidthDots - l.cols*12) / 2
 	}
-	for _, r := range text {
+	for _, r := range l.text {
 		d.Dot = fixed.P(x, 21)
 		d.DrawString(string(r))
 		x += 24
@@ -394,7 +393,7 @@ func (po *printout) drawText(text string, cols, y int) {
 	}
 	for yy := 0; yy < 24; yy++ {
 		for xx := 0; xx < po.profile.WidthDots; xx++ {
-			po.rows[y+yy][xx] = mask.Pix[yy*mask.Stride+xx] >= 0x40
+			po.rows[l.y+yy][xx] = mask.Pix[yy*mask.Stride+xx] >= 0x40
 		}
 	}
 }
@@ -426,9 +425,14 @@ func (po *printout) log(format string, args ...any) {
 }
 
 // image renders the paper, with a white margin so that the edge of the
-// paper never touches a code.
+// paper never touches a code. Text lines are drawn from a stand-in font.
 func (po *printout) image() image.Image {
 	const margin = 16
+	for _, l := range po.lines {
+		if !l.raster {
+			po.drawText(l)
+		}
+	}
 	img := image.NewGray(image.Rect(0, 0, po.profile.WidthDots+2*margin, len(po.rows)+2*margin))
 	for i := range img.Pix {
 		img.Pix[i] = 0xFF
