@@ -1,0 +1,363 @@
+package sipua
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
+)
+
+// ErrUnknownUser is returned by Credentials for a user with no SIP account.
+var ErrUnknownUser = errors.New("sipua: unknown user")
+
+// Credentials looks up the digest secret HA1 = MD5(user:realm:password) of
+// a SIP user; it returns ErrUnknownUser for unknown or disabled users.
+type Credentials interface {
+	HA1(ctx context.Context, user string) (string, error)
+}
+
+// Binding is where a registered phone can be reached.
+type Binding struct {
+	User      string    // extension
+	Contact   sip.Uri   // as registered
+	Source    string    // ip:port the REGISTER came from (NAT)
+	Transport string    // UDP or TCP
+	Expires   time.Time // binding lapses then
+	CallID    string
+	CSeq      uint32
+}
+
+// Registrar authenticates REGISTER requests with digest (a fresh nonce per
+// challenge, valid for NonceTTL, nonce counts checked against replay) and
+// keeps the bindings in memory. It is safe for concurrent use.
+type Registrar struct {
+	realm          string
+	creds          Credentials
+	log            *slog.Logger
+	minExp, maxExp time.Duration
+	nonceTTL       time.Duration
+	now            func() time.Time
+
+	mu       sync.Mutex
+	nonces   map[string]*nonce
+	bindings map[string][]Binding // by user
+	failures map[netip.Addr][]time.Time
+	onChange func(user string)
+}
+
+type nonce struct {
+	expires time.Time
+	nc      int
+}
+
+// failure limits: after maxFailures wrong passwords from one address within
+// failureWindow, its REGISTERs are refused with 403 until it passes.
+const (
+	maxFailures   = 10
+	failureWindow = 5 * time.Minute
+)
+
+func newRegistrar(realm string, creds Credentials, minExp, maxExp, nonceTTL time.Duration, log *slog.Logger) *Registrar {
+	return &Registrar{realm: realm, creds: creds, log: log, minExp: minExp, maxExp: maxExp, nonceTTL: nonceTTL,
+		now: time.Now, nonces: map[string]*nonce{}, bindings: map[string][]Binding{}, failures: map[netip.Addr][]time.Time{}}
+}
+
+// Bindings returns the live bindings of user, most recent first.
+func (r *Registrar) Bindings(user string) []Binding {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	var out []Binding
+	for _, b := range r.bindings[user] {
+		if b.Expires.After(now) {
+			out = append(out, b)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Expires.After(out[j].Expires) })
+	return out
+}
+
+// Registered reports whether user has a live binding.
+func (r *Registrar) Registered(user string) bool { return len(r.Bindings(user)) > 0 }
+
+// registeredIP reports whether a live binding came from ip.
+func (r *Registrar) registeredIP(ip netip.Addr) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	for _, bs := range r.bindings {
+		for _, b := range bs {
+			if ap, err := netip.ParseAddrPort(b.Source); err == nil && ap.Addr().Unmap() == ip && b.Expires.After(now) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// OnChange registers f to be called after user's bindings change.
+func (r *Registrar) OnChange(f func(user string)) {
+	r.mu.Lock()
+	r.onChange = f
+	r.mu.Unlock()
+}
+
+// handle answers a REGISTER.
+func (r *Registrar) handle(ctx context.Context, req *sip.Request, tx sip.ServerTransaction) {
+	res := r.register(ctx, req)
+	if err := tx.Respond(res); err != nil {
+		r.log.Warn("register: respond", "err", err)
+	}
+}
+
+func (r *Registrar) register(ctx context.Context, req *sip.Request) *sip.Response {
+	to := req.To()
+	if to == nil || to.Address.User == "" {
+		return sip.NewResponseFromRequest(req, 400, "Bad Request: no To user", nil)
+	}
+	user := to.Address.User
+	src := sourceAddr(req)
+	if r.blocked(src) {
+		r.log.Warn("register refused: too many failures", "user", user, "source", req.Source())
+		return sip.NewResponseFromRequest(req, 403, "Forbidden", nil)
+	}
+	h := req.GetHeader("Authorization")
+	if h == nil {
+		return r.challenge(req, false)
+	}
+	ok, stale, err := r.verify(ctx, req, user, h.Value())
+	if err != nil {
+		r.log.Error("register: credentials", "user", user, "err", err)
+		return sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil)
+	}
+	if stale {
+		return r.challenge(req, true)
+	}
+	if !ok {
+		r.fail(src)
+		r.log.Warn("register: authentication failed", "user", user, "source", req.Source())
+		return r.challenge(req, false)
+	}
+	return r.bind(req, user)
+}
+
+func sourceAddr(req *sip.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+func (r *Registrar) challenge(req *sip.Request, stale bool) *sip.Response {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	n := hex.EncodeToString(b)
+	r.mu.Lock()
+	now := r.now()
+	for k, v := range r.nonces {
+		if v.expires.Before(now) {
+			delete(r.nonces, k)
+		}
+	}
+	r.nonces[n] = &nonce{expires: now.Add(r.nonceTTL)}
+	r.mu.Unlock()
+	chal := digest.Challenge{Realm: r.realm, Nonce: n, Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
+	res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
+	res.AppendHeader(sip.NewHeader("WWW-Authenticate", chal.String()))
+	return res
+}
+
+// verify checks the Authorization header of a REGISTER for user. stale
+// means the nonce is unknown or expired (a new challenge is due).
+func (r *Registrar) verify(ctx context.Context, req *sip.Request, user, header string) (ok, stale bool, err error) {
+	cred, perr := digest.ParseCredentials(header)
+	if perr != nil || cred.Username != user || cred.Realm != r.realm {
+		return false, false, nil
+	}
+	if !r.useNonce(cred.Nonce, cred.Nc, cred.QOP != "") {
+		return false, true, nil
+	}
+	ha1, err := r.creds.HA1(ctx, user)
+	if errors.Is(err, ErrUnknownUser) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("sipua: credentials of %s: %w", user, err)
+	}
+	chal := &digest.Challenge{Realm: r.realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm, Opaque: cred.Opaque}
+	if cred.QOP != "" {
+		chal.QOP = []string{cred.QOP}
+	}
+	want, derr := digest.Digest(chal, digest.Options{Method: string(req.Method), URI: cred.URI, Username: user,
+		A1: ha1, Cnonce: cred.Cnonce, Count: cred.Nc})
+	if derr != nil {
+		return false, false, nil
+	}
+	return subtle.ConstantTimeCompare([]byte(want.Response), []byte(cred.Response)) == 1, false, nil
+}
+
+// useNonce checks that n was issued, is fresh and, with qop, that its count
+// grows (no replay).
+func (r *Registrar) useNonce(n string, nc int, qop bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.nonces[n]
+	if !ok || v.expires.Before(r.now()) {
+		return false
+	}
+	if qop {
+		if nc <= v.nc {
+			return false
+		}
+		v.nc = nc
+	}
+	return true
+}
+
+func (r *Registrar) blocked(ip netip.Addr) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cut := r.now().Add(-failureWindow)
+	fs := r.failures[ip]
+	for len(fs) > 0 && fs[0].Before(cut) {
+		fs = fs[1:]
+	}
+	if len(fs) == 0 {
+		delete(r.failures, ip)
+		return false
+	}
+	r.failures[ip] = fs
+	return len(fs) >= maxFailures
+}
+
+func (r *Registrar) fail(ip netip.Addr) {
+	r.mu.Lock()
+	r.failures[ip] = append(r.failures[ip], r.now())
+	r.mu.Unlock()
+}
+
+// bind applies the Contact headers of an authenticated REGISTER.
+func (r *Registrar) bind(req *sip.Request, user string) *sip.Response {
+	exp, err := expiresOf(req, r.maxExp)
+	if err != nil {
+		return sip.NewResponseFromRequest(req, 400, "Bad Request: "+err.Error(), nil)
+	}
+	contacts := req.GetHeaders("Contact")
+	if len(contacts) == 1 && strings.TrimSpace(contacts[0].Value()) == "*" {
+		if exp != 0 {
+			return sip.NewResponseFromRequest(req, 400, "Bad Request: Contact * needs Expires: 0", nil)
+		}
+		r.set(user, nil, nil)
+		return r.ok(req, user)
+	}
+	var add []Binding
+	var remove []sip.Uri
+	for _, h := range contacts {
+		c, ok := h.(*sip.ContactHeader)
+		if !ok {
+			return sip.NewResponseFromRequest(req, 400, "Bad Request: Contact", nil)
+		}
+		e := exp
+		if v, ok := c.Params.Get("expires"); ok {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				e = min(time.Duration(n)*time.Second, r.maxExp)
+			}
+		}
+		if e == 0 {
+			remove = append(remove, c.Address)
+			continue
+		}
+		if e < r.minExp {
+			res := sip.NewResponseFromRequest(req, 423, "Interval Too Brief", nil)
+			res.AppendHeader(sip.NewHeader("Min-Expires", strconv.Itoa(int(r.minExp.Seconds()))))
+			return res
+		}
+		add = append(add, Binding{User: user, Contact: *c.Address.Clone(), Source: req.Source(), Transport: req.Transport(),
+			Expires: r.now().Add(e), CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo})
+	}
+	r.set(user, add, remove)
+	r.log.Info("registered", "user", user, "source", req.Source(), "transport", req.Transport(), "bindings", len(add), "removed", len(remove))
+	return r.ok(req, user)
+}
+
+func expiresOf(req *sip.Request, maxExp time.Duration) (time.Duration, error) {
+	h := req.GetHeader("Expires")
+	if h == nil {
+		return min(time.Hour, maxExp), nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(h.Value()))
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("Expires %q", h.Value())
+	}
+	return min(time.Duration(n)*time.Second, maxExp), nil
+}
+
+// set adds and removes bindings of user; add == nil && remove == nil
+// removes all.
+func (r *Registrar) set(user string, add []Binding, remove []sip.Uri) {
+	r.mu.Lock()
+	cur := r.bindings[user]
+	if add == nil && remove == nil {
+		cur = nil
+	}
+	gone := append(append([]sip.Uri(nil), remove...), contacts(add)...)
+	var keep []Binding
+	for _, b := range cur {
+		drop := b.Expires.Before(r.now())
+		for _, u := range gone {
+			drop = drop || sameContact(b.Contact, u)
+		}
+		if !drop {
+			keep = append(keep, b)
+		}
+	}
+	keep = append(keep, add...)
+	if len(keep) == 0 {
+		delete(r.bindings, user)
+	} else {
+		r.bindings[user] = keep
+	}
+	f := r.onChange
+	r.mu.Unlock()
+	if f != nil {
+		f(user)
+	}
+}
+
+func contacts(bs []Binding) []sip.Uri {
+	out := make([]sip.Uri, len(bs))
+	for i, b := range bs {
+		out[i] = b.Contact
+	}
+	return out
+}
+
+func sameContact(a, b sip.Uri) bool {
+	return a.User == b.User && strings.EqualFold(a.Host, b.Host) && a.Port == b.Port
+}
+
+func (r *Registrar) ok(req *sip.Request, user string) *sip.Response {
+	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+	now := r.now()
+	for _, b := range r.Bindings(user) {
+		c := &sip.ContactHeader{Address: *b.Contact.Clone(), Params: sip.NewParams()}
+		c.Params.Add("expires", strconv.Itoa(int(b.Expires.Sub(now).Round(time.Second).Seconds())))
+		res.AppendHeader(c)
+	}
+	res.AppendHeader(sip.NewHeader("Date", now.UTC().Format(http.TimeFormat)))
+	return res
+}

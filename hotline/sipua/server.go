@@ -1,0 +1,359 @@
+// Package sipua is the SIP side of the 96128 hotline, built on
+// github.com/emiago/sipgo: UDP and TCP listeners on one port, a registrar
+// with digest authentication for operators' and liaisons' phones, the
+// B2BUA legs (the caller's inbound leg and the legs govhall places to
+// phones), in-dialog requests (ACK, BYE, re-INVITE and UPDATE answered,
+// INFO DTMF, REFER with NOTIFY sipfrag), a per-source flood throttle, no
+// open relay (only the hotline number is reachable), and drain on
+// shutdown. Media and call logic live in packages media and hotline.
+package sipua
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// Config configures a Server.
+type Config struct {
+	Addr       string        // host:port for UDP and TCP; port 0 picks a free port
+	Realm      string        // digest realm; default "govhall"
+	Hotline    string        // the number anyone may call; default "96128"
+	FloodRate  float64       // SIP messages per second per source address; default 100
+	FloodBurst int           // bucket size; default 400
+	MinExpires time.Duration // shortest registration; default 30s
+	MaxExpires time.Duration // longest registration; default 1h
+	NonceTTL   time.Duration // digest nonce lifetime; default 5m
+	Log        *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Realm == "" {
+		c.Realm = "govhall"
+	}
+	if c.Hotline == "" {
+		c.Hotline = "96128"
+	}
+	if c.FloodRate == 0 {
+		c.FloodRate = 100
+	}
+	if c.FloodBurst == 0 {
+		c.FloodBurst = 400
+	}
+	if c.MinExpires == 0 {
+		c.MinExpires = 30 * time.Second
+	}
+	if c.MaxExpires == 0 {
+		c.MaxExpires = time.Hour
+	}
+	if c.NonceTTL == 0 {
+		c.NonceTTL = 5 * time.Minute
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Handler runs one call to the hotline number. It owns the call until it
+// returns; ctx is cancelled when the server stops for good.
+type Handler func(ctx context.Context, c *Inbound)
+
+// Server is the SIP server of the hotline.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	creds   Credentials
+	reg     *Registrar
+	flood   *throttle
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	udp     *sipgo.DialogUA
+	tcp     *sipgo.DialogUA
+	handler Handler
+
+	udpConn *net.UDPConn
+	tcpLn   *net.TCPListener
+	addr    netip.AddrPort
+	serving sync.WaitGroup
+
+	dialogs  sync.Map // dialog id → dialogLeg
+	draining atomic.Bool
+	active   atomic.Int64
+	hardCtx  context.Context
+	hardStop context.CancelFunc
+}
+
+// New builds a server; Start binds it.
+func New(cfg Config, creds Credentials) (*Server, error) {
+	cfg.defaults()
+	s := &Server{cfg: cfg, log: cfg.Log, creds: creds}
+	s.reg = newRegistrar(cfg.Realm, creds, cfg.MinExpires, cfg.MaxExpires, cfg.NonceTTL, cfg.Log)
+	s.flood = newThrottle(cfg.FloodRate, cfg.FloodBurst, s.reg.registeredIP, cfg.Log)
+	s.hardCtx, s.hardStop = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Registrar returns the registrar of the server's phones.
+func (s *Server) Registrar() *Registrar { return s.reg }
+
+// Addr returns the bound address (valid after Start).
+func (s *Server) Addr() netip.AddrPort { return s.addr }
+
+// Hotline returns the number anyone may call.
+func (s *Server) Hotline() string { return s.cfg.Hotline }
+
+// ActiveCalls returns the number of calls in progress.
+func (s *Server) ActiveCalls() int { return int(s.active.Load()) }
+
+// Start binds UDP and TCP on the configured address and serves; h runs
+// every call to the hotline number.
+func (s *Server) Start(h Handler) error {
+	s.handler = h
+	if err := s.listen(); err != nil {
+		return err
+	}
+	host := s.addr.Addr().String()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("govhall-96128"), sipgo.WithUserAgentHostname(host),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.flood.filter), sip.WithTransportLayerLogger(s.log)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(s.log)))
+	if err != nil {
+		return fmt.Errorf("sipua: user agent: %w", err)
+	}
+	s.ua = ua
+	if s.srv, err = sipgo.NewServer(ua, sipgo.WithServerLogger(s.log)); err != nil {
+		return fmt.Errorf("sipua: server: %w", err)
+	}
+	if err := s.clients(host); err != nil {
+		return err
+	}
+	s.routes()
+	s.serving.Add(2)
+	go func() { defer s.serving.Done(); _ = s.srv.ServeUDP(s.udpConn) }()
+	go func() { defer s.serving.Done(); _ = s.srv.ServeTCP(s.tcpLn) }()
+	s.log.Info("sip listening", "addr", s.addr.String(), "transports", "udp,tcp", "hotline", s.cfg.Hotline)
+	return nil
+}
+
+// listen binds UDP and TCP on one port (a free one when the port is 0).
+func (s *Server) listen() error {
+	ap, err := netip.ParseAddrPort(s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("sipua: address %q must be ip:port: %w", s.cfg.Addr, err)
+	}
+	for try := 0; try < 20; try++ {
+		u, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap))
+		if err != nil {
+			return fmt.Errorf("sipua: listen udp %s: %w", ap, err)
+		}
+		bound := u.LocalAddr().(*net.UDPAddr).AddrPort()
+		t, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(bound))
+		if err != nil {
+			u.Close()
+			if ap.Port() != 0 {
+				return fmt.Errorf("sipua: listen tcp %s: %w", bound, err)
+			}
+			continue
+		}
+		_ = u.SetReadBuffer(1 << 20)
+		s.udpConn, s.tcpLn = u, t
+		s.addr = netip.AddrPortFrom(bound.Addr().Unmap(), bound.Port())
+		return nil
+	}
+	return fmt.Errorf("sipua: no port free for both udp and tcp on %s", ap.Addr())
+}
+
+// clients builds the dialog user agents: UDP requests leave from the
+// listening socket (phones behind NAT expect them from there), TCP ones
+// reuse or open connections.
+func (s *Server) clients(host string) error {
+	udpCli, err := sipgo.NewClient(s.ua, sipgo.WithClientHostname(host), sipgo.WithClientConnectionAddr(s.addr.String()),
+		sipgo.WithClientLogger(s.log))
+	if err != nil {
+		return fmt.Errorf("sipua: udp client: %w", err)
+	}
+	tcpCli, err := sipgo.NewClient(s.ua, sipgo.WithClientHostname(host), sipgo.WithClientLogger(s.log))
+	if err != nil {
+		return fmt.Errorf("sipua: tcp client: %w", err)
+	}
+	contact := sip.Uri{Scheme: "sip", User: s.cfg.Hotline, Host: host, Port: int(s.addr.Port())}
+	tcpContact := contact
+	tcpContact.UriParams = sip.NewParams()
+	tcpContact.UriParams.Add("transport", "tcp")
+	s.udp = &sipgo.DialogUA{Client: udpCli, ContactHDR: sip.ContactHeader{Address: contact}, RewriteContact: true}
+	s.tcp = &sipgo.DialogUA{Client: tcpCli, ContactHDR: sip.ContactHeader{Address: tcpContact}, RewriteContact: true}
+	return nil
+}
+
+func (s *Server) dialogUA(transport string) *sipgo.DialogUA {
+	if sip.IsReliable(transport) {
+		return s.tcp
+	}
+	return s.udp
+}
+
+func (s *Server) routes() {
+	s.srv.OnInvite(s.onInvite)
+	for _, m := range []func(sipgo.RequestHandler){s.srv.OnAck, s.srv.OnBye, s.srv.OnInfo, s.srv.OnRefer, s.srv.OnNotify, s.srv.OnUpdate} {
+		m(s.inDialog)
+	}
+	s.srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	})
+	s.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+		res.AppendHeader(sip.NewHeader("Allow", allow))
+		res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
+		_ = tx.Respond(res)
+	})
+	s.srv.OnRegister(func(req *sip.Request, tx sip.ServerTransaction) {
+		ctx, cancel := context.WithTimeout(s.hardCtx, 5*time.Second)
+		defer cancel()
+		s.reg.handle(ctx, req, tx)
+	})
+	s.srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
+		res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
+		res.AppendHeader(sip.NewHeader("Allow", allow))
+		_ = tx.Respond(res)
+	})
+}
+
+const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER, NOTIFY, UPDATE"
+
+func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	_ = tx.Respond(res)
+}
+
+// onInvite starts a call to the hotline; re-INVITEs go to their dialog.
+func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if _, err := sip.DialogIDFromRequestUAS(req); err == nil {
+		s.inDialog(req, tx)
+		return
+	}
+	if s.draining.Load() {
+		respond(tx, req, 503, "Service Unavailable", sip.NewHeader("Retry-After", "60"))
+		return
+	}
+	if req.Recipient.User != s.cfg.Hotline {
+		s.refuse(req, tx)
+		return
+	}
+	if req.Contact() == nil {
+		respond(tx, req, 400, "Bad Request: no Contact")
+		return
+	}
+	s.active.Add(1)
+	defer s.active.Add(-1)
+	c, err := newInbound(s, req, tx)
+	if err != nil {
+		s.log.Warn("invite: dialog", "call_id", callID(req), "err", err)
+		respond(tx, req, 500, "Server Internal Error")
+		return
+	}
+	s.dialogs.Store(c.dlg.ID, dialogLeg(c))
+	defer s.dialogs.Delete(c.dlg.ID)
+	s.handler(s.hardCtx, c)
+	c.finish()
+}
+
+// refuse answers an INVITE for anything but the hotline: no open relay.
+func (s *Server) refuse(req *sip.Request, tx sip.ServerTransaction) {
+	code, reason := 404, "Not Found"
+	ctx, cancel := context.WithTimeout(s.hardCtx, 2*time.Second)
+	defer cancel()
+	if _, err := s.creds.HA1(ctx, req.Recipient.User); err == nil {
+		code, reason = 403, "Forbidden"
+	}
+	s.log.Warn("invite refused: only the hotline number is reachable", "to", req.Recipient.String(),
+		"from", fromUser(req), "source", req.Source(), "transport", req.Transport(), "status", code)
+	respond(tx, req, code, reason)
+}
+
+// inDialog routes a request to the leg of its dialog, or answers 481.
+func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) {
+	if l := s.lookup(req); l != nil {
+		l.handle(req, tx)
+		return
+	}
+	if !req.IsAck() {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	}
+}
+
+func (s *Server) lookup(req *sip.Request) dialogLeg {
+	if id, err := sip.DialogIDFromRequestUAS(req); err == nil {
+		if v, ok := s.dialogs.Load(id); ok {
+			return v.(dialogLeg)
+		}
+	}
+	if id, err := sip.DialogIDFromRequestUAC(req); err == nil {
+		if v, ok := s.dialogs.Load(id); ok {
+			return v.(dialogLeg)
+		}
+	}
+	return nil
+}
+
+// Stop drains: new calls get 503 with Retry-After while the calls in
+// progress finish; when ctx ends first, the remaining calls are ended
+// (their handlers' context is cancelled) and given 5 s to hang up. Then
+// the listeners close.
+func (s *Server) Stop(ctx context.Context) error {
+	s.draining.Store(true)
+	s.log.Info("sip draining", "active_calls", s.active.Load())
+	var err error
+	if !s.waitIdle(ctx) {
+		err = fmt.Errorf("sipua: drain: %d calls still up: %w", s.active.Load(), ctx.Err())
+		s.hardStop()
+		grace, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.waitIdle(grace)
+		cancel()
+	}
+	s.hardStop()
+	if s.ua != nil {
+		s.udpConn.Close()
+		s.tcpLn.Close()
+		s.serving.Wait()
+		_ = s.ua.Close()
+	}
+	s.log.Info("sip stopped")
+	return err
+}
+
+func (s *Server) waitIdle(ctx context.Context) bool {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for s.active.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+	return true
+}
+
+func callID(req *sip.Request) string {
+	if h := req.CallID(); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+func fromUser(req *sip.Request) string {
+	if f := req.From(); f != nil {
+		return f.Address.User
+	}
+	return ""
+}
