@@ -13,23 +13,23 @@ import (
 // Approval is a forward (转办) or an extension (延期) waiting for, or given,
 // a decision.
 type Approval struct {
-	ID          int64          `db:"id" json:"id"`
-	QueryID     int64          `db:"query_id" json:"-"`
-	QueryCode   string         `db:"code" json:"query_code"`
-	ClockID     int64          `db:"clock_id" json:"clock_id"`
-	Complaint   bool           `db:"complaint" json:"complaint"`
-	Kind        string         `db:"kind" json:"kind"`
-	Department  string         `db:"department" json:"department,omitempty"`
-	Days        int            `db:"days" json:"days,omitempty"`
-	Reason      string         `db:"reason" json:"reason"`
-	Status      string         `db:"status" json:"status"`
-	RequestedBy int64          `db:"requested_by" json:"-"`
-	Requester   string         `db:"requester" json:"requested_by"`
-	RequestedAt time.Time      `db:"requested_at" json:"requested_at"`
-	DecidedAt   sql.NullTime   `db:"decided_at" json:"-"`
-	Note        string         `db:"decision_note" json:"decision_note,omitempty"`
-	ClockDepID  sql.NullInt64  `db:"clock_department_id" json:"-"`
-	Question    string         `db:"question" json:"question"`
+	ID          int64         `db:"id" json:"id"`
+	QueryID     int64         `db:"query_id" json:"-"`
+	QueryCode   string        `db:"code" json:"query_code"`
+	ClockID     int64         `db:"clock_id" json:"clock_id"`
+	Complaint   bool          `db:"complaint" json:"complaint"`
+	Kind        string        `db:"kind" json:"kind"`
+	Department  string        `db:"department" json:"department,omitempty"`
+	Days        int           `db:"days" json:"days,omitempty"`
+	Reason      string        `db:"reason" json:"reason"`
+	Status      string        `db:"status" json:"status"`
+	RequestedBy int64         `db:"requested_by" json:"-"`
+	Requester   string        `db:"requester" json:"requested_by"`
+	RequestedAt time.Time     `db:"requested_at" json:"requested_at"`
+	DecidedAt   sql.NullTime  `db:"decided_at" json:"-"`
+	Note        string        `db:"decision_note" json:"decision_note,omitempty"`
+	ClockDepID  sql.NullInt64 `db:"clock_department_id" json:"-"`
+	Question    string        `db:"question" json:"question"`
 }
 
 const selectApprovals = `SELECT a.id, a.query_id, q.code, a.clock_id, c.complaint_id IS NOT NULL AS complaint, a.kind,

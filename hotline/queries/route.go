@@ -56,7 +56,7 @@ func text(field, s, missing string) (string, error) {
 
 // RouteInput is what the government office decides when it routes a query.
 type RouteInput struct {
-	Department string `json:"department"`      // code or name of the department that answers
+	Department string `json:"department"`     // code or name of the department that answers
 	Kind       string `json:"kind,omitempty"` // ordinary, complex or application; empty keeps it
 }
 

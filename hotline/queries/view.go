@@ -175,24 +175,24 @@ func (r record) redact(s string) string { return Redact(s, r.q.AskerName, r.q.As
 // StaffView is the full record of a query for staff: personal data, clocks
 // with their flags, approvals and every event with its actor and reason.
 type StaffView struct {
-	Code            string          `json:"code"`
-	Channel         string          `json:"channel"`
-	Kind            string          `json:"kind"`
-	Status          Status          `json:"status"`
-	Department      string          `json:"department"`
-	DepartmentID    int64           `json:"department_id"`
-	FirstDepartment int64           `json:"first_department_id,omitempty"`
-	Pending         []int64         `json:"pending_department_ids,omitempty"`
-	Question        string          `json:"question"`
-	Name            string          `json:"name"`
-	Phone           string          `json:"phone"`
-	SIPCallID       string          `json:"sip_call_id,omitempty"`
-	AcceptedAt      time.Time       `json:"accepted_at"`
-	Version         int             `json:"version"`
-	Clocks          []ClockView     `json:"clocks"`
-	Answers         []PublicAnswer  `json:"answers"`
-	Complaints      []Complaint     `json:"complaints"`
-	Events          []Event         `json:"events"`
+	Code            string         `json:"code"`
+	Channel         string         `json:"channel"`
+	Kind            string         `json:"kind"`
+	Status          Status         `json:"status"`
+	Department      string         `json:"department"`
+	DepartmentID    int64          `json:"department_id"`
+	FirstDepartment int64          `json:"first_department_id,omitempty"`
+	Pending         []int64        `json:"pending_department_ids,omitempty"`
+	Question        string         `json:"question"`
+	Name            string         `json:"name"`
+	Phone           string         `json:"phone"`
+	SIPCallID       string         `json:"sip_call_id,omitempty"`
+	AcceptedAt      time.Time      `json:"accepted_at"`
+	Version         int            `json:"version"`
+	Clocks          []ClockView    `json:"clocks"`
+	Answers         []PublicAnswer `json:"answers"`
+	Complaints      []Complaint    `json:"complaints"`
+	Events          []Event        `json:"events"`
 }
 
 // ClockView is a clock with its flags, for staff.
