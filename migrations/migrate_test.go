@@ -5,7 +5,6 @@ import (
 	"sync"
 	"testing"
 
-
 	"github.com/govhall/govhall/migrations"
 	"github.com/govhall/govhall/migrations/pgtest"
 )
