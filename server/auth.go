@@ -48,6 +48,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 // logout is DELETE /api/v1/session.
 func (s *Server) logout(c *fiber.Ctx) error {
 	if tok := sessionToken(c); tok != "" {
+		if acct, err := s.deps.Staff.Session(c.UserContext(), tok); err == nil {
+			s.deps.Staff.Record(c.UserContext(), staff.Actor{AccountID: acct.ID, Username: acct.Username, IP: c.IP()}, "logout", "account", acct.Username, nil)
+		}
 		if err := s.deps.Staff.Logout(c.UserContext(), tok); err != nil {
 			return err
 		}
