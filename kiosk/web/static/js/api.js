@@ -4,6 +4,8 @@
 // can show the offline banner with the time of the content on screen.
 
 const TOKEN_KEY = 'govhall.kiosk.terminal';
+// CONFIG_KEY holds the terminal's last settings (see main.js).
+export const CONFIG_KEY = 'govhall.kiosk.config';
 const QUEUE_MAX = 100;
 
 // takeToken moves a ?terminal= token from the address into local storage
@@ -12,6 +14,8 @@ export function takeToken() {
   const url = new URL(location.href);
   const fromURL = url.searchParams.get('terminal');
   if (fromURL) {
+    // Settings remembered for another token belong to another terminal.
+    if (fromURL !== localStorage.getItem(TOKEN_KEY)) localStorage.removeItem(CONFIG_KEY);
     localStorage.setItem(TOKEN_KEY, fromURL);
     url.searchParams.delete('terminal');
     history.replaceState(null, '', url.pathname + url.search);

@@ -3,7 +3,7 @@
 // heartbeat, the offline banner and the service worker, then shows home.
 
 import { $, fillIcons } from './dom.js';
-import { Api, takeToken } from './api.js';
+import { Api, takeToken, CONFIG_KEY } from './api.js';
 import { Router } from './router.js';
 import { Idle } from './idle.js';
 import { Reader, textToRead } from './speech.js';
@@ -53,13 +53,32 @@ function setElder(on) {
 function applyConfig(ctx, idle, r) {
   if (r.status === 401) {
     $('device').textContent = '本机未登记或已停用，请联系管理员';
+    localStorage.removeItem(CONFIG_KEY);
+    ctx.state.config = null;
+    document.dispatchEvent(new CustomEvent('kiosk:config'));
     return;
   }
   if (!r.ok || !r.data) return;
-  ctx.state.config = r.data;
-  $('place').textContent = r.data.name || '';
+  localStorage.setItem(CONFIG_KEY, JSON.stringify(r.data));
+  useConfig(ctx, idle, r.data);
   $('device').textContent = '';
-  idle.setIdleSeconds(r.data.idle_seconds);
+}
+
+// useConfig applies settings, fresh or remembered from the last start (so
+// that an offline kiosk still knows its name and idle time).
+function useConfig(ctx, idle, config) {
+  ctx.state.config = config;
+  $('place').textContent = config.name || '';
+  idle.setIdleSeconds(config.idle_seconds);
+  document.dispatchEvent(new CustomEvent('kiosk:config'));
+}
+
+function rememberedConfig() {
+  try {
+    return JSON.parse(localStorage.getItem(CONFIG_KEY) || 'null');
+  } catch {
+    return null;
+  }
 }
 
 function startHeartbeat(ctx, idle) {
@@ -117,7 +136,7 @@ function boot() {
   fillIcons(document);
   document.addEventListener('contextmenu', (e) => e.preventDefault());
   const state = { typed: '', viewed: [], config: null, suggestMissingUntil: 0, reloadOnReset: false };
-  const ctx = { state, dialog };
+  const ctx = { state, dialog, refreshConfig: async () => {} };
   ctx.api = new Api(takeToken(), showNetwork);
   ctx.router = new Router($('main'), { home, search, results, doc, code, help }, ctx);
   const reader = new Reader((on) => {
@@ -142,7 +161,10 @@ function boot() {
   registerWorker(state);
   ctx.router.home();
   if (ctx.api.token) {
-    ctx.api.get('/api/v1/terminals/me', { device: true }).then((r) => applyConfig(ctx, idle, r));
+    const saved = rememberedConfig();
+    if (saved) useConfig(ctx, idle, saved);
+    ctx.refreshConfig = async () => applyConfig(ctx, idle, await ctx.api.get('/api/v1/terminals/me', { device: true }));
+    ctx.refreshConfig();
     startHeartbeat(ctx, idle);
   } else {
     $('device').textContent = '本机未登记';

@@ -104,11 +104,14 @@ export async function doc(ctx, params, alive) {
     ctx.state.viewed = [{ id: d.id, title: d.title }, ...ctx.state.viewed.filter((v) => v.id !== d.id)].slice(0, 8);
   }
   const side = sidePanel(ctx, d, alive);
+  // In portrait the side panel comes after the whole text: offer a jump.
+  const jump = side ? button(d.interpretations && d.interpretations.length ? '看政策解读' : '看对应的政策文件',
+    () => side.scrollIntoView({ block: 'start' }), { cls: 'btn btn-secondary jump-side', iconName: 'doc' }) : null;
   return h('div', { class: side ? 'doc-view with-side' : 'doc-view', dataset: { id: d.id } },
     h('header', { class: 'doc-head' },
       h('div', { class: 'result-badges' }, kindBadge(d.kind_name || KIND_NAMES[d.kind]), validityBadge(d.validity)),
       h('h1', { class: 'doc-title', id: 'doc-title', 'data-speak': '', text: d.title }),
-      meta(d), validityNotice(ctx, d), replacesNote(ctx, d)),
+      meta(d), validityNotice(ctx, d), replacesNote(ctx, d), jump),
     h('aside', { class: 'doc-actions' }, qrFigure(d), printAction(ctx, d, params.q)),
     h('article', { class: 'doc-body' }, bodyOf(d)),
     side);

@@ -30,22 +30,39 @@ async function doPrint(ctx, doc, btn, q) {
     return;
   }
   btn.disabled = true;
-  const r = await ctx.api.post(`/api/v1/terminals/${ctx.state.config.id}/print`, { document_id: doc.id }, { device: true, timeout: 20000 });
-  btn.disabled = false;
+  btn.querySelector('.btn-label').textContent = '正在打印……';
+  const r = await ctx.api.post(`/api/v1/terminals/${ctx.state.config.id}/print`, { document_id: doc.id }, { device: true, timeout: 30000 });
   const m = printMessage(r);
   if (m.ok) {
     ctx.api.event('print', { document_id: doc.id });
     if (q) ctx.api.post('/api/v1/search/clicks', { query: q, document_id: doc.id, action: 'print' }, { device: true });
   }
   ctx.dialog(m.title, m.text);
+  // A failed job tells the server the printer's state (no paper …): fetch
+  // it, so that the button shows it.
+  await ctx.refreshConfig();
 }
 
-// printAction returns the print button (or why there is none).
-// q is the search the document was found with, if any.
+// printAction returns the print area of a document, which follows the
+// printer state as the server reports it. q is the search the document was
+// found with, if any.
 export function printAction(ctx, doc, q) {
+  const area = h('div', { class: 'print-area', id: 'print-area' });
+  const render = () => area.replaceChildren(printContent(ctx, doc, q));
+  const onConfig = () => {
+    if (area.isConnected) render();
+    else document.removeEventListener('kiosk:config', onConfig);
+  };
+  document.addEventListener('kiosk:config', onConfig);
+  render();
+  return area;
+}
+
+// printContent is the print button, or why there is none.
+function printContent(ctx, doc, q) {
   const p = printerOf(ctx);
   if (!p || !p.configured) {
-    return h('p', { class: 'print-note', id: 'print-note', text: '本机没有打印机。请用手机扫描上面的二维码带走文件。' });
+    return h('p', { class: 'print-note', id: 'print-note', text: '本机没有打印机。请用手机扫描二维码带走文件。' });
   }
   if (!p.can_print) {
     return h('div', { class: 'print-box' },
