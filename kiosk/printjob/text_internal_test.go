@@ -9,11 +9,11 @@ func TestCleanText(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"  关于\t印发\r\n通知  ", "关于 印发 通知"},
 		{"a\x1b@b\x00c\x7fd", "a@bcd"},
-		{"e\u0301", "é"},                       // NFC
-		{"文\u200b件\u202e号\ufe0f", "文件号"},     // zero width, bidi override, variation selector
-		{"私\ue000用", "私用"},                    // private use
-		{"bad\xffutf8", "bad\ufffdutf8"},       // prints as a box
-		{"𠀀😀", "𠀀😀"},                         // kept: drawn as raster
+		{"e\u0301", "é"},                         // NFC
+		{"文\u200b件\u202e号\ufe0f", "文件号"},         // zero width, bidi override, variation selector
+		{"私\ue000用", "私用"},                       // private use
+		{"bad\xffutf8", "bad\ufffdutf8"},         // prints as a box
+		{"𠀀😀", "𠀀😀"},                             // kept: drawn as raster
 		{"\u3000全角空格\u3000", "\u3000全角空格\u3000"}, // U+3000 is a character, not a control
 	}
 	for _, c := range cases {
