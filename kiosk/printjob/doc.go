@@ -45,6 +45,7 @@ type FieldError struct {
 	Msg   string
 }
 
+// Error returns "printjob: FIELD: what is wrong".
 func (e *FieldError) Error() string { return "printjob: " + e.Field + ": " + e.Msg }
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.

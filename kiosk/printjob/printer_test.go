@@ -19,8 +19,8 @@ import (
 type fakePrinter struct {
 	ln      net.Listener
 	replies [4]byte
-	mute    bool // accepts and reads, never answers
-	noRead  bool // accepts, never reads
+	silent  bool // never answers status queries
+	stuck   bool // never reads
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	jobs    [][]byte
@@ -31,18 +31,26 @@ type fakePrinter struct {
 
 const okReply = 0x12 // fixed bits only: online, paper present
 
-func newFakePrinter(t *testing.T, replies [4]byte) *fakePrinter {
+// Behaviours of a fake printer beyond answering.
+const (
+	answers = iota
+	mute    // accepts and reads, never answers a status query
+	noRead  // accepts, never reads
+)
+
+func newFakePrinter(t *testing.T, replies [4]byte, mode int) *fakePrinter {
 	t.Helper()
-	return newFakePrinterAt(t, "127.0.0.1:0", replies)
+	return newFakePrinterAt(t, "127.0.0.1:0", replies, mode)
 }
 
-func newFakePrinterAt(t *testing.T, addr string, replies [4]byte) *fakePrinter {
+func newFakePrinterAt(t *testing.T, addr string, replies [4]byte, mode int) *fakePrinter {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatalf("fake printer on %s: %v", addr, err)
 	}
-	fp := &fakePrinter{ln: ln, replies: replies, done: make(chan struct{}, 16), stop: make(chan struct{})}
+	fp := &fakePrinter{ln: ln, replies: replies, silent: mode == mute, stuck: mode == noRead,
+		done: make(chan struct{}, 16), stop: make(chan struct{})}
 	fp.wg.Add(1)
 	go fp.serve()
 	t.Cleanup(fp.close)
@@ -79,7 +87,7 @@ func (fp *fakePrinter) handle(c net.Conn) {
 	// Never block past the test: the listener's Close does not reach
 	// connections that are already open.
 	c.SetDeadline(time.Now().Add(5 * time.Second))
-	if fp.noRead {
+	if fp.stuck {
 		<-fp.stop
 		return
 	}
@@ -93,7 +101,7 @@ func (fp *fakePrinter) handle(c net.Conn) {
 			fp.mu.Lock()
 			fp.queries = append(fp.queries, data[2])
 			fp.mu.Unlock()
-			if !fp.mute {
+			if !fp.silent {
 				c.Write([]byte{fp.replies[data[2]-1]})
 			}
 			data = data[3:]
@@ -127,7 +135,7 @@ func (fp *fakePrinter) waitJob(t *testing.T) []byte {
 }
 
 func TestSendDelivers(t *testing.T) {
-	fp := newFakePrinter(t, [4]byte{okReply, okReply, okReply, okReply})
+	fp := newFakePrinter(t, [4]byte{okReply, okReply, okReply, okReply}, answers)
 	_, job := build(t, sampleSlip(), mustProfile(t, "kp628e-58"))
 	if err := printjob.Send(context.Background(), fp.addr(), job); err != nil {
 		t.Fatal(err)
@@ -162,8 +170,7 @@ func TestSendRefused(t *testing.T) {
 // TestSendTimeout: a printer that accepts but never reads (paper jam, full
 // buffer) makes Send time out instead of hanging the kiosk.
 func TestSendTimeout(t *testing.T) {
-	fp := newFakePrinter(t, [4]byte{})
-	fp.noRead = true
+	fp := newFakePrinter(t, [4]byte{}, noRead)
 	c := printjob.Client{WriteTimeout: 300 * time.Millisecond}
 	start := time.Now()
 	err := c.Send(context.Background(), fp.addr(), make([]byte, 64<<20))
@@ -176,8 +183,7 @@ func TestSendTimeout(t *testing.T) {
 }
 
 func TestSendContextCancelled(t *testing.T) {
-	fp := newFakePrinter(t, [4]byte{})
-	fp.noRead = true
+	fp := newFakePrinter(t, [4]byte{}, noRead)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	err := printjob.Send(ctx, fp.addr(), make([]byte, 64<<20))
@@ -202,7 +208,7 @@ func TestStatus(t *testing.T) {
 		{"offline", [4]byte{o | 0x08, o, o, o}, printjob.StateOffline, "\x01\x04\x02\x03"},
 	}
 	for _, c := range cases {
-		fp := newFakePrinter(t, c.replies)
+		fp := newFakePrinter(t, c.replies, answers)
 		st, err := printjob.Status(context.Background(), fp.addr())
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
@@ -223,15 +229,14 @@ func TestStatus(t *testing.T) {
 }
 
 func TestStatusFailures(t *testing.T) {
-	mute := newFakePrinter(t, [4]byte{})
-	mute.mute = true
+	silent := newFakePrinter(t, [4]byte{}, mute)
 	c := printjob.Client{ReplyTimeout: 200 * time.Millisecond}
-	st, err := c.Status(context.Background(), mute.addr())
+	st, err := c.Status(context.Background(), silent.addr())
 	if !errors.Is(err, printjob.ErrTimeout) || st.State != printjob.StateUnreachable || !strings.Contains(st.Message, "无响应") {
 		t.Errorf("mute printer: %+v, %v; want unreachable with ErrTimeout", st, err)
 	}
 
-	garbage := newFakePrinter(t, [4]byte{0xFF, 0xFF, 0xFF, 0xFF})
+	garbage := newFakePrinter(t, [4]byte{0xFF, 0xFF, 0xFF, 0xFF}, answers)
 	st, err = c.Status(context.Background(), garbage.addr())
 	if !errors.Is(err, printjob.ErrBadReply) || st.State != printjob.StateUnreachable {
 		t.Errorf("garbage reply: %+v, %v; want ErrBadReply", st, err)
@@ -250,7 +255,7 @@ func TestStatusFailures(t *testing.T) {
 
 // TestDefaultPort: an address without a port means 9100.
 func TestDefaultPort(t *testing.T) {
-	fp := newFakePrinterAt(t, "127.0.0.1:9100", [4]byte{okReply, okReply, okReply, okReply})
+	fp := newFakePrinterAt(t, "127.0.0.1:9100", [4]byte{okReply, okReply, okReply, okReply}, answers)
 	if err := printjob.Send(context.Background(), "127.0.0.1", []byte("x\n")); err != nil {
 		t.Fatal(err)
 	}

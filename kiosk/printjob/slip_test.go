@@ -333,3 +333,34 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from the golden file (%d bytes, want %d); rerun with -update if the change is meant", name, len(got), len(want))
 	}
 }
+
+// TestBuildConcurrent: one Builder (and its fonts) serves many kiosks at
+// once; run with -race.
+func TestBuildConcurrent(t *testing.T) {
+	b := builder(t)
+	p := mustProfile(t, "generic-80")
+	s := sampleSlip()
+	s.Title = "关于𠀀𡈽村😀人居环境整治的通知"
+	want, err := b.Build(s, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			got, err := b.Build(s, p)
+			if err == nil && !bytes.Equal(got, want) {
+				err = errors.New("concurrent builds differ")
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
