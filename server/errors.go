@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/govhall/govhall/hotline/queries"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/server/staff"
 )
@@ -42,6 +43,12 @@ var statusOf = []struct {
 	{staff.ErrInvalid, http.StatusBadRequest, ""},
 	{staff.ErrExists, http.StatusConflict, ""},
 	{staff.ErrNotFound, http.StatusNotFound, "没有找到该账号"},
+	{queries.ErrBadCode, http.StatusBadRequest, "查询码有误，请核对后重新输入"},
+	{queries.ErrTooMany, http.StatusTooManyRequests, "查询过于频繁，请稍后再试"},
+	{queries.ErrNotFound, http.StatusNotFound, ""},
+	{queries.ErrInvalid, http.StatusBadRequest, ""},
+	{queries.ErrConflict, http.StatusConflict, ""},
+	{queries.ErrForbidden, http.StatusForbidden, ""},
 }
 
 // handleError is the one place errors become responses: client errors carry

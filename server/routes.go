@@ -63,6 +63,9 @@ func (s *Server) routes() {
 		s.calendarRoutes(v1)
 	}
 	s.kioskRoutes()
+	if s.deps.Queries != nil {
+		s.queryRoutes(v1)
+	}
 }
 
 var staffRoles = []string{staff.RoleAdmin, staff.RoleReviewer, staff.RoleOperator, staff.RoleLiaison, staff.RoleSupervisor}

@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govhall/govhall/hotline/calendar"
+	"github.com/govhall/govhall/hotline/queries"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/kiosk/search"
 	"github.com/govhall/govhall/server/staff"
@@ -29,6 +30,7 @@ type Deps struct {
 	Calendar       *calendar.Store
 	Search         *search.Store
 	Printer        *kiosk.Printer // receipt printing; nil disables it
+	Queries        *queries.Store // tracked queries (查询单); nil disables them
 	PublicBaseURL  string
 	RequestTimeout time.Duration // per request; default 10s
 	KioskIdle      time.Duration // kiosk idle reset; default 120s
