@@ -1,0 +1,217 @@
+package hotline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/media"
+	"github.com/govhall/govhall/hotline/sipua"
+)
+
+// call is one call to the hotline, from the INVITE to the last record.
+type call struct {
+	h       *Hotline
+	in      *sipua.Inbound
+	id      int64
+	log     *slog.Logger
+	ctx     context.Context // ends when the caller hangs up or the server stops for good
+	cancel  context.CancelFunc
+	ep      *media.Endpoint
+	bridge  *media.Bridge
+	rec     *media.Recorder
+	codec   media.Codec
+	session uint64
+	version atomic.Uint64
+
+	outcome   string
+	reason    string
+	queryCode string
+	deptID    int64  // department of the last transfer
+	deptCode  string // its code
+
+	transfers chan transferReq
+	mu        sync.Mutex
+	talking   *party // the party connected to the caller, while conversing
+}
+
+// party is an operator or liaison connected (or being connected) to the caller.
+type party struct {
+	kind   string // calls.KindOperator or calls.KindLiaison
+	acct   calls.SIPAccount
+	leg    *sipua.Outbound
+	ep     *media.Endpoint
+	legID  int64
+	deptID int64
+	ended  bool
+}
+
+// handle runs one call (the sipua.Handler of the hotline).
+func (h *Hotline) handle(hard context.Context, in *sipua.Inbound) {
+	c := &call{h: h, in: in, transfers: make(chan transferReq), session: rand.Uint64() >> 2}
+	c.ctx, c.cancel = context.WithCancel(hard)
+	stop := context.AfterFunc(in.Context(), c.cancel)
+	defer stop()
+	defer c.cancel()
+	if !c.setup() {
+		return
+	}
+	defer c.teardown()
+	c.run()
+}
+
+// setup records the call, negotiates media, starts the recording and
+// answers. It reports false when the call was refused.
+func (c *call) setup() bool {
+	h, in := c.h, c.in
+	now := h.cfg.Now()
+	id, err := h.store.StartCall(c.ctx, calls.NewCall{SIPCallID: in.CallID, Caller: in.Caller, Callee: in.Callee,
+		Transport: in.Transport, Source: in.Source, At: now})
+	if err != nil {
+		h.log.Error("record call", "call_id", in.CallID, "err", err)
+		_ = in.Reject(500, "Server Internal Error")
+		return false
+	}
+	c.id, c.log = id, h.log.With("call", id, "call_id", in.CallID)
+	offer, err := media.Parse(in.Offer)
+	if err != nil {
+		c.refuse(488, "Not Acceptable Here", fmt.Sprintf("offer: %v", err))
+		return false
+	}
+	if c.ep, err = media.NewEndpoint(h.ports); err != nil {
+		c.refuse(503, "Service Unavailable", err.Error())
+		return false
+	}
+	c.ep.SetPeer(offer)
+	c.codec = offer.Codec
+	path := filepath.Join(h.cfg.DataDir, "recordings", now.Format("2006/01/02"), fmt.Sprintf("%d.wav", id))
+	if c.rec, err = media.NewRecorder(path, 2, nil); err != nil {
+		c.ep.Close()
+		c.refuse(500, "Server Internal Error", err.Error())
+		return false
+	}
+	c.bridge = media.NewBridge(c.ep, c.rec)
+	in.OnReinvite(c.reinvite)
+	in.OnDigit(func(k byte) { c.bridge.PushDigit(media.Digit{Key: k, Via: media.ViaINFO}) })
+	c.bridge.Start()
+	answer := media.Marshal(c.ep.Local(), media.Description{Codec: offer.Codec, EventPT: offer.EventPT,
+		Direction: media.Answer(offer.Direction)}, c.session, c.version.Add(1))
+	if err := in.Answer(answer); err != nil {
+		c.log.Warn("answer", "err", err)
+		c.outcome, c.reason = calls.OutcomeFailed, "no ACK to our answer"
+		c.teardown()
+		return false
+	}
+	if err := h.store.Answered(c.ctx, id, h.cfg.Now(), offer.Codec.Name, path); err != nil {
+		c.log.Error("record answer", "err", err)
+	}
+	h.mu.Lock()
+	h.active[id] = c
+	h.mu.Unlock()
+	return true
+}
+
+// refuse rejects the INVITE and closes the record.
+func (c *call) refuse(code int, reason, why string) {
+	c.log.Warn("call refused", "status", code, "reason", why)
+	_ = c.in.Reject(code, reason)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.h.store.EndCall(ctx, c.id, c.h.cfg.Now(), calls.OutcomeRejected, why, calls.Recording{}); err != nil {
+		c.log.Error("record refusal", "err", err)
+	}
+}
+
+// reinvite answers a re-INVITE or UPDATE of the caller (hold, resume, new
+// address); the codec may not change.
+func (c *call) reinvite(offer []byte) ([]byte, error) {
+	d := c.ep.Peer()
+	if len(offer) > 0 {
+		var err error
+		if d, err = media.Parse(offer, media.Codec{Name: c.codec.Name}); err != nil {
+			return nil, err
+		}
+		c.ep.SetPeer(d)
+	}
+	return media.Marshal(c.ep.Local(), media.Description{Codec: d.Codec, EventPT: d.EventPT, Direction: media.Answer(d.Direction)},
+		c.session, c.version.Add(1)), nil
+}
+
+// run is the call flow.
+func (c *call) run() {
+	if c.play(c.h.prompts["greeting"]) != nil {
+		return
+	}
+	if !c.h.hours.InHours(c.h.cfg.Now()) {
+		c.message(kindVoicemail, 0, c.h.prompts["closed"])
+		return
+	}
+	c.serve()
+}
+
+// play plays prompts to the caller; it returns an error when the caller
+// hung up meanwhile.
+func (c *call) play(ps ...*media.Prompt) error {
+	for _, p := range ps {
+		if err := c.bridge.Play(c.ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// teardown hangs up whatever is left, closes the recording and the record.
+func (c *call) teardown() {
+	c.h.mu.Lock()
+	delete(c.h.active, c.id)
+	c.h.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if p := c.current(); p != nil {
+		c.endParty(p, "system")
+	}
+	if err := c.in.Hangup(ctx); err != nil {
+		c.log.Debug("hang up caller", "err", err)
+	}
+	c.ep.Close()
+	c.bridge.Wait()
+	var rec calls.Recording
+	info, err := c.rec.Close()
+	if err != nil {
+		c.log.Error("close recording", "err", err)
+	} else {
+		rec = calls.Recording{Path: info.Path, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}
+	}
+	outcome := c.outcome
+	if outcome == "" {
+		outcome = calls.OutcomeAbandoned
+	}
+	if c.reason == "" && c.in.Ended() {
+		c.reason = "caller hung up"
+	}
+	if err := c.h.store.EndCall(ctx, c.id, c.h.cfg.Now(), outcome, c.reason, rec); err != nil && !errors.Is(err, calls.ErrNotFound) {
+		c.log.Error("record end of call", "err", err)
+	}
+	st := c.bridge.Stats()
+	c.log.Info("call ended", "outcome", outcome, "duration", info.Duration, "caller_packets", st.CallerIn, "relayed_to_party", st.ToPeer,
+		"party_packets", st.PeerIn, "relayed_to_caller", st.ToCaller)
+}
+
+func (c *call) current() *party {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.talking
+}
+
+func (c *call) setTalking(p *party) {
+	c.mu.Lock()
+	c.talking = p
+	c.mu.Unlock()
+}

@@ -1,0 +1,292 @@
+package hotline
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/media"
+	"github.com/govhall/govhall/hotline/sipua"
+)
+
+// What happens after a conversation.
+type next int
+
+const (
+	nextEnd      next = iota // the call is over
+	nextSurvey               // the party hung up: ask for the rating
+	nextQueue                // back to the queue for an operator
+	nextContinue             // keep talking (with a new party)
+)
+
+// serve queues the caller for an operator and runs the conversation,
+// transfers and survey.
+func (c *call) serve() {
+	for c.ctx.Err() == nil {
+		op, timedOut := c.queue()
+		if timedOut {
+			c.message(kindVoicemail, 0, c.h.prompts["queue-timeout"])
+			return
+		}
+		if op == nil {
+			return
+		}
+		switch c.converse(op) {
+		case nextSurvey:
+			c.survey()
+			return
+		case nextQueue:
+			continue
+		default:
+			return
+		}
+	}
+}
+
+// queue waits for an operator to answer; timedOut is true when the longest
+// wait passed. It returns nil when the caller hung up.
+func (c *call) queue() (op *party, timedOut bool) {
+	h := c.h
+	if err := h.acd.Refresh(c.ctx); err != nil {
+		c.log.Warn("refresh operators", "err", err)
+	}
+	w := h.acd.Join(c.id)
+	defer h.acd.Leave(w)
+	_ = h.store.Queued(c.ctx, c.id, h.cfg.Now(), true)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = h.store.Queued(ctx, c.id, h.cfg.Now(), false)
+	}()
+	annCtx, stopAnn := context.WithCancel(c.ctx)
+	annDone := make(chan struct{})
+	go func() { defer close(annDone); c.announce(annCtx, w) }()
+	defer func() { stopAnn(); <-annDone }()
+	deadline := time.NewTimer(h.cfg.MaxWait)
+	defer deadline.Stop()
+	for {
+		changed := h.acd.Changed()
+		if a, ok := h.acd.Take(c.ctx, w); ok {
+			if p := c.ring(a.Account, calls.KindOperator, 0, h.cfg.RingTimeout, func() { stopAnn(); <-annDone }); p != nil {
+				return p, false
+			}
+			h.acd.Release(context.Background(), a.Account.ID, false)
+			continue
+		}
+		select {
+		case <-changed:
+		case <-time.After(time.Second): // registrations lapse without notice
+		case <-deadline.C:
+			return nil, true
+		case <-c.ctx.Done():
+			return nil, false
+		}
+	}
+}
+
+// announce tells the caller their place in the queue, then plays hold
+// music, again and again.
+func (c *call) announce(ctx context.Context, w *calls.Waiter) {
+	ps := c.h.prompts
+	for ctx.Err() == nil {
+		n := c.h.acd.Position(w)
+		seq := []*media.Prompt{ps["queue-wait"]}
+		if n > 0 {
+			seq = append(append([]*media.Prompt{ps["queue-ahead"]}, ps.number(itoa(n-1))...), ps["queue-callers"])
+		}
+		for _, p := range seq {
+			if c.bridge.Play(ctx, p) != nil {
+				return
+			}
+		}
+		until := time.Now().Add(c.h.cfg.Announce)
+		for time.Now().Before(until) && ctx.Err() == nil {
+			_ = c.bridge.Play(ctx, ps["hold"])
+		}
+	}
+}
+
+func itoa(n int) string {
+	if n <= 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+// ring places a leg to a phone for timeout and returns the party when it
+// answers, after calling beforeConnect (may be nil). It returns nil when
+// the phone cannot be reached or does not answer, or the caller hung up.
+func (c *call) ring(acct calls.SIPAccount, kind string, deptID int64, timeout time.Duration, beforeConnect func()) *party {
+	h := c.h
+	ts := h.targets(acct)
+	if len(ts) == 0 {
+		return nil
+	}
+	ep, err := media.NewEndpoint(h.ports)
+	if err != nil {
+		c.log.Warn("rtp for a leg", "err", err)
+		return nil
+	}
+	legID, err := h.store.StartLeg(c.ctx, calls.NewLeg{CallID: c.id, Party: kind, SIPAccountID: acct.ID, AccountID: acct.AccountID,
+		DepartmentID: deptID, Extension: acct.Extension, At: h.cfg.Now()})
+	if err != nil {
+		c.log.Error("record leg", "err", err)
+		ep.Close()
+		return nil
+	}
+	p := &party{kind: kind, acct: acct, ep: ep, legID: legID, deptID: deptID}
+	offer := media.Marshal(ep.Local(), media.Description{Codec: c.codec, EventPT: 101, Direction: media.SendRecv}, c.session+uint64(legID), 1)
+	rctx, cancel := context.WithTimeout(c.ctx, timeout)
+	defer cancel()
+	out, err := h.sip.Dial(rctx, sipua.DialRequest{Target: ts[0], FromUser: c.in.Caller, FromName: "96128", SDP: offer})
+	if err != nil {
+		c.legFailed(p, err)
+		return nil
+	}
+	p.leg = out
+	ans, err := media.Parse(out.Answer, media.Codec{Name: c.codec.Name})
+	if err != nil {
+		c.log.Warn("leg answer without our codec", "extension", acct.Extension, "err", err)
+		c.legFailed(p, err)
+		return nil
+	}
+	ep.SetPeer(ans)
+	c.watchLeg(p)
+	if beforeConnect != nil {
+		beforeConnect()
+	}
+	if err := h.store.LegAnswered(c.ctx, legID, h.cfg.Now()); err != nil {
+		c.log.Error("record leg answer", "err", err)
+	}
+	c.bridge.Attach(ep)
+	c.log.Info("leg answered", "party", kind, "extension", acct.Extension)
+	return p
+}
+
+// legFailed closes a leg that was not answered (or whose answer was unusable).
+func (c *call) legFailed(p *party, err error) {
+	result, by := calls.LegFailed, "system"
+	var de *sipua.DialError
+	switch {
+	case c.ctx.Err() != nil:
+		result, by = calls.LegCancelled, "caller"
+	case errors.Is(err, context.DeadlineExceeded):
+		result = calls.LegNoAnswer
+	case errors.As(err, &de) && de.Busy():
+		result, by = calls.LegBusy, "party"
+	case errors.As(err, &de) && (de.Code == 480 || de.Code == 408):
+		result, by = calls.LegNoAnswer, "party"
+	case errors.As(err, &de):
+		result, by = calls.LegRejected, "party"
+	}
+	if p.leg != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = p.leg.Hangup(ctx)
+		cancel()
+	}
+	p.ep.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.h.store.EndLeg(ctx, p.legID, c.h.cfg.Now(), result, by); err != nil {
+		c.log.Error("record leg", "err", err)
+	}
+	c.log.Info("leg not answered", "party", p.kind, "extension", p.acct.Extension, "result", result, "err", err)
+}
+
+// watchLeg answers the party's re-INVITEs, takes their REFERs as transfer
+// requests and their INFO digits as nothing.
+func (c *call) watchLeg(p *party) {
+	var version atomic.Uint64
+	p.leg.OnReinvite(func(offer []byte) ([]byte, error) {
+		d := p.ep.Peer()
+		if len(offer) > 0 {
+			var err error
+			if d, err = media.Parse(offer, media.Codec{Name: c.codec.Name}); err != nil {
+				return nil, err
+			}
+			p.ep.SetPeer(d)
+		}
+		return media.Marshal(p.ep.Local(), media.Description{Codec: d.Codec, EventPT: d.EventPT, Direction: media.Answer(d.Direction)},
+			c.session+uint64(p.legID), version.Add(1)+1), nil
+	})
+	p.leg.OnRefer(func(target sip.Uri) error { return c.referred(p, target) })
+}
+
+// converse bridges the caller with p until someone hangs up, serving the
+// transfer requests meanwhile.
+func (c *call) converse(p *party) next {
+	c.connect(p)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			c.endParty(p, "caller")
+			return nextEnd
+		case <-p.leg.Context().Done():
+			c.endParty(p, "party")
+			return nextSurvey
+		case tr := <-c.transfers:
+			np, nx := c.transfer(p, tr)
+			if nx != nextContinue {
+				return nx
+			}
+			p = np
+			c.connect(p)
+		case <-tick.C:
+			if last := c.ep.LastReceived(); !last.IsZero() && time.Since(last) > c.h.cfg.RTPTimeout {
+				c.reason = "no RTP from the caller"
+				c.endParty(p, "system")
+				return nextEnd
+			}
+		}
+	}
+}
+
+// connect makes p the party talking with the caller.
+func (c *call) connect(p *party) {
+	c.bridge.Connect(p.ep)
+	c.setTalking(p)
+	if p.kind == calls.KindOperator && c.outcome == "" {
+		c.outcome = calls.OutcomeAnswered
+	}
+	if p.kind == calls.KindLiaison {
+		c.outcome = calls.OutcomeTransferred
+	}
+}
+
+// endParty hangs up a party (unless they hung up) and closes their leg.
+func (c *call) endParty(p *party, by string) {
+	if p.ended {
+		return
+	}
+	p.ended = true
+	if c.bridge.Connected() == p.ep {
+		c.bridge.Connect(nil)
+	}
+	if c.current() == p {
+		c.setTalking(nil)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if by != "party" {
+		if err := p.leg.Hangup(ctx); err != nil {
+			c.log.Debug("hang up party", "err", err)
+		}
+	}
+	p.ep.Close()
+	if err := c.h.store.EndLeg(ctx, p.legID, c.h.cfg.Now(), calls.LegAnswered, by); err != nil {
+		c.log.Error("record end of leg", "err", err)
+	}
+	if p.kind == calls.KindOperator {
+		c.h.acd.Release(ctx, p.acct.ID, true)
+	}
+}

@@ -1,0 +1,260 @@
+// Package hotline runs the 96128 call flow: every call to the hotline is
+// answered with a greeting and recording notice; out of legal working
+// hours (the working-day calendar, 调休 included) the caller leaves a
+// voicemail that becomes a query with a 查询码; in hours the caller waits in
+// the ACD queue for the longest-idle operator, who may transfer the call to
+// a department's liaison (REFER from the phone or the API); after the
+// answering party hangs up the caller rates the answer 1–5. Every call is
+// recorded to one stereo WAV and accounted for in PostgreSQL.
+//
+// Signalling is in hotline/sipua, media in hotline/media, records and the
+// ACD in hotline/calls.
+package hotline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/media"
+	"github.com/govhall/govhall/hotline/sipua"
+)
+
+// Hours tells whether a moment lies in legal working hours on a working
+// day (hotline/calendar's Calendar implements it).
+type Hours interface {
+	InHours(t time.Time) bool
+}
+
+// CallQuery is a question left on the phone, to become a tracked query.
+type CallQuery struct {
+	CallID        int64
+	SIPCallID     string
+	Caller        string
+	Department    string // department code, "" when unknown
+	Question      string // text, if any (voice messages have none)
+	RecordingPath string // the caller's message (mono WAV)
+	Channel       string // "phone" or "voicemail"
+}
+
+// QueryCreator turns a question left on the phone into a tracked query and
+// returns its 查询码.
+type QueryCreator interface {
+	CreateFromCall(ctx context.Context, in CallQuery) (code string, err error)
+}
+
+// QueryRater stores a caller's satisfaction on the query of a call; a
+// QueryCreator may also implement it.
+type QueryRater interface {
+	RateFromCall(ctx context.Context, code string, score int) error
+}
+
+// Errors of the hotline's API.
+var (
+	ErrNoSuchCall = errors.New("hotline: no such call in progress")
+	ErrNotNow     = errors.New("hotline: not possible now")
+)
+
+// Config configures the hotline.
+type Config struct {
+	SIPAddr     string // ip:port for SIP over UDP and TCP (port 0: any free port)
+	Realm       string // digest realm of the phones; default "govhall"
+	RTPMin      int    // RTP port range; 0, 0: ephemeral ports
+	RTPMax      int
+	DataDir     string // recordings under DataDir/recordings, prompts under DataDir/prompts
+	PromptsDir  string // overrides DataDir/prompts
+	FloodRate   float64
+	FloodBurst  int
+	RingTimeout time.Duration // an operator's phone rings this long; default 15s
+	LiaisonRing time.Duration // a liaison's phone rings this long; default 20s
+	MaxWait     time.Duration // longest wait in the queue before voicemail; default 3m
+	Announce    time.Duration // queue position announced this often; default 30s
+	MaxMessage  time.Duration // longest voicemail; default 2m
+	WrapUp      time.Duration // operator wrap-up after a call; default 10s
+	SurveyWait  time.Duration // time to key the rating; default 8s
+	RTPTimeout  time.Duration // no RTP from the caller this long ends the call; default 60s
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.RingTimeout, 15*time.Second)
+	def(&c.LiaisonRing, 20*time.Second)
+	def(&c.MaxWait, 3*time.Minute)
+	def(&c.Announce, 30*time.Second)
+	def(&c.MaxMessage, 2*time.Minute)
+	def(&c.WrapUp, 10*time.Second)
+	def(&c.SurveyWait, 8*time.Second)
+	def(&c.RTPTimeout, 60*time.Second)
+	if c.Realm == "" {
+		c.Realm = "govhall"
+	}
+	if c.PromptsDir == "" {
+		c.PromptsDir = filepath.Join(c.DataDir, "prompts")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Hotline is the running 96128 service.
+type Hotline struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *calls.Store
+	acd     *calls.ACD
+	sip     *sipua.Server
+	ports   *media.Ports
+	hours   Hours
+	queries QueryCreator
+	prompts Prompts
+
+	mu     sync.Mutex
+	active map[int64]*call
+}
+
+// New builds the hotline on db; hours decides office hours, queries (may
+// be nil) turns messages into tracked queries.
+func New(cfg Config, db *sqlx.DB, hours Hours, queries QueryCreator) (*Hotline, error) {
+	cfg.defaults()
+	if hours == nil {
+		return nil, fmt.Errorf("hotline: a working-hours calendar is required")
+	}
+	ap, err := netip.ParseAddrPort(cfg.SIPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("hotline: SIP address %q must be ip:port: %w", cfg.SIPAddr, err)
+	}
+	h := &Hotline{cfg: cfg, log: cfg.Log, store: calls.NewStore(db), hours: hours, queries: queries, active: map[int64]*call{}}
+	if h.ports, err = media.NewPorts(ap.Addr(), cfg.RTPMin, cfg.RTPMax); err != nil {
+		return nil, fmt.Errorf("hotline: %w", err)
+	}
+	h.sip, err = sipua.New(sipua.Config{Addr: cfg.SIPAddr, Realm: cfg.Realm, FloodRate: cfg.FloodRate, FloodBurst: cfg.FloodBurst,
+		Log: cfg.Log.With("component", "sip")}, credentials{h.store, cfg.Realm})
+	if err != nil {
+		return nil, err
+	}
+	h.acd = calls.NewACD(h.store, calls.ACDConfig{WrapUp: cfg.WrapUp, Reachable: h.reachable, Now: cfg.Now, Log: cfg.Log})
+	return h, nil
+}
+
+// Store returns the call records.
+func (h *Hotline) Store() *calls.Store { return h.store }
+
+// ACD returns the operators' queue.
+func (h *Hotline) ACD() *calls.ACD { return h.acd }
+
+// SIP returns the SIP server (its registrar and bound address).
+func (h *Hotline) SIP() *sipua.Server { return h.sip }
+
+// Start generates missing prompts, closes the records of calls a crash cut
+// off (repairing their recordings), loads the operators and starts SIP.
+func (h *Hotline) Start(ctx context.Context) error {
+	if err := EnsurePrompts(ctx, h.cfg.PromptsDir); err != nil {
+		return err
+	}
+	ps, err := LoadPrompts(h.cfg.PromptsDir)
+	if err != nil {
+		return err
+	}
+	h.prompts = ps
+	if err := h.recover(ctx); err != nil {
+		return err
+	}
+	if err := h.acd.Refresh(ctx); err != nil {
+		return err
+	}
+	h.sip.Registrar().OnChange(func(string) {
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.acd.Refresh(rctx); err != nil {
+			h.log.Warn("refresh operators", "err", err)
+		}
+	})
+	return h.sip.Start(h.handle)
+}
+
+// Stop drains the hotline (see sipua.Server.Stop).
+func (h *Hotline) Stop(ctx context.Context) error { return h.sip.Stop(ctx) }
+
+// reachable reports whether a phone can be rung now.
+func (h *Hotline) reachable(a calls.SIPAccount) bool {
+	return a.ContactURI != "" || h.sip.Registrar().Registered(a.Extension)
+}
+
+// targets returns where to ring a phone: its live registrations, or its
+// fixed contact.
+func (h *Hotline) targets(a calls.SIPAccount) []sipua.Target {
+	var ts []sipua.Target
+	for _, b := range h.sip.Registrar().Bindings(a.Extension) {
+		ts = append(ts, sipua.TargetOf(b))
+	}
+	if len(ts) == 0 && a.ContactURI != "" {
+		if t, err := sipua.ParseTarget(a.ContactURI); err == nil {
+			ts = append(ts, t)
+		} else {
+			h.log.Warn("bad contact uri", "extension", a.Extension, "err", err)
+		}
+	}
+	return ts
+}
+
+// credentials serves the registrar from the SIP accounts.
+type credentials struct {
+	store *calls.Store
+	realm string
+}
+
+func (c credentials) HA1(ctx context.Context, user string) (string, error) {
+	a, err := c.store.SIPAccount(ctx, user)
+	if errors.Is(err, calls.ErrNotFound) || (err == nil && (a.Disabled || a.Realm != c.realm)) {
+		return "", sipua.ErrUnknownUser
+	}
+	if err != nil {
+		return "", err
+	}
+	return a.HA1, nil
+}
+
+// recover closes calls left open by a crash, fixing their recordings'
+// headers so the files play.
+func (h *Hotline) recover(ctx context.Context) error {
+	open, err := h.store.OpenCalls(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range open {
+		var rec calls.Recording
+		if c.RecordingPath != "" {
+			info, err := media.RepairWAV(c.RecordingPath)
+			if err != nil {
+				h.log.Warn("repair recording of a cut-off call", "call", c.ID, "err", err)
+			} else {
+				rec = calls.Recording{Path: info.Path, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}
+			}
+		}
+		if err := h.store.CloseCutOff(ctx, c.ID, h.cfg.Now(), rec); err != nil {
+			return err
+		}
+		h.log.Info("closed a call cut off by a stop", "call", c.ID, "recording_repaired", rec.Path != "")
+	}
+	return nil
+}
+
+// ActiveCalls returns the number of calls in progress.
+func (h *Hotline) ActiveCalls() int { return h.sip.ActiveCalls() }
