@@ -62,7 +62,7 @@ func (s *Store) PrintSlip(ctx context.Context, p *Printer, t Terminal, docID int
 	if t.PrinterAddr == "" {
 		return PrintJob{}, fmt.Errorf("%w: 这台查询机没有连接打印机", ErrConflict)
 	}
-	profile, err := printjob.LookupProfile(t.PrinterProfile)
+	profile, err := printjob.ParseProfile(t.PrinterProfile)
 	if err != nil {
 		return PrintJob{}, fmt.Errorf("kiosk: terminal %d printer profile: %w", t.ID, err)
 	}
@@ -96,7 +96,7 @@ func (p *Printer) slip(d Public, t Terminal) printjob.Slip {
 func (p *Printer) deliver(ctx context.Context, addr string, job []byte) (printjob.PrinterStatus, error) {
 	st, err := p.client.Status(ctx, addr)
 	if err != nil {
-		return printjob.PrinterStatus{State: printjob.StateUnreachable, Message: "打印机无法连接"}, err
+		return st, err // st says why, for staff
 	}
 	if !st.CanPrint() {
 		return st, errors.New(st.Message)
@@ -143,4 +143,28 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// PollPrinters asks every enabled terminal's printer for its state and
+// stores it, so the kiosk learns of paper trouble through its heartbeat
+// before a citizen tries to print. Printers are asked one after another;
+// one that does not answer is recorded as unreachable.
+func (s *Store) PollPrinters(ctx context.Context, p *Printer) error {
+	ts, err := s.Terminals(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.Disabled || t.PrinterAddr == "" || !t.Online {
+			continue
+		}
+		unlock := p.lock(t.PrinterAddr)
+		st, _ := p.client.Status(ctx, t.PrinterAddr)
+		unlock()
+		const q = `UPDATE terminals SET printer_state = $2, printer_message = $3 WHERE id = $1`
+		if _, err := s.db.ExecContext(ctx, q, t.ID, st.State, st.Message); err != nil {
+			return fmt.Errorf("kiosk: store printer state of terminal %d: %w", t.ID, err)
+		}
+	}
+	return nil
 }

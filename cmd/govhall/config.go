@@ -21,6 +21,7 @@ type config struct {
 	OfficeHours   string
 	DemoPassword  string
 	KioskIdle     time.Duration
+	PrintFonts    string
 	LogLevel      slog.Level
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -55,9 +56,12 @@ func (p *program) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	printer, closeFonts := p.printer()
+	defer closeFonts()
+	go p.pollPrinters(ctx, svc.catalog, printer)
 	srv := server.New(server.Deps{
 		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar, Search: svc.search,
-		Printer:       p.printer(),
+		Printer:       printer,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 	})
 	go func() { // load the segmentation dictionary before the first citizen waits for it
@@ -76,12 +80,33 @@ func (p *program) serve(ctx context.Context) error {
 }
 
 // printer builds the slip printer with the fonts for characters printers
-// lack; without those fonts such characters print as boxes.
-func (p *program) printer() *kiosk.Printer {
-	fonts, err := printjob.LoadFonts(printjob.DefaultFontPaths()...)
+// lack (GOVHALL_PRINT_FONTS, else Debian's Hanazono and Unifont); without
+// them such characters print as boxes. The returned func closes the fonts.
+func (p *program) printer() (*kiosk.Printer, func()) {
+	paths := printjob.DefaultFontPaths()
+	if p.cfg.PrintFonts != "" {
+		paths = strings.Split(p.cfg.PrintFonts, ":")
+	}
+	fonts, err := printjob.LoadFonts(paths...)
 	if err != nil {
 		p.log.Warn("slip fonts missing: rare characters will print as boxes", "err", err)
-		fonts = nil
+		return kiosk.NewPrinter(printjob.NewBuilder(nil), printjob.Client{}, p.cfg.PublicBaseURL), func() {}
 	}
-	return kiosk.NewPrinter(printjob.NewBuilder(fonts), printjob.Client{}, p.cfg.PublicBaseURL)
+	return kiosk.NewPrinter(printjob.NewBuilder(fonts), printjob.Client{}, p.cfg.PublicBaseURL), func() { fonts.Close() }
+}
+
+// pollPrinters refreshes the printer state of online terminals every 30 s.
+func (p *program) pollPrinters(ctx context.Context, cat *kiosk.Store, pr *kiosk.Printer) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := cat.PollPrinters(ctx, pr); err != nil && ctx.Err() == nil {
+				p.log.Warn("printer poll failed", "err", err)
+			}
+		}
+	}
 }
