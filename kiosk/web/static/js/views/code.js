@@ -5,7 +5,9 @@ import { h, icon, button } from '../dom.js';
 import { numberPad, editText } from '../keyboard.js';
 import { formatDateTime, statusName } from '../text.js';
 
-const MAX_DIGITS = 20;
+// A 查询码 has ten digits (the last a check digit); the server says when
+// one is mistyped.
+const MAX_DIGITS = 12;
 
 function errorText(r) {
   if (r.status === 404) return '未找到该查询码，请核对后重新输入。';
@@ -19,16 +21,30 @@ function row(label, value) {
   return value ? h('div', { class: 'meta-row' }, h('dt', { text: label }), h('dd', { text: value })) : null;
 }
 
+// answersOf lists the answers of a query (one per department when several
+// departments answered).
+function answersOf(q) {
+  if (Array.isArray(q.answers) && q.answers.length) {
+    return q.answers.map((a) => ({ who: a.department, text: a.answer }));
+  }
+  return q.answer ? [{ who: '', text: typeof q.answer === 'string' ? q.answer : q.answer.text || '' }] : [];
+}
+
 function statusView(q) {
   const history = Array.isArray(q.history) ? q.history : [];
+  const answers = answersOf(q);
   return h('div', { class: 'query-status', id: 'query-status', 'data-speak': '' },
-    h('h2', { class: 'section-title' }, icon('check'), `查询码 ${q.code}：${statusName(q.status)}`),
+    h('h2', { class: 'section-title' }, icon('check'), `查询码 ${q.code}：${q.status_text || statusName(q.status)}`),
+    q.overdue ? h('p', { class: 'notice notice-warn' }, icon('warn'), '已超过答复期限。您可以拨打 96128 用查询码投诉。') : null,
     h('dl', { class: 'meta' },
-      row('办理部门', q.department), row('受理时间', formatDateTime(q.accepted_at)), row('答复期限', formatDateTime(q.due_at))),
-    q.answer ? h('div', { class: 'answer' }, h('h3', { text: '答复内容' }), h('p', { text: typeof q.answer === 'string' ? q.answer : q.answer.text || '' })) : null,
+      row('办理部门', q.department), row('受理时间', formatDateTime(q.accepted_at)),
+      row('答复期限', formatDateTime(q.due_at) + (q.provisional ? '（暂定）' : '')), row('您的问题', q.question)),
+    q.explanation ? h('p', { text: q.explanation }) : null,
+    answers.length ? h('div', { class: 'answer' }, h('h3', { text: '答复内容' }),
+      answers.map((a) => h('p', { text: a.who ? `${a.who}：${a.text}` : a.text }))) : null,
     history.length ? h('div', { class: 'history' }, h('h3', { text: '办理经过' }),
       h('ol', { class: 'steps' }, history.map((e) => h('li', {},
-        [formatDateTime(e.at || e.time), statusName(e.status || e.event || e.kind), e.department, e.note].filter(Boolean).join('　'))))) : null,
+        [formatDateTime(e.at || e.time), e.text || statusName(e.status || e.event), e.department].filter(Boolean).join('　'))))) : null,
     h('p', { class: 'tip', text: '对答复不满意，可以拨打 96128 用查询码投诉。' }));
 }
 

@@ -37,10 +37,11 @@ async function doPrint(ctx, doc, btn, q) {
     ctx.api.event('print', { document_id: doc.id });
     if (q) ctx.api.post('/api/v1/search/clicks', { query: q, document_id: doc.id, action: 'print' }, { device: true });
   }
-  ctx.dialog(m.title, m.text);
   // A failed job tells the server the printer's state (no paper …): fetch
-  // it, so that the button shows it.
-  await ctx.refreshConfig();
+  // it first, so that the button shows it when the message is closed.
+  await Promise.race([ctx.refreshConfig(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+  document.dispatchEvent(new CustomEvent('kiosk:config'));
+  ctx.dialog(m.title, m.text);
 }
 
 // printAction returns the print area of a document, which follows the
