@@ -9,48 +9,12 @@ const filterSQL = `
 		AND ($16 = '' OR d.validity = $16)
 		AND ($17 = '' OR d.kind = $17)`
 
-// candidatesSQL collects bounded candidate sets, all from public_documents:
-// dn 文号 and 索引号 matches, t title/metadata matches, a matches anywhere,
-// ph documents with every character pair of the query as typed (its words
-// adjacent, not just present), b the newest documents (browsing without a query), p documents people
-// opened or printed for this query that still match.
-const candidatesSQL = `WITH
-dn AS (
-	SELECT d.id FROM public_documents d WHERE $6 <> '' AND d.doc_number_key <> '' AND d.doc_number_key = $6` + filterSQL + `
-	UNION
-	SELECT d.id FROM public_documents d WHERE $7 <> '' AND d.doc_number_key <> ''
-		AND search_year_number(d.doc_number_key) = $7` + filterSQL + `
-	UNION
-	(SELECT d.id FROM public_documents d WHERE $8 <> '' AND d.doc_number_key <> '' AND d.doc_number_key LIKE $8` +
-	filterSQL + ` LIMIT 200)
-	UNION
-	SELECT d.id FROM public_documents d WHERE d.index_no = ANY($9)` + filterSQL + `
-),
-t AS (SELECT d.id FROM public_documents d WHERE d.search_title @@ NULLIF($1, '')::tsquery` + filterSQL + ` LIMIT $11),
-a AS (SELECT d.id FROM public_documents d WHERE d.search_all @@ NULLIF($2, '')::tsquery` + filterSQL + ` LIMIT $12),
-ph AS (SELECT d.id FROM public_documents d WHERE d.search_all @@ NULLIF($26, '')::tsquery` + filterSQL + ` LIMIT $12),
-b AS (SELECT d.id FROM public_documents d WHERE $18` + filterSQL + `
-	ORDER BY d.published_at DESC NULLS LAST, d.id DESC LIMIT $12),
-pop AS (
-	SELECT s.doc_id AS id, s.score * exp(-ln(2) * extract(epoch FROM now() - s.updated_at) / $22) AS score
-	FROM search_click_scores s WHERE $10 <> '' AND s.qkey = $10
-),
-p AS (
-	SELECT d.id FROM pop JOIN public_documents d ON d.id = pop.id
-	WHERE (d.search_all @@ NULLIF($2, '')::tsquery OR d.search_title @@ NULLIF($1, '')::tsquery
-		OR d.id IN (SELECT id FROM dn))` + filterSQL + `
-),
-cand AS (SELECT id FROM dn UNION SELECT id FROM t UNION SELECT id FROM a UNION SELECT id FROM ph
-	UNION SELECT id FROM b UNION SELECT id FROM p),
-`
-
-// rankSQL scores the candidates: the exact tier (文号, 索引号, whole title)
-// first, then current before repealed, then title tiers (3 title contains the
-// query, 2.5 it contains a synonym's form of it, 2 title has all words, 1
-// metadata or a sibling 文号), plus 0.5 when the words stand together as
-// typed, plus the decayed click score (at most 3.5), then recency.
-const rankSQL = `r AS (
-	SELECT d.id, d.category_id, d.agency_id, d.kind, d.validity, d.published_at,
+// featuresSQL are the ranking features of a candidate row d, computed where
+// the candidate is found (no second fetch): the exact tier (文号, 索引号,
+// whole title) and the title tier (3 title contains the query, 2.5 it
+// contains a synonym's form of it, 2 title has all words, 1 metadata), plus
+// half a point per word in the title for a relaxed query.
+const featuresSQL = `d.id, d.category_id, d.agency_id, d.kind, d.validity, d.published_at,
 		(($6 <> '' AND d.doc_number_key = $6)
 			OR ($6 = '' AND $7 <> '' AND d.doc_number_key <> '' AND search_year_number(d.doc_number_key) = $7)
 			OR ($8 <> '' AND d.doc_number_key LIKE $8)
@@ -59,16 +23,74 @@ const rankSQL = `r AS (
 		CASE WHEN EXISTS (SELECT 1 FROM unnest($4::text[]) ph WHERE ph <> '' AND strpos(d.search_norm_title, ph) > 0) THEN 3
 			WHEN EXISTS (SELECT 1 FROM unnest($25::text[]) ph WHERE ph <> '' AND strpos(d.search_norm_title, ph) > 0) THEN 2.5
 			WHEN d.search_title @@ NULLIF($3, '')::tsquery THEN 2
-			WHEN d.search_title @@ NULLIF($1, '')::tsquery OR d.id IN (SELECT id FROM dn) THEN 1
+			WHEN d.search_title @@ NULLIF($1, '')::tsquery THEN 1
 			ELSE 0 END AS tier,
-		coalesce((SELECT count(*) FROM unnest($23::text[]) w WHERE d.search_title @@ w::tsquery), 0) * 0.5
-			+ CASE WHEN d.id IN (SELECT id FROM ph) THEN 0.5 ELSE 0 END AS words,
+		coalesce((SELECT count(*) FROM unnest($23::text[]) w WHERE d.search_title @@ w::tsquery), 0) * 0.5 AS words`
+
+// candidatesSQL collects bounded candidate sets, all from public_documents:
+// dn 文号 and 索引号 matches, t title/metadata matches, a matches anywhere,
+// ph documents with every character pair of the query as typed (its words
+// adjacent, not just present), b the newest documents (browsing without a
+// query), p documents people opened or printed for this query that still
+// match. The index scans sit in MATERIALIZED CTEs without LIMIT, which the
+// planner plans for full retrieval (a GIN bitmap scan, never a scan that
+// detoasts every vector) and the executor still stops at the cap.
+const candidatesSQL = `WITH
+dn AS (
+	SELECT ` + featuresSQL + ` FROM public_documents d
+	WHERE $6 <> '' AND d.doc_number_key <> '' AND d.doc_number_key = $6` + filterSQL + `
+	UNION
+	SELECT ` + featuresSQL + ` FROM public_documents d WHERE $7 <> '' AND d.doc_number_key <> ''
+		AND search_year_number(d.doc_number_key) = $7` + filterSQL + `
+	UNION
+	(SELECT ` + featuresSQL + ` FROM public_documents d
+	WHERE $8 <> '' AND d.doc_number_key <> '' AND d.doc_number_key LIKE $8` + filterSQL + ` LIMIT 200)
+	UNION
+	SELECT ` + featuresSQL + ` FROM public_documents d WHERE d.index_no = ANY($9)` + filterSQL + `
+),
+t_all AS MATERIALIZED (SELECT ` + featuresSQL + ` FROM public_documents d
+	WHERE d.search_title @@ NULLIF($1, '')::tsquery` + filterSQL + `),
+t AS (SELECT * FROM t_all LIMIT $11),
+a_all AS MATERIALIZED (SELECT ` + featuresSQL + ` FROM public_documents d
+	WHERE d.search_all @@ NULLIF($2, '')::tsquery` + filterSQL + `),
+a AS (SELECT * FROM a_all LIMIT $12),
+ph_all AS MATERIALIZED (SELECT ` + featuresSQL + ` FROM public_documents d
+	WHERE d.search_all @@ NULLIF($26, '')::tsquery` + filterSQL + `),
+ph AS (SELECT * FROM ph_all LIMIT $12),
+b AS (SELECT ` + featuresSQL + ` FROM public_documents d WHERE $18` + filterSQL + `
+	ORDER BY d.published_at DESC NULLS LAST, d.id DESC LIMIT $12),
+pop AS (
+	SELECT s.doc_id AS id, s.score * exp(-ln(2) * extract(epoch FROM now() - s.updated_at) / $22) AS score
+	FROM search_click_scores s WHERE $10 <> '' AND s.qkey = $10
+),
+p AS (
+	SELECT ` + featuresSQL + `
+	FROM pop CROSS JOIN LATERAL (SELECT * FROM public_documents d WHERE d.id = pop.id OFFSET 0) d
+	WHERE (d.search_all @@ NULLIF($2, '')::tsquery OR d.search_title @@ NULLIF($1, '')::tsquery
+		OR d.id IN (SELECT id FROM dn))` + filterSQL + `
+),
+cand AS (
+	SELECT id, category_id, agency_id, kind, validity, published_at, exact, tier, words,
+		bool_or(src = 'dn') AS in_dn, bool_or(src = 'ph') AS in_ph
+	FROM (SELECT *, 'dn' AS src FROM dn UNION ALL SELECT *, 't' FROM t UNION ALL SELECT *, 'a' FROM a
+		UNION ALL SELECT *, 'ph' FROM ph UNION ALL SELECT *, 'b' FROM b UNION ALL SELECT *, 'p' FROM p) u
+	GROUP BY id, category_id, agency_id, kind, validity, published_at, exact, tier, words
+),
+`
+
+// rankSQL orders the candidates: the exact tier first, then current before
+// repealed, then the title tier (at least 1 for a sibling 文号) plus 0.5 when
+// the words stand together as typed plus the decayed click score (at most
+// 3.5), then recency.
+const rankSQL = `r AS (
+	SELECT cand.*, CASE WHEN in_dn THEN greatest(tier, 1) ELSE tier END AS tier_dn,
 		least(3.5, ln(1 + coalesce(pop.score, 0))) AS popularity
-	FROM cand JOIN documents d ON d.id = cand.id LEFT JOIN pop ON pop.id = d.id
+	FROM cand LEFT JOIN pop ON pop.id = cand.id
 ),
 ranked AS (
 	SELECT r.*, row_number() OVER (ORDER BY r.exact DESC, r.validity = '有效' DESC,
-		r.tier + r.words + r.popularity DESC, r.published_at DESC NULLS LAST, r.id DESC) AS ord
+		r.tier_dn + r.words + CASE WHEN r.in_ph THEN 0.5 ELSE 0 END + r.popularity DESC,
+		r.published_at DESC NULLS LAST, r.id DESC) AS ord
 	FROM r
 )
 `
@@ -77,7 +99,7 @@ ranked AS (
 // first hit ($21 is a regular expression of the query's words) and what
 // replaced a repealed document, when that is public.
 const pageSQL = `SELECT coalesce(json_agg(x ORDER BY x.ord), '[]') FROM (
-	SELECT k.ord, k.exact, k.tier, k.popularity, d.id, d.index_no, d.code, d.doc_number, d.title,
+	SELECT k.ord, k.exact, k.tier_dn AS tier, k.popularity, d.id, d.index_no, d.code, d.doc_number, d.title,
 		a.name AS agency, a.code AS agency_code, c.name AS category, c.path AS category_path,
 		to_char(d.published_at, 'YYYY-MM-DD') AS published_at, d.validity, d.kind,
 		CASE WHEN d.disclosure <> '主动公开' THEN ''
