@@ -46,32 +46,11 @@ type kioskApp struct {
 // loadKioskApp reads every file of fsys, computes the version and fills the
 // placeholders of the page and the service worker.
 func loadKioskApp(fsys fs.FS) (*kioskApp, error) {
-	files := map[string][]byte{}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(fsys, p)
-		files[p] = b
-		return err
-	})
+	files, names, err := readKioskFiles(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("server: read kiosk app: %w", err)
+		return nil, err
 	}
-	if files[web.Index] == nil || files[web.ServiceWorker] == nil {
-		return nil, fmt.Errorf("server: kiosk app lacks %s or %s", web.Index, web.ServiceWorker)
-	}
-	names := make([]string, 0, len(files))
-	for p := range files {
-		names = append(names, p)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, p := range names {
-		fmt.Fprintf(h, "%s\x00%d\x00", p, len(files[p]))
-		h.Write(files[p])
-	}
-	k := &kioskApp{version: hex.EncodeToString(h.Sum(nil))[:12], assets: map[string]kioskFile{}}
+	k := &kioskApp{version: kioskVersion(files, names), assets: map[string]kioskFile{}}
 	shell := []string{kioskPrefix}
 	for _, p := range names {
 		if p == web.Index || p == web.ServiceWorker {
@@ -87,6 +66,43 @@ func loadKioskApp(fsys fs.FS) (*kioskApp, error) {
 	k.page = kioskFile{body: k.fill(files[web.Index], nil), ctype: contentType(web.Index)}
 	k.worker = kioskFile{body: k.fill(files[web.ServiceWorker], list), ctype: contentType(web.ServiceWorker)}
 	return k, nil
+}
+
+// readKioskFiles returns the contents of every file of fsys and their
+// sorted names; the page and the service worker must be among them.
+func readKioskFiles(fsys fs.FS) (map[string][]byte, []string, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		files[p] = b
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("server: read kiosk app: %w", err)
+	}
+	if files[web.Index] == nil || files[web.ServiceWorker] == nil {
+		return nil, nil, fmt.Errorf("server: kiosk app lacks %s or %s", web.Index, web.ServiceWorker)
+	}
+	names := make([]string, 0, len(files))
+	for p := range files {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	return files, names, nil
+}
+
+// kioskVersion is a hash of the names and contents of all files: any change
+// gives new asset URLs and a new service worker.
+func kioskVersion(files map[string][]byte, names []string) string {
+	h := sha256.New()
+	for _, p := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(files[p]))
+		h.Write(files[p])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // fill replaces the version and asset list placeholders.
