@@ -1,0 +1,150 @@
+package hotline
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/govhall/govhall/hotline/calls"
+)
+
+// Out of hours (National Day, a holiday by the calendar) the caller leaves
+// a voicemail, gets a 查询码 and hears it read out.
+func TestVoicemailOutOfHours(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nationalDay, nil)
+	r := startSipp(t, "voicemail.xml", e.addr)
+	r.wait(t, 60*time.Second)
+	c := e.lastCall(10 * time.Second)
+	if c.Outcome != calls.OutcomeVoicemail || c.QueryCode != "960001" || c.Voicemail == nil {
+		t.Fatalf("call %+v voicemail %+v", c, c.Voicemail)
+	}
+	if c.Voicemail.DurationS < 5 {
+		t.Errorf("voicemail of %.1f s; the caller spoke ~7 s", c.Voicemail.DurationS)
+	}
+	if len(e.queries.got) != 1 || e.queries.got[0].Channel != "voicemail" || e.queries.got[0].Caller != "13800138000" {
+		t.Errorf("query input %+v", e.queries.got)
+	}
+	w := e.recording(c)
+	if l := loud(w.Channel(0)); l < 5 {
+		t.Errorf("caller channel has %d loud seconds, want ≥ 5", l)
+	}
+	if r := loud(w.Channel(1)); r < 1 {
+		t.Errorf("the prompts are missing from the right channel")
+	}
+	if len(c.Legs) != 0 {
+		t.Errorf("legs %+v on a voicemail call", c.Legs)
+	}
+}
+
+// waitRegistered waits until extension ext has a binding.
+func (e *env) waitRegistered(ext string) {
+	e.t.Helper()
+	e.waitFor("registration of "+ext, 15*time.Second, func() bool { return e.h.SIP().Registrar().Registered(ext) })
+}
+
+// waitLegAnswered waits until the newest call has n answered legs.
+func (e *env) waitLegAnswered(n int, within time.Duration) calls.Call {
+	e.t.Helper()
+	var c calls.Call
+	e.waitFor("answered legs", within, func() bool {
+		cs, err := e.store.List(context.Background(), 1)
+		if err != nil || len(cs) == 0 {
+			return false
+		}
+		c = cs[0]
+		k := 0
+		for _, l := range c.Legs {
+			if l.AnsweredAt != nil {
+				k++
+			}
+		}
+		return k >= n
+	})
+	return c
+}
+
+// In hours the caller queues, the registered operator (baresip) answers,
+// they talk, the operator hangs up, and the caller rates 4 with RFC 4733.
+func TestOperatorAnswersThenSurvey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, workingMorning, nil)
+	op := startBaresip(t, "8001", "pw8001", e.addr)
+	e.waitRegistered("8001")
+	r := startSipp(t, "survey_rfc4733.xml", e.addr)
+	e.waitLegAnswered(1, 20*time.Second)
+	op.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	time.Sleep(4 * time.Second) // talk
+	op.command("hangup", "")
+	r.wait(t, 60*time.Second)
+	c := e.lastCall(10 * time.Second)
+	if c.Outcome != calls.OutcomeAnswered || c.Satisfaction == nil || *c.Satisfaction != 4 {
+		t.Fatalf("outcome %s satisfaction %v", c.Outcome, c.Satisfaction)
+	}
+	if len(c.Legs) != 1 || c.Legs[0].Party != "operator" || c.Legs[0].Username != "operator1" || c.Legs[0].EndedBy != "party" {
+		t.Fatalf("legs %+v", c.Legs)
+	}
+	w := e.recording(c)
+	if l := loud(w.Channel(0)); l < 5 {
+		t.Errorf("caller channel: %d loud seconds", l)
+	}
+	if l := loud(w.Channel(1)); l < 3 {
+		t.Errorf("operator/prompt channel: %d loud seconds, want the 440 Hz of baresip for ~4 s", l)
+	}
+	var via string
+	e.db.Get(&via, `SELECT satisfaction_via FROM calls WHERE id = $1`, c.ID)
+	if via != "rfc4733" {
+		t.Errorf("satisfaction via %q", via)
+	}
+}
+
+// The operator transfers the caller with a REFER from the phone; the
+// department's liaison answers; the operator is released; after the
+// liaison hangs up the caller rates 5 by SIP INFO.
+func TestTransferByRefer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, workingMorning, nil)
+	op := startBaresip(t, "8001", "pw8001", e.addr)
+	li := startBaresip(t, "8101", "pw8101", e.addr)
+	e.waitRegistered("8001")
+	e.waitRegistered("8101")
+	r := startSipp(t, "survey_info.xml", e.addr)
+	e.waitLegAnswered(1, 20*time.Second)
+	op.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	time.Sleep(2 * time.Second)
+	op.command("transfer", "sip:mzj@"+e.addr)
+	e.waitLegAnswered(2, 20*time.Second)
+	li.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	time.Sleep(3 * time.Second)
+	li.command("hangup", "")
+	r.wait(t, 60*time.Second)
+	c := e.lastCall(10 * time.Second)
+	if c.Outcome != calls.OutcomeTransferred || c.Department != "mzj" || c.Satisfaction == nil || *c.Satisfaction != 5 {
+		t.Fatalf("outcome %s department %q satisfaction %v", c.Outcome, c.Department, c.Satisfaction)
+	}
+	if len(c.Legs) != 2 || c.Legs[0].EndedBy != "transfer" || c.Legs[1].Party != "liaison" || c.Legs[1].Department != "mzj" ||
+		c.Legs[1].EndedBy != "party" {
+		t.Fatalf("legs %+v", c.Legs)
+	}
+	if len(c.Transfers) != 1 || c.Transfers[0].Method != "refer" || c.Transfers[0].Result != calls.TransferAnswered ||
+		c.Transfers[0].RequestedBy != "operator1" {
+		t.Fatalf("transfers %+v", c.Transfers)
+	}
+	var via string
+	e.db.Get(&via, `SELECT satisfaction_via FROM calls WHERE id = $1`, c.ID)
+	if via != "info" {
+		t.Errorf("satisfaction via %q", via)
+	}
+	w := e.recording(c)
+	if l := loud(w.Channel(1)); l < 4 {
+		t.Errorf("right channel: %d loud seconds across operator and liaison", l)
+	}
+	e.waitFor("operator free again", 5*time.Second, func() bool {
+		for _, a := range e.h.ACD().Agents() {
+			if a.Account.Extension == "8001" {
+				return a.State == calls.StateAvailable
+			}
+		}
+		return false
+	})
+}
