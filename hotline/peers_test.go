@@ -280,4 +280,3 @@ func (b *baresip) stop() {
 		<-b.done
 	}
 }
-
