@@ -87,11 +87,7 @@ func (o *op) insertAnswer(c Clock, body string, general bool) (int64, error) {
 	if !o.q.FirstDepartmentID.Valid {
 		o.q.FirstDepartmentID = c.DepartmentID
 	}
-	d, err := departmentByID(o.ctx, o.tx, c.DepartmentID.Int64)
-	if err != nil {
-		return 0, err
-	}
-	o.emit(event{kind: "answered", dep: d.ID, clock: c.ID, public: d.Name + "已答复",
+	o.emit(event{kind: "answered", dep: c.DepartmentID.Int64, clock: c.ID, public: c.DepartmentName + "已答复",
 		detail: map[string]any{"answer_id": row.ID, "seq": row.Seq, "general": general, "overdue": c.Overdue(o.now)}})
 	return row.ID, nil
 }
@@ -170,6 +166,13 @@ func (s *Store) Rate(ctx context.Context, a Actor, code string, seq, score int, 
 			detail: map[string]any{"answer_id": ans.ID, "seq": ans.Seq, "score": score, "channel": channel}})
 		return nil
 	})
+}
+
+// RateFromCall records a caller's rating keyed on the phone (DTMF) for the
+// latest answer of the query with code; it fails as Rate does, with
+// ErrConflict when the query has no answer yet or it was rated already.
+func (s *Store) RateFromCall(ctx context.Context, code string, score int) error {
+	return s.Rate(ctx, System("hotline"), code, 0, score, "phone")
 }
 
 // Note adds an internal note (内部备注) to a query: a callback made, a

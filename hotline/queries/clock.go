@@ -29,6 +29,8 @@ type Clock struct {
 	Outcome      sql.NullString `db:"outcome" json:"-"`
 	Explanation  string         `db:"explanation" json:"explanation,omitempty"`
 	ExplainedAt  sql.NullTime   `db:"explained_at" json:"-"`
+	// DepartmentName is filled in where the department is read with it.
+	DepartmentName string `db:"department_name" json:"-"`
 }
 
 const clockColumns = `id, query_id, complaint_id, department_id, kind, days, extra_days, stopped_days,
@@ -95,6 +97,7 @@ func (o *op) openClock(c Clock) (Clock, error) {
 	}
 	o.emit(event{kind: "clock_started", dep: c.DepartmentID.Int64, clock: c.ID, due: c.DueAt,
 		detail: map[string]any{"limit": c.Kind, "days": c.total(), "started_at": c.StartedAt, "provisional": c.Provisional}})
+	o.last = c
 	return c, nil
 }
 
@@ -119,8 +122,8 @@ func valid(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id !
 // currentClock returns the locked query's open department clock.
 func (o *op) currentClock() (Clock, error) {
 	var c Clock
-	err := o.tx.GetContext(o.ctx, &c, `SELECT `+clockColumns+` FROM query_clocks
-		WHERE query_id = $1 AND complaint_id IS NULL AND closed_at IS NULL`, o.q.ID)
+	err := o.tx.GetContext(o.ctx, &c, `SELECT `+clockColumns+`, (SELECT name FROM departments d WHERE d.id = department_id) AS department_name
+		FROM query_clocks WHERE query_id = $1 AND complaint_id IS NULL AND closed_at IS NULL`, o.q.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, conflict("查询单 %s 没有正在计时的办理时限", o.q.Code)
 	}

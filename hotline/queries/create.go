@@ -68,15 +68,16 @@ func (s *Store) Create(ctx context.Context, a Actor, in NewQuery) (Created, erro
 		if err != nil {
 			return err
 		}
-		if err := o.insert(in, then); err != nil {
+		forAnswer := known(in.Department)
+		if err := o.insert(in, first.ID, forAnswer, then); err != nil {
 			return err
 		}
 		o.emit(event{kind: "accepted", status: Accepted, public: "已受理（" + channelText(in.Channel) + "）",
 			detail: map[string]any{"channel": in.Channel, "kind": o.q.Kind}})
-		if err := o.assign(first, known(in.Department), "已交由%s办理"); err != nil {
+		if err := o.assign(first, forAnswer, "已交由%s办理"); err != nil {
 			return err
 		}
-		out, err = o.created()
+		out, err = o.created(first.Name)
 		return err
 	})
 	return out, err
@@ -176,16 +177,16 @@ func (o *op) plan(in NewQuery) (department, []int64, error) {
 
 const insertQuery = `INSERT INTO queries (code, channel, kind, question, asker_name, asker_phone, status,
 		department_id, pending_departments, segment_started_at, sip_call_id, accepted_at, created_by)
-	VALUES ($1, $2, $3, $4, $5, $6, 'accepted', $7, COALESCE($8::bigint[], '{}'), $9, $10, $9, NULLIF($11, 0))
+	VALUES ($1, $2, $3, $4, $5, $6, $12, $7, COALESCE($8::bigint[], '{}'), $9, $10, $9, NULLIF($11, 0))
 	ON CONFLICT (code) DO NOTHING
 	RETURNING ` + queryColumns
 
-// insert stores the query under a fresh code, drawing again in the rare
-// case the code is taken.
-func (o *op) insert(in NewQuery, then []int64) error {
-	gov, err := o.s.govOffice(o.ctx, o.tx)
-	if err != nil {
-		return err
+// insert stores the query with department dep under a fresh code, drawing
+// again in the rare case the code is taken.
+func (o *op) insert(in NewQuery, dep int64, forAnswer bool, then []int64) error {
+	status := Accepted
+	if forAnswer {
+		status = Assigned
 	}
 	for range 20 {
 		code, err := newCode()
@@ -193,13 +194,14 @@ func (o *op) insert(in NewQuery, then []int64) error {
 			return err
 		}
 		err = o.tx.GetContext(o.ctx, &o.q, insertQuery, code, in.Channel, in.Kind, in.Question, in.Name, in.Phone,
-			gov, pq.Int64Array(then), o.now, in.SIPCallID, o.a.AccountID)
+			dep, pq.Int64Array(then), o.now, in.SIPCallID, o.a.AccountID, status)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // the code is taken: draw another
 		}
 		if err != nil {
 			return fmt.Errorf("queries: insert query: %w", err)
 		}
+		o.saved, o.bumped = o.q, true // a new row is at its first version
 		return nil
 	}
 	return fmt.Errorf("queries: no free query code after 20 draws")
@@ -244,27 +246,21 @@ func known(key string) bool {
 	return k != "" && k != unclear
 }
 
-// created returns what Create answers about the locked query.
-func (o *op) created() (Created, error) {
-	d, err := departmentByID(o.ctx, o.tx, o.q.DepartmentID)
+// created returns what Create answers about the locked query, now with
+// the department named dep.
+func (o *op) created(dep string) (Created, error) {
+	due, err := o.answerDue(o.last)
 	if err != nil {
 		return Created{}, err
 	}
-	due, err := o.answerDue()
-	if err != nil {
-		return Created{}, err
-	}
-	return Created{Code: o.q.Code, Status: o.q.Status, Department: d.Name, DueAt: due.At, Provisional: due.Provisional}, nil
+	return Created{Code: o.q.Code, Status: o.q.Status, Department: dep, DueAt: due.At, Provisional: due.Provisional}, nil
 }
 
 // answerDue is the deadline of the answer the asker waits for: the current
 // department's clock, or, while the government office routes the query,
 // the deadline the department will get (one more pass of 5 working days).
-func (o *op) answerDue() (calendar.Deadline, error) {
-	c, err := o.currentClock()
-	if err != nil {
-		return calendar.Deadline{}, err
-	}
+// c is the query's open clock.
+func (o *op) answerDue(c Clock) (calendar.Deadline, error) {
 	if c.Kind != calendar.Forward {
 		return calendar.Deadline{Date: c.DueDate, At: c.DueAt, Provisional: c.Provisional}, nil
 	}

@@ -17,14 +17,14 @@ const (
 	ListAccountable = "accountable" // not yet fully answered, first answered by the department (首问)
 )
 
-// ListFilter selects a list. DepartmentID 0 means every department (and the
-// complaints), which only supervisors and admins may ask for; liaisons
-// always get their own department's.
+// ListFilter selects a list. Department is a department's code or name;
+// empty means every department (and the complaints) for supervisors and
+// admins, while liaisons always get their own department's.
 type ListFilter struct {
-	List         string
-	DepartmentID int64
-	Limit        int
-	Offset       int
+	List       string
+	Department string
+	Limit      int
+	Offset     int
 }
 
 // Item is one clock in a list, with its query.
@@ -57,7 +57,15 @@ const listColumns = `SELECT q.code, q.status, q.kind AS query_kind, left(q.quest
 // for another department or anyone else but a supervisor or admin asks,
 // and a *FieldError for an unknown list.
 func (s *Store) List(ctx context.Context, a Actor, f ListFilter) ([]Item, int, error) {
-	dep, err := listDepartment(a, f.DepartmentID)
+	var asked int64
+	if f.Department != "" {
+		d, err := findDepartment(ctx, s.db, "department", f.Department)
+		if err != nil {
+			return nil, 0, err
+		}
+		asked = d.ID
+	}
+	dep, err := listDepartment(a, asked)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -121,17 +121,24 @@ type Actor struct {
 	IP           string
 	Roles        []string
 	DepartmentID int64
+
+	system bool
 }
 
 // Citizen is the actor of public requests from ip.
 func Citizen(ip string) Actor { return Actor{Username: "citizen", IP: ip} }
 
-// System is the actor of the store's own sweeps.
-var systemActor = Actor{Username: "system"}
+// System is the actor of a part of govhall acting on its own, such as the
+// hotline recording a voicemail: it may use the channels and options of
+// staff but holds no role.
+func System(name string) Actor { return Actor{Username: name, system: true} }
+
+// systemActor is the actor of the store's own sweeps and re-dating.
+var systemActor = System("system")
 
 func (a Actor) has(role string) bool { return slices.Contains(a.Roles, role) }
 
-func (a Actor) staff() bool { return a.AccountID != 0 }
+func (a Actor) staff() bool { return a.AccountID != 0 || a.system }
 
 // Calendars gives the current working-day calendar; *calendar.Store
 // satisfies it.

@@ -69,18 +69,22 @@ type clockFact struct {
 	Stopped     bool           `db:"stopped"`
 }
 
-const selectClockFacts = periodCTE + `SELECT e.clock_id,
-		(array_agg(d.name ORDER BY e.id) FILTER (WHERE e.kind = 'clock_started'))[1] AS department,
-		(array_agg(e.detail->>'limit' ORDER BY e.id) FILTER (WHERE e.kind = 'clock_started'))[1] AS limit_kind,
-		(array_agg((e.detail->>'started_at')::timestamptz ORDER BY e.id) FILTER (WHERE e.kind = 'clock_started'))[1] AS started_at,
-		(array_agg(e.due_at ORDER BY e.id DESC) FILTER (WHERE e.due_at IS NOT NULL))[1] AS due_at,
-		max(e.at) FILTER (WHERE e.kind = 'clock_closed') AS closed_at,
-		(array_agg(e.detail->>'outcome' ORDER BY e.id DESC) FILTER (WHERE e.kind = 'clock_closed'))[1] AS outcome,
-		min(e.at) FILTER (WHERE e.kind = 'explained') AS explained_at,
-		COALESCE((array_agg(e.kind ORDER BY e.id DESC) FILTER (WHERE e.kind IN ('clock_stopped', 'clock_resumed', 'clock_closed')))[1] = 'clock_stopped', false) AS stopped
-	FROM query_events e JOIN qs USING (query_id) LEFT JOIN departments d ON d.id = e.department_id
-	WHERE e.clock_id IS NOT NULL
-	GROUP BY e.clock_id`
+const selectClockFacts = periodCTE + `SELECT f.clock_id, d.name AS department, f.limit_kind, f.started_at, f.due_at,
+		f.closed_at, f.outcome, f.explained_at, f.stopped
+	FROM (SELECT e.clock_id,
+			max(e.department_id) FILTER (WHERE e.kind = 'clock_started') AS department_id,
+			max(e.detail->>'limit') FILTER (WHERE e.kind = 'clock_started') AS limit_kind,
+			max((e.detail->>'started_at')::timestamptz) FILTER (WHERE e.kind = 'clock_started') AS started_at,
+			(array_agg(e.due_at ORDER BY e.id DESC) FILTER (WHERE e.due_at IS NOT NULL))[1] AS due_at,
+			max(e.at) FILTER (WHERE e.kind = 'clock_closed') AS closed_at,
+			max(e.detail->>'outcome') FILTER (WHERE e.kind = 'clock_closed') AS outcome,
+			min(e.at) FILTER (WHERE e.kind = 'explained') AS explained_at,
+			COALESCE(max(e.id) FILTER (WHERE e.kind = 'clock_stopped'), 0) >
+				COALESCE(max(e.id) FILTER (WHERE e.kind IN ('clock_resumed', 'clock_closed')), 0) AS stopped
+		FROM query_events e JOIN qs USING (query_id)
+		WHERE e.clock_id IS NOT NULL
+		GROUP BY e.clock_id) f
+	LEFT JOIN departments d ON d.id = f.department_id`
 
 // Stats recomputes the figures of the queries accepted from from (included)
 // to to (excluded) from their events, as they stand now.

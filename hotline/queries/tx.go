@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -62,6 +63,9 @@ type op struct {
 	now    time.Time
 	cal    *calendar.Calendar
 	q      query
+	saved  query // q as stored, to skip writing it unchanged
+	bumped bool  // the version was raised already
+	last   Clock // the clock opened last
 	events []event
 	notes  []notification
 }
@@ -124,6 +128,7 @@ func (o *op) lock(where string, arg any) error {
 	if err != nil {
 		return fmt.Errorf("queries: lock query: %w", err)
 	}
+	o.saved = o.q
 	// The calendar is read after the lock: a notice change that re-dated
 	// this query's clocks has committed by now.
 	o.cal = o.s.cal.Calendar()
@@ -144,6 +149,9 @@ func (o *op) flush() error {
 	}
 	if err := o.writeNotes(); err != nil {
 		return err
+	}
+	if o.bumped {
+		return nil
 	}
 	if _, err := o.tx.ExecContext(o.ctx, `UPDATE queries SET version = version + 1 WHERE id = $1`, o.q.ID); err != nil {
 		return fmt.Errorf("queries: bump version of %s: %w", o.q.Code, err)
@@ -197,15 +205,29 @@ func (o *op) actorName() string {
 	return o.a.Username
 }
 
-// setQuery updates the mutable columns of the locked query from o.q.
+// setQuery writes the mutable columns of the locked query from o.q, and a
+// new version, unless nothing changed.
 func (o *op) setQuery() error {
+	if o.unchanged() {
+		return nil
+	}
 	const q = `UPDATE queries SET kind = $2, status = $3, department_id = $4, first_department_id = $5,
-		pending_departments = COALESCE($6::bigint[], '{}'), segment_started_at = $7, segment_passes = $8, answered_at = $9
+		pending_departments = COALESCE($6::bigint[], '{}'), segment_started_at = $7, segment_passes = $8,
+		answered_at = $9, version = version + 1
 		WHERE id = $1`
 	_, err := o.tx.ExecContext(o.ctx, q, o.q.ID, o.q.Kind, o.q.Status, o.q.DepartmentID, o.q.FirstDepartmentID,
 		o.q.Pending, o.q.SegmentStartedAt, o.q.SegmentPasses, o.q.AnsweredAt)
 	if err != nil {
 		return fmt.Errorf("queries: update %s: %w", o.q.Code, err)
 	}
+	o.saved, o.bumped = o.q, true
 	return nil
+}
+
+// unchanged reports whether o.q equals the stored row.
+func (o *op) unchanged() bool {
+	a, b := o.q, o.saved
+	return a.Kind == b.Kind && a.Status == b.Status && a.DepartmentID == b.DepartmentID &&
+		a.FirstDepartmentID == b.FirstDepartmentID && slices.Equal(a.Pending, b.Pending) &&
+		a.SegmentStartedAt.Equal(b.SegmentStartedAt) && a.SegmentPasses == b.SegmentPasses && a.AnsweredAt == b.AnsweredAt
 }
