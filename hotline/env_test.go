@@ -104,6 +104,12 @@ func newEnv(t *testing.T, at time.Time, tweak func(*Config)) *env {
 	t.Helper()
 	db := pgtest.New(t)
 	seedHotline(t, db)
+	return newEnvOn(t, db, t.TempDir(), at, tweak)
+}
+
+// newEnvOn starts a hotline on a seeded database and data directory.
+func newEnvOn(t *testing.T, db *sqlx.DB, data string, at time.Time, tweak func(*Config)) *env {
+	t.Helper()
 	hours, err := calendar.ParseHours("08:30-12:00,14:00-17:30")
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +119,7 @@ func newEnv(t *testing.T, at time.Time, tweak func(*Config)) *env {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	e := &env{t: t, db: db, store: calls.NewStore(db), queries: &fakeQueries{}, data: t.TempDir()}
+	e := &env{t: t, db: db, store: calls.NewStore(db), queries: &fakeQueries{}, data: data}
 	cfg := Config{SIPAddr: "127.0.0.1:0", DataDir: e.data, PromptsDir: testPrompts(t),
 		RingTimeout: 5 * time.Second, LiaisonRing: 5 * time.Second, MaxWait: 20 * time.Second, Announce: 3 * time.Second,
 		MaxMessage: 20 * time.Second, WrapUp: time.Second, SurveyWait: 3 * time.Second,

@@ -68,7 +68,7 @@ func (c *call) queue() (op *party, timedOut bool) {
 	defer func() { stopAnn(); <-annDone }()
 	deadline := time.NewTimer(h.cfg.MaxWait)
 	defer deadline.Stop()
-	for {
+	for c.ctx.Err() == nil {
 		changed := h.acd.Changed()
 		if a, ok := h.acd.Take(c.ctx, w); ok {
 			if p := c.ring(a.Account, calls.KindOperator, 0, h.cfg.RingTimeout, func() { stopAnn(); <-annDone }); p != nil {
@@ -83,9 +83,9 @@ func (c *call) queue() (op *party, timedOut bool) {
 		case <-deadline.C:
 			return nil, true
 		case <-c.ctx.Done():
-			return nil, false
 		}
 	}
+	return nil, false
 }
 
 // announce tells the caller their place in the queue, then plays hold

@@ -2,6 +2,9 @@ package hotline
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -147,4 +150,112 @@ func TestTransferByRefer(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// The console transfers the call (API) to a department whose desk phone
+// rings without answering: the ring times out (CANCEL, 487), the transfer
+// is recorded as unanswered and the caller is back with the operator, who
+// stays connected until the caller hangs up.
+func TestTransferAPINoAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, workingMorning, func(c *Config) { c.LiaisonRing = 2 * time.Second })
+	desk := startSipp(t, "ring_no_answer.xml", "")
+	_ = desk
+	op := startBaresip(t, "8001", "pw8001", e.addr)
+	e.waitRegistered("8001")
+	deskPort := sippPort(t, desk)
+	if _, err := e.store.SaveSIPAccount(context.Background(), calls.NewSIPAccount{Extension: "8103", Realm: "govhall", Password: "x",
+		Kind: calls.KindLiaison, Department: "ybj", ContactURI: fmt.Sprintf("sip:8103@127.0.0.1:%d", deskPort)}); err != nil {
+		t.Fatal(err)
+	}
+	e.db.MustExec(`UPDATE sip_accounts SET disabled = true WHERE extension = '8102'`)
+	r := startSipp(t, "hangup.xml", e.addr, "-d", "14000")
+	c := e.waitLegAnswered(1, 20*time.Second)
+	op.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	var id int64
+	e.db.Get(&id, `SELECT id FROM accounts WHERE username = 'operator2'`)
+	if err := e.h.Transfer(context.Background(), c.ID, "ybj", calls.Actor{AccountID: id}, false); !errors.Is(err, ErrNotNow) {
+		t.Fatalf("transfer by another operator: %v", err)
+	}
+	e.db.Get(&id, `SELECT id FROM accounts WHERE username = 'operator1'`)
+	if err := e.h.Transfer(context.Background(), c.ID, "nope", calls.Actor{AccountID: id}, false); !errors.Is(err, calls.ErrNotFound) {
+		t.Fatalf("transfer to an unknown department: %v", err)
+	}
+	if err := e.h.Transfer(context.Background(), c.ID, "ybj", calls.Actor{AccountID: id}, false); err != nil {
+		t.Fatal(err)
+	}
+	desk.wait(t, 20*time.Second) // it saw the CANCEL
+	r.wait(t, 60*time.Second)
+	c = e.lastCall(10 * time.Second)
+	if c.Outcome != calls.OutcomeAnswered || len(c.Transfers) != 1 {
+		t.Fatalf("outcome %s transfers %+v", c.Outcome, c.Transfers)
+	}
+	tr := c.Transfers[0]
+	if tr.Method != "api" || tr.Result != calls.TransferNoAnswer || tr.Department != "ybj" || tr.FinishedAt == nil {
+		t.Fatalf("transfer %+v", tr)
+	}
+	if len(c.Legs) != 2 || c.Legs[1].Result != calls.LegNoAnswer || c.Legs[0].EndedBy != "caller" {
+		t.Fatalf("legs %+v", c.Legs)
+	}
+}
+
+// sippPort returns the SIP port a sipp process listens on (its -p).
+func sippPort(t *testing.T, r *sippRun) int {
+	t.Helper()
+	for i, a := range r.cmd.Args {
+		if a == "-p" {
+			p, err := strconv.Atoi(r.cmd.Args[i+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+	}
+	t.Fatal("sipp without -p")
+	return 0
+}
+
+// A caller on hold (re-INVITE a=sendonly) gets a=recvonly back, then
+// resumes; hangs up while queued with no operator: abandoned.
+func TestReinviteHoldWhileQueued(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, workingMorning, nil)
+	r := startSipp(t, "hold.xml", e.addr)
+	r.wait(t, 30*time.Second)
+	c := e.lastCall(10 * time.Second)
+	if c.Outcome != calls.OutcomeAbandoned || c.QueuedAt == nil || c.Recording == nil {
+		t.Fatalf("call %+v", c)
+	}
+}
+
+// The caller hangs up while the operator's phone rings: the INVITE to the
+// phone is cancelled and the leg recorded as cancelled.
+func TestCallerHangsUpWhileOperatorRings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, workingMorning, func(c *Config) { c.RingTimeout = 20 * time.Second })
+	desk := startSipp(t, "ring_no_answer.xml", "")
+	e.db.MustExec(`UPDATE sip_accounts SET contact_uri = $1 WHERE extension = '8002'`, fmt.Sprintf("sip:8002@127.0.0.1:%d", sippPort(t, desk)))
+	r := startSipp(t, "hangup.xml", e.addr, "-d", "3000")
+	r.wait(t, 30*time.Second)
+	desk.wait(t, 20*time.Second)
+	c := e.lastCall(10 * time.Second)
+	if c.Outcome != calls.OutcomeAbandoned || len(c.Legs) != 1 || c.Legs[0].Result != calls.LegCancelled || c.Legs[0].Extension != "8002" {
+		t.Fatalf("call %+v legs %+v", c, c.Legs)
+	}
+}
+
+// In hours with nobody to answer, the longest wait ends in the voicemail
+// box; the caller hangs up during the message, which is still kept.
+func TestMaxWaitEndsInVoicemail(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, workingMorning, func(c *Config) { c.MaxWait = 3 * time.Second })
+	r := startSipp(t, "hangup.xml", e.addr, "-d", "9000")
+	r.wait(t, 30*time.Second)
+	c := e.lastCall(10 * time.Second)
+	if c.Outcome != calls.OutcomeVoicemail || c.Voicemail == nil || c.Voicemail.DurationS < 1 || c.QueryCode == "" {
+		t.Fatalf("call %+v voicemail %+v", c, c.Voicemail)
+	}
+	if c.QueuedAt == nil || c.DequeuedAt == nil {
+		t.Errorf("queue times missing: %v %v", c.QueuedAt, c.DequeuedAt)
+	}
 }
