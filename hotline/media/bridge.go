@@ -33,6 +33,7 @@ type Bridge struct {
 	peer   *Endpoint
 	muted  int
 	nPeers int
+	tap    *Recorder // a second recording of the caller (a voicemail message)
 
 	det  DTMFDetector // used by the caller's reader only
 	keys []byte
@@ -82,7 +83,7 @@ func (b *Bridge) DrainDigits() {
 func (b *Bridge) fromCaller(p Packet) {
 	d := b.caller.Peer()
 	b.mu.Lock()
-	peer := b.peer
+	peer, tap := b.peer, b.tap
 	b.mu.Unlock()
 	switch {
 	case d.EventPT >= 0 && int(p.PT) == d.EventPT:
@@ -97,6 +98,9 @@ func (b *Bridge) fromCaller(p Packet) {
 		b.callerIn.Add(1)
 		if b.rec != nil {
 			b.rec.Write(Left, d.Codec, p.Payload)
+		}
+		if tap != nil {
+			tap.Write(Left, d.Codec, p.Payload)
 		}
 		if peer != nil && peer.WriteAudio(srcPeer, p.Payload) == nil {
 			b.toPeer.Add(1)
@@ -136,6 +140,13 @@ func (b *Bridge) fromPeer(peer *Endpoint, src int, p Packet) {
 	if b.rec != nil {
 		b.rec.Write(Right, codec, p.Payload)
 	}
+}
+
+// Tap records the caller's audio also into rec (nil: stop).
+func (b *Bridge) Tap(rec *Recorder) {
+	b.mu.Lock()
+	b.tap = rec
+	b.mu.Unlock()
 }
 
 // Connect makes peer the party talking with the caller (nil: nobody).
