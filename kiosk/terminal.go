@@ -125,7 +125,8 @@ func (s *Store) TerminalByToken(ctx context.Context, token string) (Terminal, er
 // Heartbeat records that a terminal is alive and what it knows of its printer.
 func (s *Store) Heartbeat(ctx context.Context, id int64, printerState, printerMessage, ip string) error {
 	const q = `UPDATE terminals SET last_seen_at = now(), last_ip = COALESCE(NULLIF($2, ''), last_ip),
-			printer_state = COALESCE(NULLIF($3, ''), printer_state), printer_message = $4
+			printer_state = COALESCE(NULLIF($3, ''), printer_state),
+			printer_message = CASE WHEN $3 = '' THEN printer_message ELSE $4 END
 		WHERE id = $1`
 	if _, err := s.db.ExecContext(ctx, q, id, ip, printerState, printerMessage); err != nil {
 		return fmt.Errorf("kiosk: heartbeat of terminal %d: %w", id, err)
