@@ -201,3 +201,25 @@ func TestCalendarEdges(t *testing.T) {
 		t.Errorf("public history ends with %+v, want the re-dating", last)
 	}
 }
+
+// TestStaleClocksAreRedated: a clock dated on an outdated calendar (opened
+// while a notice changed, before the new calendar was installed) is
+// re-dated by the sweep.
+func TestStaleClocksAreRedated(t *testing.T) {
+	f := newFixture(t)
+	c := f.create(queries.Citizen("1.1.1.1"), queries.NewQuery{Channel: "web", Question: "国庆前受理", Department: "mzj"})
+	f.db.MustExec(`UPDATE query_clocks SET calendar_version = '2024.1', due_at = due_at - interval '1 day', due_date = due_date - 1`)
+	sw, err := f.s.Sweep(f.ctx)
+	f.must(err)
+	if cl := f.openClock(c.Code); sw.Redated != 1 || dueDate(cl.DueAt) != "2025-10-14" {
+		t.Errorf("sweep re-dated %d, due %s; want 1 and 2025-10-14", sw.Redated, dueDate(cl.DueAt))
+	}
+	if sw, _ := f.s.Sweep(f.ctx); sw.Redated != 0 {
+		t.Errorf("second sweep re-dated %d", sw.Redated)
+	}
+	var events int
+	f.db.Get(&events, `SELECT count(*) FROM query_events WHERE kind = 'clock_redated' AND (detail->>'stale_calendar')::boolean`)
+	if events != 1 {
+		t.Errorf("%d stale re-dating events, want 1", events)
+	}
+}

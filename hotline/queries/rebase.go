@@ -21,6 +21,12 @@ const selectTouched = `SELECT c.id, c.query_id, c.complaint_id, c.department_id,
 	WHERE c.closed_at IS NULL AND (c.started_at AT TIME ZONE INTERVAL '+08:00')::date < $1 AND c.due_date >= $2
 	ORDER BY c.query_id, c.id`
 
+// lockTouched locks the queries of the clocks selectTouched reads, first, so
+// that the clocks read next cannot change before they are re-dated.
+const lockTouched = `SELECT q.id FROM queries q WHERE q.id IN (SELECT c.query_id FROM query_clocks c
+		WHERE c.closed_at IS NULL AND (c.started_at AT TIME ZONE INTERVAL '+08:00')::date < $1 AND c.due_date >= $2)
+	ORDER BY q.id FOR UPDATE OF q`
+
 // Rebase re-dates every open clock that counted a day of changed, after a
 // State Council notice was added or corrected: deadlines move, provisional
 // ones become final. It runs inside the calendar's transaction with the new
@@ -29,23 +35,25 @@ const selectTouched = `SELECT c.id, c.query_id, c.complaint_id, c.department_id,
 // provisional flag changed, which it counts. The calendar store writes the
 // audit entry. cmd registers it with calendar.Store.AddRebaser.
 func (s *Store) Rebase(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calendar, changed calendar.Range) (int, error) {
-	var rows []struct {
-		Clock
-		Code string `db:"code"`
+	if _, err := tx.ExecContext(ctx, lockTouched, changed.To, changed.From); err != nil {
+		return 0, fmt.Errorf("queries: lock queries to re-date: %w", err)
 	}
+	var rows []touched
 	if err := tx.SelectContext(ctx, &rows, selectTouched, changed.To, changed.From); err != nil {
 		return 0, fmt.Errorf("queries: clocks touched by %s–%s: %w", changed.From, changed.To, err)
 	}
-	if len(rows) == 0 {
-		return 0, nil
-	}
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.QueryID)
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT id FROM queries WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(ids)); err != nil {
-		return 0, fmt.Errorf("queries: lock queries to re-date: %w", err)
-	}
+	return s.rebaseRows(ctx, tx, cal, rows, map[string]any{"changed_from": changed.From.String(), "changed_to": changed.To.String()})
+}
+
+// touched is an open clock to re-date, with its query's code.
+type touched struct {
+	Clock
+	Code string `db:"code"`
+}
+
+// rebaseRows re-dates rows, ordered by query, on cal in tx, which holds
+// their queries' locks; detail goes into each event.
+func (s *Store) rebaseRows(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calendar, rows []touched, detail map[string]any) (int, error) {
 	n := 0
 	var o *op
 	for _, r := range rows {
@@ -55,7 +63,7 @@ func (s *Store) Rebase(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calendar,
 			}
 			o = &op{ctx: ctx, s: s, tx: tx, a: systemActor, now: s.now(), cal: cal, q: query{ID: r.QueryID, Code: r.Code}}
 		}
-		moved, err := o.rebase(r.Clock, changed)
+		moved, err := o.rebase(r.Clock, detail)
 		if err != nil {
 			return 0, err
 		}
@@ -63,7 +71,19 @@ func (s *Store) Rebase(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calendar,
 			n++
 		}
 	}
-	return n, flushOp(o)
+	if err := flushOp(o); err != nil {
+		return 0, err
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	// Clocks whose deadline did not move are now dated on cal too.
+	const q = `UPDATE query_clocks SET calendar_version = $1 WHERE id = ANY($2)`
+	if _, err := tx.ExecContext(ctx, q, cal.Version(), pq.Array(ids)); err != nil {
+		return 0, fmt.Errorf("queries: mark clocks dated: %w", err)
+	}
+	return n, nil
 }
 
 func flushOp(o *op) error {
@@ -74,7 +94,7 @@ func flushOp(o *op) error {
 }
 
 // rebase re-dates one clock on o.cal and reports whether it moved.
-func (o *op) rebase(c Clock, changed calendar.Range) (bool, error) {
+func (o *op) rebase(c Clock, detail map[string]any) (bool, error) {
 	oldDue, oldProvisional := c.DueAt, c.Provisional
 	if err := c.date(o.cal); err != nil {
 		return false, err
@@ -91,6 +111,62 @@ func (o *op) rebase(c Clock, changed calendar.Range) (bool, error) {
 	}
 	e := &o.events[len(o.events)-1]
 	e.detail["old_due_at"] = oldDue.Format(time.RFC3339)
-	e.detail["changed_from"], e.detail["changed_to"] = changed.From.String(), changed.To.String()
+	for k, v := range detail {
+		e.detail[k] = v
+	}
 	return true, nil
+}
+
+const (
+	selectCalendarVersion = `SELECT COALESCE(string_agg(year || '.' || version, ',' ORDER BY year), '') FROM calendar_notices`
+	lockStale             = `SELECT q.id FROM queries q WHERE q.id IN (SELECT c.query_id FROM query_clocks c
+			WHERE c.closed_at IS NULL AND c.calendar_version <> $1 LIMIT $2)
+		ORDER BY q.id FOR UPDATE OF q`
+	selectStale = `SELECT c.id, c.query_id, c.complaint_id, c.department_id, c.kind, c.days, c.extra_days,
+			c.stopped_days, c.started_at, c.due_at, c.due_date, c.provisional, c.stopped_at, c.closed_at, c.outcome,
+			c.explanation, c.explained_at, q.code
+		FROM query_clocks c JOIN queries q ON q.id = c.query_id
+		WHERE c.closed_at IS NULL AND c.calendar_version <> $1 AND q.id = ANY($2)
+		ORDER BY c.query_id, c.id`
+)
+
+// redateStale re-dates open clocks dated on another calendar than the
+// current one: a clock opened in the instant a notice changed, before this
+// process installed the new calendar, escapes the Rebaser. It does nothing
+// unless this process's calendar is the one stored, so it never dates a
+// clock back on an outdated snapshot.
+func (s *Store) redateStale(ctx context.Context) (int, error) {
+	cal := s.cal.Calendar()
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("queries: begin re-dating: %w", err)
+	}
+	defer tx.Rollback()
+	var stored string
+	if err := tx.GetContext(ctx, &stored, selectCalendarVersion); err != nil {
+		return 0, fmt.Errorf("queries: calendar version: %w", err)
+	}
+	if stored != cal.Version() {
+		return 0, nil
+	}
+	var ids []int64
+	if err := tx.SelectContext(ctx, &ids, lockStale, stored, sweepBatch); err != nil || len(ids) == 0 {
+		return 0, orWrap(err, "queries: lock clocks to re-date")
+	}
+	var rows []touched
+	if err := tx.SelectContext(ctx, &rows, selectStale, stored, pq.Array(ids)); err != nil {
+		return 0, fmt.Errorf("queries: clocks to re-date: %w", err)
+	}
+	n, err := s.rebaseRows(ctx, tx, cal, rows, map[string]any{"stale_calendar": true})
+	if err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
+}
+
+func orWrap(err error, msg string) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", msg, err)
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 type Swept struct {
 	DueSoon int `json:"due_soon"`
 	Overdue int `json:"overdue"`
+	Redated int `json:"redated"`
 }
 
 // sweepBatch bounds the clocks one Sweep looks at per kind; the next round
@@ -26,16 +27,21 @@ const (
 		ORDER BY due_at LIMIT $2`
 )
 
-// Sweep finds running clocks that fall due within DueSoonDays working days
-// or have passed their deadline and were not flagged yet, and flags each
-// once: an event (due_soon, or overdue with whether it is accountable) and
+// Sweep first re-dates open clocks dated on an outdated calendar (see
+// redateStale), then finds running clocks that fall due within DueSoonDays
+// working days or have passed their deadline and were not flagged yet, and
+// flags each once: an event (due_soon, or overdue with whether it is accountable) and
 // notifications to the department's liaisons, and for overdue clocks to the
 // supervisors too, in one transaction per clock.
 func (s *Store) Sweep(ctx context.Context) (Swept, error) {
+	var out Swept
+	var err error
+	if out.Redated, err = s.redateStale(ctx); err != nil {
+		return out, err
+	}
 	now := s.now()
 	cal := s.cal.Calendar()
 	cutoff := cal.CloseOfBusiness(cal.AddWorkingDays(calendar.DateOf(now), s.dueSoon))
-	var out Swept
 	var soon, late []struct {
 		Clock int64 `db:"id"`
 		Query int64 `db:"query_id"`
