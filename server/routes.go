@@ -66,6 +66,9 @@ func (s *Server) routes() {
 	if s.deps.Queries != nil {
 		s.queryRoutes(v1)
 	}
+	if s.deps.Calls != nil {
+		s.callRoutes(v1)
+	}
 }
 
 var staffRoles = []string{staff.RoleAdmin, staff.RoleReviewer, staff.RoleOperator, staff.RoleLiaison, staff.RoleSupervisor}

@@ -31,6 +31,7 @@ type Deps struct {
 	Search         *search.Store
 	Printer        *kiosk.Printer // receipt printing; nil disables it
 	Queries        *queries.Store // tracked queries (查询单); nil disables them
+	Calls          CallService    // hotline calls; nil disables the routes
 	PublicBaseURL  string
 	RequestTimeout time.Duration // per request; default 10s
 	KioskIdle      time.Duration // kiosk idle reset; default 120s
