@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/govhall/govhall/hotline"
+	"github.com/govhall/govhall/hotline/calendar"
+	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/queries"
+)
+
+// The hotline's settings that are not (yet) in the environment.
+const (
+	sipRealm   = "govhall" // digest realm of the operators' and liaisons' phones
+	rtpPortMin = 20000     // RTP ports, on the address of GOVHALL_SIP_ADDR
+	rtpPortMax = 29999
+)
+
+// calendarHours answers the hotline's office-hours question from the
+// calendar store, so a notice added while serving takes effect at once.
+type calendarHours struct{ store *calendar.Store }
+
+func (h calendarHours) InHours(t time.Time) bool { return h.store.Calendar().InHours(t) }
+
+// startSIP builds the 96128 hotline and starts SIP on GOVHALL_SIP_ADDR
+// (UDP and TCP). stop drains it: new calls get 503 with Retry-After, calls
+// in progress finish until stop's ctx ends, then the rest are hung up.
+func (p *program) startSIP(ctx context.Context, svc *services) (stop func(ctx context.Context) error, err error) {
+	_, stop, err = p.startHotline(ctx, svc)
+	return stop, err
+}
+
+// startHotline is startSIP returning the hotline too, for server.Deps.Calls.
+func (p *program) startHotline(ctx context.Context, svc *services) (*hotline.Hotline, func(ctx context.Context) error, error) {
+	qs := queries.NewStore(svc.db, svc.calendar, p.log.With("component", "queries"), queries.Options{})
+	h, err := hotline.New(hotline.Config{
+		SIPAddr: p.cfg.SIPAddr, Realm: sipRealm, RTPMin: rtpPortMin, RTPMax: rtpPortMax,
+		DataDir: p.cfg.DataDir, PromptsDir: filepath.Join(p.cfg.DataDir, "prompts"),
+		Log: p.log.With("component", "hotline"),
+	}, svc.db, calendarHours{svc.calendar}, callQueries{store: qs, log: p.log.With("component", "hotline")})
+	if err != nil {
+		return nil, nil, fmt.Errorf("GOVHALL_SIP_ADDR %s: %w", p.cfg.SIPAddr, err)
+	}
+	if err := h.Start(ctx); err != nil {
+		return nil, nil, err
+	}
+	return h, h.Stop, nil
+}
+
+// demoSIPAccount is a demo phone: extension → staff account.
+type demoSIPAccount struct {
+	ext, username, kind, department string
+}
+
+var demoSIPAccounts = []demoSIPAccount{
+	{"8001", "operator1", calls.KindOperator, ""},
+	{"8002", "operator2", calls.KindOperator, ""},
+	{"8003", "operator3", calls.KindOperator, ""},
+	{"8101", "liaison1", calls.KindLiaison, "mzj"},
+	{"8102", "liaison2", calls.KindLiaison, "ybj"},
+	{"8103", "liaison3", calls.KindLiaison, "rsj"},
+	{"8104", "liaison4", calls.KindLiaison, "gjj"},
+	{"8105", "liaison5", calls.KindLiaison, "zfb"},
+}
+
+// demoSIP creates (or resets) the demo SIP accounts: operators 8001–8003
+// and liaisons 8101–8105, password GOVHALL_DEMO_PASSWORD, realm "govhall".
+// It needs the demo staff accounts and departments.
+func (p *program) demoSIP(ctx context.Context, svc *services) error {
+	store := calls.NewStore(svc.db)
+	for _, a := range demoSIPAccounts {
+		_, err := store.SaveSIPAccount(ctx, calls.NewSIPAccount{Extension: a.ext, Realm: sipRealm, Password: p.cfg.DemoPassword,
+			Username: a.username, Department: a.department, Kind: a.kind})
+		if err != nil {
+			return fmt.Errorf("demo sip account %s: %w", a.ext, err)
+		}
+	}
+	fmt.Fprintf(p.stdout, "demo SIP phones (register at sip:EXT@%s, realm %s, password from GOVHALL_DEMO_PASSWORD):\n", p.cfg.SIPAddr, sipRealm)
+	for _, a := range demoSIPAccounts {
+		fmt.Fprintf(p.stdout, "  %s  %-10s %s\n", a.ext, a.username, a.department)
+	}
+	return nil
+}
