@@ -74,8 +74,12 @@ func (s *Store) List(ctx context.Context, a Actor, f ListFilter) ([]Item, int, e
 	if err != nil {
 		return nil, 0, err
 	}
+	from := `query_clocks c`
+	if f.List == ListAccountable {
+		from += ` JOIN queries q ON q.id = c.query_id`
+	}
 	var total int
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM query_clocks c JOIN queries q ON q.id = c.query_id WHERE `+where, args...); err != nil {
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM `+from+` WHERE `+where, args...); err != nil {
 		return nil, 0, fmt.Errorf("queries: count %s: %w", f.List, err)
 	}
 	limit := f.Limit
