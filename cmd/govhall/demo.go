@@ -51,12 +51,16 @@ func (p *program) demo(ctx context.Context) error {
 	if err := p.demoAccounts(ctx, svc); err != nil {
 		return err
 	}
+	if err := p.demoSIP(ctx, svc); err != nil {
+		return err
+	}
 	fmt.Fprintf(p.stdout, "demo content: %d departments, %d categories, %d documents imported (%d already present)\n",
 		res.Departments, res.Categories, res.Import.Imported, res.Import.Skipped)
 	fmt.Fprintf(p.stdout, "demo accounts (password from GOVHALL_DEMO_PASSWORD, default demo-96128):\n")
 	for _, a := range demoAccounts {
 		fmt.Fprintf(p.stdout, "  %-12s %-10s %s\n", a.username, a.roles[0], a.name)
 	}
+	fmt.Fprintf(p.stdout, "demo SIP phones (same password, realm govhall): operators 8001–8003, liaisons 8101–8105; callers dial 96128 at %s\n", p.cfg.SIPAddr)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govhall/govhall/hotline/calendar"
+	"github.com/govhall/govhall/hotline/queries"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/kiosk/printjob"
 	"github.com/govhall/govhall/kiosk/search"
@@ -24,6 +25,7 @@ type services struct {
 	catalog  *kiosk.Store
 	calendar *calendar.Store
 	search   *search.Store
+	queries  *queries.Store
 }
 
 func (p *program) services(ctx context.Context, db *sqlx.DB) (*services, error) {
@@ -36,13 +38,15 @@ func (p *program) services(ctx context.Context, db *sqlx.DB) (*services, error) 
 		return nil, err
 	}
 	idx := search.New(db, p.log, search.Options{})
-	return &services{
+	svc := &services{
 		db:       db,
 		staff:    staff.NewStore(db),
 		catalog:  kiosk.NewStore(db, idx, search.DocNumberKey),
 		calendar: cal,
 		search:   idx,
-	}, nil
+	}
+	svc.queries = p.queryStore(svc)
+	return svc, nil
 }
 
 // serve runs HTTP until ctx is cancelled (SIGINT/SIGTERM), then drains.
@@ -56,12 +60,19 @@ func (p *program) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	waitWorker := p.runQueryWorker(ctx, svc.queries)
+	defer waitWorker()
+	calls, stopSIP, err := p.startHotline(ctx, svc)
+	if err != nil {
+		return err
+	}
+	p.log.Info("serving sip", "addr", p.cfg.SIPAddr, "number", "96128")
 	printer, closeFonts := p.printer()
 	defer closeFonts()
 	go p.pollPrinters(ctx, svc.catalog, printer)
 	srv := server.New(server.Deps{
 		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar, Search: svc.search,
-		Printer:       printer,
+		Printer: printer, Queries: svc.queries, Calls: calls,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 	})
 	go func() { // load the segmentation dictionary before the first citizen waits for it
@@ -75,6 +86,11 @@ func (p *program) serve(ctx context.Context) error {
 	}
 	p.log.Info("serving http", "addr", ln.Addr().String(), "public_base_url", p.cfg.PublicBaseURL)
 	err = srv.Serve(ctx, ln)
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	defer cancel()
+	if serr := stopSIP(dctx); serr != nil {
+		p.log.Warn("sip drain", "err", serr)
+	}
 	p.log.Info("stopped")
 	return err
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/govhall/govhall/hotline"
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/hotline/calls"
-	"github.com/govhall/govhall/hotline/queries"
 )
 
 // The hotline's settings that are not (yet) in the environment.
@@ -35,7 +34,7 @@ func (p *program) startSIP(ctx context.Context, svc *services) (stop func(ctx co
 
 // startHotline is startSIP returning the hotline too, for server.Deps.Calls.
 func (p *program) startHotline(ctx context.Context, svc *services) (*hotline.Hotline, func(ctx context.Context) error, error) {
-	qs := queries.NewStore(svc.db, svc.calendar, p.log.With("component", "queries"), queries.Options{})
+	qs := svc.queries
 	h, err := hotline.New(hotline.Config{
 		SIPAddr: p.cfg.SIPAddr, Realm: sipRealm, RTPMin: rtpPortMin, RTPMax: rtpPortMax,
 		DataDir: p.cfg.DataDir, PromptsDir: filepath.Join(p.cfg.DataDir, "prompts"),
