@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govhall/govhall/hotline/calendar"
+	"github.com/govhall/govhall/hotline/queries"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/kiosk/printjob"
 	"github.com/govhall/govhall/kiosk/search"
@@ -55,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.srv = server.New(server.Deps{Log: slog.New(slog.DiscardHandler), DB: db, Staff: f.staff, Catalog: f.catalog,
-		Calendar: cal, Search: idx, PublicBaseURL: "http://kiosk.test",
+		Calendar: cal, Search: idx, Queries: queries.NewStore(db, cal, nil, queries.Options{}), PublicBaseURL: "http://kiosk.test",
 		Printer: kiosk.NewPrinter(printjob.NewBuilder(nil), printjob.Client{}, "http://kiosk.test")})
 	return f
 }
