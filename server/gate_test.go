@@ -53,7 +53,8 @@ func TestNoPublicEndpointLeaksUnpublishedDocuments(t *testing.T) {
 				t.Errorf("GET %s (%d) leaks %s document %q", p, status, s.State, s.Title)
 			}
 			idPath := strings.Contains(p, "/"+strconv.FormatInt(s.ID, 10)) && strings.Contains(p, "/documents/")
-			if (idPath || strings.Contains(p, "/"+s.Code)) && status != 404 {
+			codePath := strings.HasPrefix(p, "/d/"+s.Code)
+			if (idPath || codePath) && status != 404 {
 				t.Errorf("GET %s = %d for a %s document, want 404", p, status, s.State)
 			}
 		}
