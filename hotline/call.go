@@ -109,7 +109,9 @@ func (c *call) setup() bool {
 		c.teardown()
 		return false
 	}
-	if err := h.store.Answered(c.ctx, id, h.cfg.Now(), offer.Codec.Name, path); err != nil {
+	rctx, cancel := recordCtx()
+	defer cancel()
+	if err := h.store.Answered(rctx, id, h.cfg.Now(), offer.Codec.Name, path); err != nil {
 		c.log.Error("record answer", "err", err)
 	}
 	h.mu.Lock()
@@ -122,7 +124,7 @@ func (c *call) setup() bool {
 func (c *call) refuse(code int, reason, why string) {
 	c.log.Warn("call refused", "status", code, "reason", why)
 	_ = c.in.Reject(code, reason)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := recordCtx()
 	defer cancel()
 	if err := c.h.store.EndCall(ctx, c.id, c.h.cfg.Now(), calls.OutcomeRejected, why, calls.Recording{}); err != nil {
 		c.log.Error("record refusal", "err", err)
@@ -142,6 +144,15 @@ func (c *call) reinvite(offer []byte) ([]byte, error) {
 	}
 	return media.Marshal(c.ep.Local(), media.Description{Codec: d.Codec, EventPT: d.EventPT, Direction: media.Answer(d.Direction)},
 		c.session, c.version.Add(1)), nil
+}
+
+// recordTimeout bounds a write of the call records: long, since a record
+// lost is worse than a late one.
+const recordTimeout = 30 * time.Second
+
+// recordCtx is the context of a record write, independent of the caller.
+func recordCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), recordTimeout)
 }
 
 // run is the call flow.
@@ -172,7 +183,7 @@ func (c *call) teardown() {
 	c.h.mu.Lock()
 	delete(c.h.active, c.id)
 	c.h.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := recordCtx()
 	defer cancel()
 	if p := c.current(); p != nil {
 		c.endParty(p, "system")
@@ -200,8 +211,12 @@ func (c *call) teardown() {
 		c.log.Error("record end of call", "err", err)
 	}
 	st := c.bridge.Stats()
-	c.log.Info("call ended", "outcome", outcome, "duration", info.Duration, "caller_packets", st.CallerIn, "relayed_to_party", st.ToPeer,
-		"party_packets", st.PeerIn, "relayed_to_caller", st.ToCaller)
+	c.h.relay.relayIn.Add(st.RelayIn)
+	c.h.relay.toPeer.Add(st.ToPeer)
+	c.h.relay.peerIn.Add(st.PeerIn)
+	c.h.relay.toCaller.Add(st.ToCaller)
+	c.log.Info("call ended", "outcome", outcome, "duration", info.Duration, "caller_packets", st.CallerIn,
+		"relay_in", st.RelayIn, "relayed_to_party", st.ToPeer, "party_packets", st.PeerIn, "relayed_to_caller", st.ToCaller)
 }
 
 func (c *call) current() *party {

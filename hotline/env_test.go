@@ -39,7 +39,7 @@ var shortPrompts struct {
 // testPrompts returns a directory with every prompt spoken short (one or
 // two syllables, by espeak-ng and sox like the real ones), so the call
 // flows run quickly. The real texts are tested by TestEnsurePrompts.
-func testPrompts(t *testing.T) string {
+func testPrompts(t testing.TB) string {
 	t.Helper()
 	shortPrompts.once.Do(func() {
 		dir, err := os.MkdirTemp("", "govhall-prompts-")
@@ -90,7 +90,7 @@ func (f *fakeQueries) RateFromCall(_ context.Context, code string, score int) er
 
 // env is a running hotline on a fresh database.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	h       *Hotline
 	db      *sqlx.DB
 	store   *calls.Store
@@ -100,7 +100,7 @@ type env struct {
 }
 
 // newEnv starts a hotline whose clock begins at `at` and runs in real time.
-func newEnv(t *testing.T, at time.Time, tweak func(*Config)) *env {
+func newEnv(t testing.TB, at time.Time, tweak func(*Config)) *env {
 	t.Helper()
 	db := pgtest.New(t)
 	seedHotline(t, db)
@@ -108,7 +108,7 @@ func newEnv(t *testing.T, at time.Time, tweak func(*Config)) *env {
 }
 
 // newEnvOn starts a hotline on a seeded database and data directory.
-func newEnvOn(t *testing.T, db *sqlx.DB, data string, at time.Time, tweak func(*Config)) *env {
+func newEnvOn(t testing.TB, db *sqlx.DB, data string, at time.Time, tweak func(*Config)) *env {
 	t.Helper()
 	hours, err := calendar.ParseHours("08:30-12:00,14:00-17:30")
 	if err != nil {
@@ -143,7 +143,7 @@ func newEnvOn(t *testing.T, db *sqlx.DB, data string, at time.Time, tweak func(*
 	return e
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("test", t.Name())
 	}
@@ -152,7 +152,7 @@ func testLogger(t *testing.T) *slog.Logger {
 
 // seedHotline creates departments, staff accounts and the demo SIP accounts
 // (password "pw" + extension).
-func seedHotline(t *testing.T, db *sqlx.DB) {
+func seedHotline(t testing.TB, db *sqlx.DB) {
 	t.Helper()
 	db.MustExec(`INSERT INTO departments (code, name, full_name) VALUES
 		('mzj', '民政局', '某市民政局'), ('ybj', '医保局', '某市医疗保障局'), ('gjj', '公积金中心', '某市住房公积金管理中心')`)

@@ -51,14 +51,13 @@ func (c *call) serve() {
 // wait passed. It returns nil when the caller hung up.
 func (c *call) queue() (op *party, timedOut bool) {
 	h := c.h
-	if err := h.acd.Refresh(c.ctx); err != nil {
-		c.log.Warn("refresh operators", "err", err)
-	}
 	w := h.acd.Join(c.id)
 	defer h.acd.Leave(w)
-	_ = h.store.Queued(c.ctx, c.id, h.cfg.Now(), true)
+	qctx, qcancel := recordCtx()
+	_ = h.store.Queued(qctx, c.id, h.cfg.Now(), true)
+	qcancel()
 	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := recordCtx()
 		defer cancel()
 		_ = h.store.Queued(ctx, c.id, h.cfg.Now(), false)
 	}()
@@ -75,6 +74,7 @@ func (c *call) queue() (op *party, timedOut bool) {
 				return p, false
 			}
 			h.acd.Release(context.Background(), a.Account.ID, false)
+			h.acd.Rejoin(w)
 			continue
 		}
 		select {
@@ -163,7 +163,9 @@ func (c *call) ring(acct calls.SIPAccount, kind string, deptID int64, timeout ti
 	if beforeConnect != nil {
 		beforeConnect()
 	}
-	if err := h.store.LegAnswered(c.ctx, legID, h.cfg.Now()); err != nil {
+	actx, acancel := recordCtx()
+	defer acancel()
+	if err := h.store.LegAnswered(actx, legID, h.cfg.Now()); err != nil {
 		c.log.Error("record leg answer", "err", err)
 	}
 	c.bridge.Attach(ep)
@@ -193,7 +195,7 @@ func (c *call) legFailed(p *party, err error) {
 		cancel()
 	}
 	p.ep.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := recordCtx()
 	defer cancel()
 	if err := c.h.store.EndLeg(ctx, p.legID, c.h.cfg.Now(), result, by); err != nil {
 		c.log.Error("record leg", "err", err)
@@ -275,7 +277,7 @@ func (c *call) endParty(p *party, by string) {
 	if c.current() == p {
 		c.setTalking(nil)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := recordCtx()
 	defer cancel()
 	if by != "party" {
 		if err := p.leg.Hangup(ctx); err != nil {

@@ -200,7 +200,7 @@ func TestTransferAPINoAnswer(t *testing.T) {
 }
 
 // sippPort returns the SIP port a sipp process listens on (its -p).
-func sippPort(t *testing.T, r *sippRun) int {
+func sippPort(t testing.TB, r *sippRun) int {
 	t.Helper()
 	for i, a := range r.cmd.Args {
 		if a == "-p" {
@@ -235,7 +235,10 @@ func TestCallerHangsUpWhileOperatorRings(t *testing.T) {
 	e := newEnv(t, workingMorning, func(c *Config) { c.RingTimeout = 20 * time.Second })
 	desk := startSipp(t, "ring_no_answer.xml", "")
 	e.db.MustExec(`UPDATE sip_accounts SET contact_uri = $1 WHERE extension = '8002'`, fmt.Sprintf("sip:8002@127.0.0.1:%d", sippPort(t, desk)))
-	r := startSipp(t, "hangup.xml", e.addr, "-d", "3000")
+	if err := e.h.ACD().Refresh(context.Background()); err != nil { // the desk phone is known at once
+		t.Fatal(err)
+	}
+	r := startSipp(t, "hangup.xml", e.addr, "-d", "6000")
 	r.wait(t, 30*time.Second)
 	desk.wait(t, 20*time.Second)
 	c := e.lastCall(10 * time.Second)

@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -125,8 +126,23 @@ type Hotline struct {
 	queries QueryCreator
 	prompts Prompts
 
+	stopped  chan struct{}
+	stopOnce sync.Once
+
 	mu     sync.Mutex
 	active map[int64]*call
+	relay  relayTotals
+}
+
+// relayTotals add up the bridge counters of finished calls.
+type relayTotals struct {
+	relayIn, toPeer, peerIn, toCaller atomic.Uint64
+}
+
+// RelayStats returns the relay counters summed over finished calls.
+func (h *Hotline) RelayStats() media.BridgeStats {
+	return media.BridgeStats{RelayIn: h.relay.relayIn.Load(), ToPeer: h.relay.toPeer.Load(),
+		PeerIn: h.relay.peerIn.Load(), ToCaller: h.relay.toCaller.Load()}
 }
 
 // New builds the hotline on db; hours decides office hours, queries (may
@@ -140,7 +156,8 @@ func New(cfg Config, db *sqlx.DB, hours Hours, queries QueryCreator) (*Hotline, 
 	if err != nil {
 		return nil, fmt.Errorf("hotline: SIP address %q must be ip:port: %w", cfg.SIPAddr, err)
 	}
-	h := &Hotline{cfg: cfg, log: cfg.Log, store: calls.NewStore(db), hours: hours, queries: queries, active: map[int64]*call{}}
+	h := &Hotline{cfg: cfg, log: cfg.Log, store: calls.NewStore(db), hours: hours, queries: queries, active: map[int64]*call{},
+		stopped: make(chan struct{})}
 	if h.ports, err = media.NewPorts(ap.Addr(), cfg.RTPMin, cfg.RTPMax); err != nil {
 		return nil, fmt.Errorf("hotline: %w", err)
 	}
@@ -186,11 +203,36 @@ func (h *Hotline) Start(ctx context.Context) error {
 			h.log.Warn("refresh operators", "err", err)
 		}
 	})
+	go h.refreshOperators()
 	return h.sip.Start(h.handle)
 }
 
+// refreshOperators picks up operators added to the database while running
+// (registrations and state changes refresh at once).
+func (h *Hotline) refreshOperators() {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stopped:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := h.acd.Refresh(ctx); err != nil {
+				h.log.Warn("refresh operators", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
 // Stop drains the hotline (see sipua.Server.Stop).
-func (h *Hotline) Stop(ctx context.Context) error { return h.sip.Stop(ctx) }
+func (h *Hotline) Stop(ctx context.Context) error {
+	h.stopOnce.Do(func() { close(h.stopped) })
+	err := h.sip.Stop(ctx)
+	h.acd.Close()
+	return err
+}
 
 // reachable reports whether a phone can be rung now.
 func (h *Hotline) reachable(a calls.SIPAccount) bool {

@@ -39,7 +39,7 @@ func (c *call) message(kind string, deptID int64, intro *media.Prompt) {
 		c.log.Error("close voicemail", "err", err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := recordCtx()
 	defer cancel()
 	err = c.h.store.SaveVoicemail(ctx, calls.Voicemail{CallID: c.id, Kind: kind, DepartmentID: deptID,
 		Recording: calls.Recording{Path: info.Path, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}})
@@ -128,7 +128,7 @@ func (c *call) survey() {
 			continue
 		}
 		score := int(d.Key - '0')
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := recordCtx()
 		if err := c.h.store.SetSatisfaction(ctx, c.id, score, d.Via, c.h.cfg.Now()); err != nil {
 			c.log.Error("record satisfaction", "err", err)
 		}

@@ -19,7 +19,7 @@ import (
 
 // freePort returns a UDP port on 127.0.0.1 with the next three also free
 // (sipp's media uses port and port+2).
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	for range 50 {
 		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -59,13 +59,16 @@ type sippRun struct {
 // startSipp runs a scenario of testdata/sipp against target (host:port),
 // as a caller of 96128 unless args say otherwise. It fails the test when
 // sipp is not installed.
-func startSipp(t *testing.T, scenario, target string, args ...string) *sippRun {
+func startSipp(t testing.TB, scenario, target string, args ...string) *sippRun {
 	t.Helper()
 	bin, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Fatalf("sipp is required (Debian package sip-tester, installed by make test): %v", err)
 	}
-	sf, _ := filepath.Abs(filepath.Join("testdata", "sipp", scenario))
+	sf := scenario
+	if !filepath.IsAbs(sf) {
+		sf, _ = filepath.Abs(filepath.Join("testdata", "sipp", scenario))
+	}
 	r := &sippRun{dir: t.TempDir(), done: make(chan error, 1)}
 	full := []string{"-sf", sf, "-i", "127.0.0.1", "-p", strconv.Itoa(freePort(t)), "-mp", strconv.Itoa(freePort(t)),
 		"-s", "96128", "-m", "1", "-nostdin", "-timeout", "90s", "-timeout_error", "-trace_err", "-trace_msg"}
@@ -91,7 +94,7 @@ func startSipp(t *testing.T, scenario, target string, args ...string) *sippRun {
 
 // wait waits for sipp to end and fails the test, with its logs, unless it
 // succeeded.
-func (r *sippRun) wait(t *testing.T, within time.Duration) {
+func (r *sippRun) wait(t testing.TB, within time.Duration) {
 	t.Helper()
 	select {
 	case err := <-r.done:
@@ -125,7 +128,7 @@ func (r *sippRun) logs() string {
 // baresip is a headless baresip phone that registers with govhall and
 // answers automatically; ctrl_tcp drives it.
 type baresip struct {
-	t    *testing.T
+	t    testing.TB
 	ext  string
 	cmd  *exec.Cmd
 	ctrl net.Conn
@@ -137,7 +140,7 @@ type baresip struct {
 }
 
 // startBaresip starts a phone for extension ext registering at sipAddr.
-func startBaresip(t *testing.T, ext, password, sipAddr string) *baresip {
+func startBaresip(t testing.TB, ext, password, sipAddr string) *baresip {
 	t.Helper()
 	bin, err := exec.LookPath("baresip")
 	if err != nil {

@@ -94,7 +94,9 @@ func (c *call) referred(p *party, target sip.Uri) error {
 func (c *call) transfer(p *party, tr transferReq) (*party, next) {
 	h := c.h
 	now := h.cfg.Now()
-	id, err := h.store.StartTransfer(c.ctx, calls.NewTransfer{CallID: c.id, DepartmentID: tr.dept.ID, Method: tr.method,
+	rctx, cancel := recordCtx()
+	defer cancel()
+	id, err := h.store.StartTransfer(rctx, calls.NewTransfer{CallID: c.id, DepartmentID: tr.dept.ID, Method: tr.method,
 		RequestedBy: tr.by, FromLegID: p.legID, At: now})
 	tr.reply <- err
 	if err != nil {
@@ -102,7 +104,7 @@ func (c *call) transfer(p *party, tr transferReq) (*party, next) {
 		return p, nextContinue
 	}
 	c.deptID, c.deptCode = tr.dept.ID, tr.dept.Code
-	_ = h.store.SetDepartment(c.ctx, c.id, tr.dept.ID)
+	_ = h.store.SetDepartment(rctx, c.id, tr.dept.ID)
 	c.log.Info("transfer", "department", tr.dept.Code, "method", tr.method)
 	liaisons, result := c.liaisons(tr.dept.ID)
 	var lp *party
@@ -110,7 +112,7 @@ func (c *call) transfer(p *party, tr transferReq) (*party, next) {
 		lp, result = c.ringLiaisons(p, liaisons, tr.dept.ID)
 	}
 	finish := func(result string, legID int64, note string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := recordCtx()
 		defer cancel()
 		if err := h.store.FinishTransfer(ctx, id, h.cfg.Now(), result, legID, note); err != nil {
 			c.log.Error("record transfer result", "err", err)

@@ -38,6 +38,19 @@ type ACD struct {
 	agents  map[int64]*Agent // by SIP account id
 	waiting []*Waiter
 	changed chan struct{} // closed and replaced on every change
+
+	saves chan stateSave // state changes to write, in order
+	done  chan struct{}  // closed when the writer stopped
+}
+
+// stateSave is a state change to write, or (sync != nil) a marker to
+// acknowledge once every earlier change is written.
+type stateSave struct {
+	acct  SIPAccount
+	state string
+	at    time.Time
+	sync  chan struct{}
+	stop  bool
 }
 
 // Waiter is a caller in the queue.
@@ -57,7 +70,54 @@ func NewACD(store *Store, cfg ACDConfig) *ACD {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &ACD{store: store, cfg: cfg, agents: map[int64]*Agent{}, changed: make(chan struct{})}
+	q := &ACD{store: store, cfg: cfg, agents: map[int64]*Agent{}, changed: make(chan struct{}),
+		saves: make(chan stateSave, 8192), done: make(chan struct{})}
+	go q.writer()
+	return q
+}
+
+// writer saves state changes in the order they happened, off the calls'
+// path, so a slow database never delays ringing an operator.
+func (q *ACD) writer() {
+	defer close(q.done)
+	for s := range q.saves {
+		if s.stop {
+			return
+		}
+		if s.sync != nil {
+			close(s.sync)
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := q.store.SaveOperatorState(ctx, s.acct.AccountID, s.state, s.at); err != nil {
+			q.cfg.Log.Error("save operator state", "extension", s.acct.Extension, "state", s.state, "err", err)
+		}
+		cancel()
+	}
+}
+
+// Sync waits until every state change so far is saved.
+func (q *ACD) Sync() {
+	ch := make(chan struct{})
+	q.enqueue(stateSave{sync: ch})
+	select {
+	case <-ch:
+	case <-q.done:
+	}
+}
+
+// Close saves the pending state changes and stops the writer; changes
+// after it are not saved.
+func (q *ACD) Close() {
+	q.enqueue(stateSave{stop: true})
+	<-q.done
+}
+
+func (q *ACD) enqueue(s stateSave) {
+	select {
+	case <-q.done:
+	case q.saves <- s:
+	}
 }
 
 // Refresh loads operators added since the last refresh, with their saved
@@ -112,6 +172,14 @@ func (q *ACD) Join(callID int64) *Waiter {
 	return w
 }
 
+// Rejoin puts a caller whose operator did not answer back at the head.
+func (q *ACD) Rejoin(w *Waiter) {
+	q.mu.Lock()
+	q.waiting = append([]*Waiter{w}, q.waiting...)
+	q.notify()
+	q.mu.Unlock()
+}
+
 // Leave takes a caller out of the queue (answered, hung up, timed out).
 func (q *ACD) Leave(w *Waiter) {
 	q.mu.Lock()
@@ -146,9 +214,11 @@ func (q *ACD) Changed() <-chan struct{} {
 }
 
 // Take gives the caller at the head of the queue the longest-idle
-// available operator, marks them busy and returns them; ok is false when
-// w is not first or nobody is free. Operators w already rang are skipped
-// until every free operator was tried.
+// available operator, marks them busy, takes the caller out of the queue
+// while the phone rings, and returns the operator; ok is false when w is
+// not first or nobody is free. Operators w already rang are skipped until
+// every free operator was tried. A caller whose operator did not answer
+// goes back to the head with Rejoin.
 func (q *ACD) Take(ctx context.Context, w *Waiter) (Agent, bool) {
 	q.mu.Lock()
 	if len(q.waiting) == 0 || q.waiting[0] != w {
@@ -160,6 +230,7 @@ func (q *ACD) Take(ctx context.Context, w *Waiter) (Agent, bool) {
 		q.mu.Unlock()
 		return Agent{}, false
 	}
+	q.waiting = q.waiting[1:]
 	w.tried[a.Account.ID] = true
 	now := q.cfg.Now()
 	a.State, a.Since = StateBusy, now
@@ -275,7 +346,9 @@ func (q *ACD) SetState(ctx context.Context, accountID int64, state string) (Agen
 	got := *a
 	q.notify()
 	q.mu.Unlock()
-	return got, q.store.SaveOperatorState(ctx, accountID, got.State, got.Since)
+	q.save(ctx, got.Account, got.State, got.Since)
+	q.Sync()
+	return got, nil
 }
 
 func (q *ACD) agentOf(accountID int64) *Agent {
@@ -299,11 +372,10 @@ func (q *ACD) Agents() []Agent {
 	return out
 }
 
-func (q *ACD) save(ctx context.Context, a SIPAccount, state string, at time.Time) {
+// save queues a state change for the writer.
+func (q *ACD) save(_ context.Context, a SIPAccount, state string, at time.Time) {
 	if a.AccountID == 0 {
 		return
 	}
-	if err := q.store.SaveOperatorState(ctx, a.AccountID, state, at); err != nil {
-		q.cfg.Log.Error("save operator state", "extension", a.Extension, "state", state, "err", err)
-	}
+	q.enqueue(stateSave{acct: a, state: state, at: at})
 }

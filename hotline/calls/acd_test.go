@@ -51,21 +51,30 @@ func TestACD(t *testing.T) {
 	if !ok || a.Account.Extension != "8002" {
 		t.Fatalf("first offer went to %+v (ok %v), want 8002, idle longest", a.Account.Extension, ok)
 	}
-	// No answer: 8002 is free again but at the back; the next try rings 8001.
+	if q.Position(w2) != 1 {
+		t.Fatal("the second caller did not move up while the first one's operator rang")
+	}
+	// No answer: 8002 is free again but at the back; the first caller is
+	// back at the head and the next try rings 8001.
 	clk.add(time.Second)
 	q.Release(ctx, a.Account.ID, false)
+	q.Rejoin(w1)
+	if q.Position(w1) != 1 || q.Position(w2) != 2 {
+		t.Fatal("rejoin did not put the first caller back at the head")
+	}
 	b, ok := q.Take(ctx, w1)
 	if !ok || b.Account.Extension != "8001" {
 		t.Fatalf("second offer %q, want 8001", b.Account.Extension)
 	}
-	q.Leave(w1)
+	q.Leave(w1) // answered: nothing to leave
 	if q.Position(w2) != 1 {
-		t.Fatal("second caller did not move up")
+		t.Fatal("second caller not first")
 	}
 	c, ok := q.Take(ctx, w2)
 	if !ok || c.Account.Extension != "8002" {
 		t.Fatalf("third offer %q, want 8002 (8001 busy, 8003 unregistered)", c.Account.Extension)
 	}
+	q.Rejoin(w2) // as if 8002 did not answer and was not released yet
 	if _, ok := q.Take(ctx, w2); ok {
 		t.Fatal("an offer with every reachable operator busy")
 	}
@@ -117,6 +126,7 @@ func TestACDWrapUp(t *testing.T) {
 	if _, ok := q.Take(ctx, w2); !ok {
 		t.Fatal("not offered after wrap-up")
 	}
+	q.Sync()
 	ts, err := s.StateTimes(ctx, accountID(t, db, "op1"), time.Now().Add(-time.Minute), time.Now())
 	must(t, err)
 	if ts[StateWrapUp] == 0 || ts[StateBusy] == 0 {

@@ -12,11 +12,16 @@ const (
 	srcPeer   = 2 // + n for the n-th peer attached
 )
 
-// BridgeStats counts audio packets: from the caller and relayed to the
-// connected party, from parties and relayed to the caller.
+// BridgeStats counts audio packets: all from the caller (CallerIn); those
+// that arrived while a party was connected (RelayIn) and how many of them
+// were relayed to it (ToPeer); those from the connected party while the
+// caller was listening (PeerIn) and how many were relayed (ToCaller).
 type BridgeStats struct {
-	CallerIn, ToPeer, PeerIn, ToCaller uint64
+	CallerIn, RelayIn, ToPeer, PeerIn, ToCaller uint64
 }
+
+// Lost returns the packets the relay failed to pass on.
+func (s BridgeStats) Lost() uint64 { return s.RelayIn - s.ToPeer + s.PeerIn - s.ToCaller }
 
 // Bridge is the media of one call: the caller's endpoint, the call
 // recording, and the party (operator or liaison) currently connected to the
@@ -38,7 +43,7 @@ type Bridge struct {
 	det  DTMFDetector // used by the caller's reader only
 	keys []byte
 
-	callerIn, toPeer, peerIn, toCaller atomic.Uint64
+	callerIn, relayIn, toPeer, peerIn, toCaller atomic.Uint64
 }
 
 // NewBridge returns the bridge of a call; rec may be nil (no recording).
@@ -102,8 +107,11 @@ func (b *Bridge) fromCaller(p Packet) {
 		if tap != nil {
 			tap.Write(Left, d.Codec, p.Payload)
 		}
-		if peer != nil && peer.WriteAudio(srcPeer, p.Payload) == nil {
-			b.toPeer.Add(1)
+		if peer != nil {
+			b.relayIn.Add(1)
+			if peer.WriteAudio(srcPeer, p.Payload) == nil {
+				b.toPeer.Add(1)
+			}
 		}
 	}
 }
@@ -127,13 +135,13 @@ func (b *Bridge) fromPeer(peer *Endpoint, src int, p Packet) {
 	if p.PT != peer.Peer().Codec.PT {
 		return
 	}
-	b.peerIn.Add(1)
 	b.mu.Lock()
 	live := b.peer == peer && b.muted == 0
 	b.mu.Unlock()
 	if !live {
 		return
 	}
+	b.peerIn.Add(1)
 	if b.caller.WriteAudio(src, p.Payload) == nil {
 		b.toCaller.Add(1)
 	}
@@ -185,7 +193,8 @@ func (b *Bridge) Play(ctx context.Context, p *Prompt) error {
 
 // Stats returns the packet counters.
 func (b *Bridge) Stats() BridgeStats {
-	return BridgeStats{CallerIn: b.callerIn.Load(), ToPeer: b.toPeer.Load(), PeerIn: b.peerIn.Load(), ToCaller: b.toCaller.Load()}
+	return BridgeStats{CallerIn: b.callerIn.Load(), RelayIn: b.relayIn.Load(), ToPeer: b.toPeer.Load(),
+		PeerIn: b.peerIn.Load(), ToCaller: b.toCaller.Load()}
 }
 
 // Wait waits for the readers to end, after their endpoints were closed.

@@ -195,7 +195,7 @@ func TestBridge(t *testing.T) {
 		t.Errorf("operator got %d audio and %d event packets, want 10 and 4", audio, events)
 	}
 	st := b.Stats()
-	if st.CallerIn != 10 || st.ToPeer != 10 || st.PeerIn != 10 || st.ToCaller != 10 {
+	if st.CallerIn != 10 || st.RelayIn != 10 || st.ToPeer != 10 || st.PeerIn != 10 || st.ToCaller != 10 || st.Lost() != 0 {
 		t.Errorf("stats %+v", st)
 	}
 	callerEP.Close()
