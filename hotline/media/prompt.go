@@ -104,25 +104,38 @@ func Synthesize(ctx context.Context, text, path string) error {
 	return nil
 }
 
-// Play sends p to ep in 20 ms packets paced by a ticker, until it ends or
-// ctx is done. tap, if not nil, sees every payload sent (for the
-// recording). It returns ctx.Err() when interrupted.
+// Play sends p to ep in 20 ms packets, each at its due time from the
+// start (no drift; after a stall of more than 100 ms the schedule moves on
+// instead of bursting), until it ends or ctx is done. tap, if not nil,
+// sees every payload sent (for the recording). It returns ctx.Err() when
+// interrupted.
 func Play(ctx context.Context, ep *Endpoint, src int, p *Prompt, tap func([]byte)) error {
+	const frame, maxLag = 20 * time.Millisecond, 100 * time.Millisecond
 	data := p.Encoded(ep.Peer().Codec)
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for off := 0; off < len(data); off += FrameSamples {
-		frame := data[off:min(off+FrameSamples, len(data))]
-		if err := ep.WriteAudio(src, frame); err != nil {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	start := time.Now()
+	for i, off := 0, 0; off < len(data); i, off = i+1, off+FrameSamples {
+		due := start.Add(time.Duration(i) * frame)
+		if wait := time.Until(due); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-timer.C:
+			}
+		} else if ctx.Err() != nil {
+			return ctx.Err()
+		} else if -wait > maxLag {
+			start = start.Add(-wait - maxLag)
+		}
+		pkt := data[off:min(off+FrameSamples, len(data))]
+		if err := ep.WriteAudio(src, pkt); err != nil {
 			return fmt.Errorf("media: play %s: %w", p.Name, err)
 		}
 		if tap != nil {
-			tap(frame)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
+			tap(pkt)
 		}
 	}
 	return nil

@@ -221,3 +221,36 @@ func FuzzParseRTP(f *testing.F) {
 		}
 	})
 }
+
+func TestPlayPacing(t *testing.T) {
+	ep, err := NewEndpoint(testPorts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	ph := newPhone(t)
+	ep.SetPeer(Description{Addr: ph.addr(), Codec: PCMU, EventPT: -1, Direction: SendRecv})
+	start := time.Now()
+	if err := Play(context.Background(), ep, 1, Tone("t", 440, time.Second, 0, time.Second), nil); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 950*time.Millisecond || d > 1300*time.Millisecond {
+		t.Errorf("a 1 s prompt took %v to send", d)
+	}
+	var last Packet
+	for i := range 50 {
+		p, ok := ph.recv(time.Second)
+		if !ok {
+			t.Fatalf("packet %d missing", i)
+		}
+		if i > 0 && (p.TS-last.TS != 160 || p.Seq != last.Seq+1) {
+			t.Fatalf("packet %d: ts step %d seq step %d", i, p.TS-last.TS, p.Seq-last.Seq)
+		}
+		last = p
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := Play(ctx, ep, 1, Tone("t", 440, time.Second, 0, time.Second), nil); err == nil {
+		t.Error("an interrupted prompt reported success")
+	}
+}
