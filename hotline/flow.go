@@ -68,7 +68,6 @@ func (c *call) queue() (op *party, timedOut bool) {
 	deadline := time.NewTimer(h.cfg.MaxWait)
 	defer deadline.Stop()
 	for c.ctx.Err() == nil {
-		changed := h.acd.Changed()
 		if a, ok := h.acd.Take(c.ctx, w); ok {
 			if p := c.ring(a.Account, calls.KindOperator, 0, h.cfg.RingTimeout, func() { stopAnn(); <-annDone }); p != nil {
 				return p, false
@@ -78,7 +77,7 @@ func (c *call) queue() (op *party, timedOut bool) {
 			continue
 		}
 		select {
-		case <-changed:
+		case <-w.Wake():
 		case <-time.After(time.Second): // registrations lapse without notice
 		case <-deadline.C:
 			return nil, true

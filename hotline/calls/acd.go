@@ -57,7 +57,12 @@ type stateSave struct {
 type Waiter struct {
 	CallID int64
 	tried  map[int64]bool
+	wake   chan struct{}
 }
+
+// Wake is signalled when the waiter may find an operator: it reached the
+// head of the queue, or an operator became free while it is there.
+func (w *Waiter) Wake() <-chan struct{} { return w.wake }
 
 // NewACD returns a queue over the operators of store.
 func NewACD(store *Store, cfg ACDConfig) *ACD {
@@ -156,15 +161,21 @@ func (q *ACD) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// notify wakes every waiter; q.mu must be held.
+// notify wakes the head waiter and Changed watchers; q.mu must be held.
 func (q *ACD) notify() {
 	close(q.changed)
 	q.changed = make(chan struct{})
+	if len(q.waiting) > 0 {
+		select {
+		case q.waiting[0].wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Join puts a caller at the end of the queue.
 func (q *ACD) Join(callID int64) *Waiter {
-	w := &Waiter{CallID: callID, tried: map[int64]bool{}}
+	w := &Waiter{CallID: callID, tried: map[int64]bool{}, wake: make(chan struct{}, 1)}
 	q.mu.Lock()
 	q.waiting = append(q.waiting, w)
 	q.notify()
@@ -232,38 +243,45 @@ func (q *ACD) Take(ctx context.Context, w *Waiter) (Agent, bool) {
 	}
 	q.waiting = q.waiting[1:]
 	w.tried[a.Account.ID] = true
+	q.notify() // the next caller is at the head now
 	now := q.cfg.Now()
 	a.State, a.Since = StateBusy, now
 	got := *a
-	q.notify()
 	q.mu.Unlock()
 	q.save(ctx, got.Account, StateBusy, now)
 	return got, true
 }
 
 func (q *ACD) pick(w *Waiter) *Agent {
-	var free []*Agent
+	var best, bestTried *Agent
 	for _, a := range q.agents {
-		if a.State == StateAvailable && q.cfg.Reachable(a.Account) {
-			free = append(free, a)
+		if a.State != StateAvailable || !q.cfg.Reachable(a.Account) {
+			continue
+		}
+		if w.tried[a.Account.ID] {
+			if earlier(a, bestTried) {
+				bestTried = a
+			}
+		} else if earlier(a, best) {
+			best = a
 		}
 	}
-	sort.Slice(free, func(i, j int) bool {
-		if !free[i].IdleSince.Equal(free[j].IdleSince) {
-			return free[i].IdleSince.Before(free[j].IdleSince)
-		}
-		return free[i].Account.Extension < free[j].Account.Extension
-	})
-	for _, a := range free {
-		if !w.tried[a.Account.ID] {
-			return a
-		}
-	}
-	if len(free) > 0 {
+	if best == nil && bestTried != nil {
 		clear(w.tried)
-		return free[0]
+		best = bestTried
 	}
-	return nil
+	return best
+}
+
+// earlier reports whether a has been idle longer than b (nil: true).
+func earlier(a, b *Agent) bool {
+	if b == nil {
+		return true
+	}
+	if !a.IdleSince.Equal(b.IdleSince) {
+		return a.IdleSince.Before(b.IdleSince)
+	}
+	return a.Account.Extension < b.Account.Extension
 }
 
 // Release hands an operator back after a call was offered: answered says

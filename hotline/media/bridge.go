@@ -2,6 +2,8 @@ package media
 
 import (
 	"context"
+	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 )
@@ -108,9 +110,12 @@ func (b *Bridge) fromCaller(p Packet) {
 			tap.Write(Left, d.Codec, p.Payload)
 		}
 		if peer != nil {
-			b.relayIn.Add(1)
-			if peer.WriteAudio(srcPeer, p.Payload) == nil {
+			switch err := peer.WriteAudio(srcPeer, p.Payload); {
+			case err == nil:
+				b.relayIn.Add(1)
 				b.toPeer.Add(1)
+			case !errors.Is(err, net.ErrClosed): // a party hanging up is no loss
+				b.relayIn.Add(1)
 			}
 		}
 	}
@@ -142,8 +147,10 @@ func (b *Bridge) fromPeer(peer *Endpoint, src int, p Packet) {
 		return
 	}
 	b.peerIn.Add(1)
-	if b.caller.WriteAudio(src, p.Payload) == nil {
+	if err := b.caller.WriteAudio(src, p.Payload); err == nil {
 		b.toCaller.Add(1)
+	} else if errors.Is(err, net.ErrClosed) {
+		b.peerIn.Add(^uint64(0)) // the caller hung up: no loss
 	}
 	if b.rec != nil {
 		b.rec.Write(Right, codec, p.Payload)
