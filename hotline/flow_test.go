@@ -262,3 +262,18 @@ func TestMaxWaitEndsInVoicemail(t *testing.T) {
 		t.Errorf("queue times missing: %v %v", c.QueuedAt, c.DequeuedAt)
 	}
 }
+
+// The same over TCP: the caller's INVITE, re-INVITEs and BYE on one
+// connection, answered on it.
+func TestCallOverTCP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nationalDay, nil)
+	r := startSipp(t, "voicemail.xml", e.addr, "-t", "t1")
+	r.wait(t, 60*time.Second)
+	c := e.lastCall(10 * time.Second)
+	var transport string
+	e.db.Get(&transport, `SELECT transport FROM calls WHERE id = $1`, c.ID)
+	if c.Outcome != calls.OutcomeVoicemail || transport != "TCP" {
+		t.Fatalf("outcome %s transport %q", c.Outcome, transport)
+	}
+}
