@@ -89,18 +89,11 @@ func (c *call) setup() bool {
 		c.refuse(503, "Service Unavailable", err.Error())
 		return false
 	}
-	c.ep.SetPeer(offer)
-	c.codec = offer.Codec
-	path := filepath.Join(h.cfg.DataDir, "recordings", now.Format("2006/01/02"), fmt.Sprintf("%d.wav", id))
-	if c.rec, err = media.NewRecorder(path, 2, nil); err != nil {
-		c.ep.Close()
+	path, err := c.startMedia(offer, now)
+	if err != nil {
 		c.refuse(500, "Server Internal Error", err.Error())
 		return false
 	}
-	c.bridge = media.NewBridge(c.ep, c.rec)
-	in.OnReinvite(c.reinvite)
-	in.OnDigit(func(k byte) { c.bridge.PushDigit(media.Digit{Key: k, Via: media.ViaINFO}) })
-	c.bridge.Start()
 	answer := media.Marshal(c.ep.Local(), media.Description{Codec: offer.Codec, EventPT: offer.EventPT,
 		Direction: media.Answer(offer.Direction)}, c.session, c.version.Add(1))
 	if err := in.Answer(answer); err != nil {
@@ -118,6 +111,25 @@ func (c *call) setup() bool {
 	h.active[id] = c
 	h.mu.Unlock()
 	return true
+}
+
+// startMedia starts the recording and the bridge on the caller's endpoint
+// and hooks the caller's re-INVITEs and INFO digits; it returns the
+// recording's path.
+func (c *call) startMedia(offer media.Description, now time.Time) (string, error) {
+	c.ep.SetPeer(offer)
+	c.codec = offer.Codec
+	path := filepath.Join(c.h.cfg.DataDir, "recordings", now.Format("2006/01/02"), fmt.Sprintf("%d.wav", c.id))
+	var err error
+	if c.rec, err = media.NewRecorder(path, 2, nil); err != nil {
+		c.ep.Close()
+		return "", err
+	}
+	c.bridge = media.NewBridge(c.ep, c.rec)
+	c.in.OnReinvite(c.reinvite)
+	c.in.OnDigit(func(k byte) { c.bridge.PushDigit(media.Digit{Key: k, Via: media.ViaINFO}) })
+	c.bridge.Start()
+	return path, nil
 }
 
 // refuse rejects the INVITE and closes the record.

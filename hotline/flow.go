@@ -151,25 +151,35 @@ func (c *call) ring(acct calls.SIPAccount, kind string, deptID int64, timeout ti
 		return nil
 	}
 	p.leg = out
-	ans, err := media.Parse(out.Answer, media.Codec{Name: c.codec.Name})
-	if err != nil {
-		c.log.Warn("leg answer without our codec", "extension", acct.Extension, "err", err)
-		c.legFailed(p, err)
+	if !c.answered(p, beforeConnect) {
 		return nil
 	}
-	ep.SetPeer(ans)
+	return p
+}
+
+// answered takes the party's SDP answer, records the answer and starts
+// reading the party's RTP; it reports false (the leg closed) when the
+// answer is unusable.
+func (c *call) answered(p *party, beforeConnect func()) bool {
+	ans, err := media.Parse(p.leg.Answer, media.Codec{Name: c.codec.Name})
+	if err != nil {
+		c.log.Warn("leg answer without our codec", "extension", p.acct.Extension, "err", err)
+		c.legFailed(p, err)
+		return false
+	}
+	p.ep.SetPeer(ans)
 	c.watchLeg(p)
 	if beforeConnect != nil {
 		beforeConnect()
 	}
-	actx, acancel := recordCtx()
-	defer acancel()
-	if err := h.store.LegAnswered(actx, legID, h.cfg.Now()); err != nil {
+	ctx, cancel := recordCtx()
+	defer cancel()
+	if err := c.h.store.LegAnswered(ctx, p.legID, c.h.cfg.Now()); err != nil {
 		c.log.Error("record leg answer", "err", err)
 	}
-	c.bridge.Attach(ep)
-	c.log.Info("leg answered", "party", kind, "extension", acct.Extension)
-	return p
+	c.bridge.Attach(p.ep)
+	c.log.Info("leg answered", "party", p.kind, "extension", p.acct.Extension)
+	return true
 }
 
 // legFailed closes a leg that was not answered (or whose answer was unusable).

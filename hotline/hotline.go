@@ -262,6 +262,7 @@ type credentials struct {
 	realm string
 }
 
+// HA1 returns the digest secret of an enabled SIP account of our realm.
 func (c credentials) HA1(ctx context.Context, user string) (string, error) {
 	a, err := c.store.SIPAccount(ctx, user)
 	if errors.Is(err, calls.ErrNotFound) || (err == nil && (a.Disabled || a.Realm != c.realm)) {

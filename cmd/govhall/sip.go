@@ -22,6 +22,7 @@ const (
 // calendar store, so a notice added while serving takes effect at once.
 type calendarHours struct{ store *calendar.Store }
 
+// InHours asks the current calendar.
 func (h calendarHours) InHours(t time.Time) bool { return h.store.Calendar().InHours(t) }
 
 // startSIP builds the 96128 hotline and starts SIP on GOVHALL_SIP_ADDR

@@ -29,6 +29,7 @@ type FieldError struct {
 	Msg   string
 }
 
+// Error names the field and what is wrong with it.
 func (e *FieldError) Error() string { return "calls: " + e.Field + ": " + e.Msg }
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.

@@ -18,6 +18,7 @@ type DialError struct {
 	Reason string
 }
 
+// Error describes the final response.
 func (e *DialError) Error() string { return fmt.Sprintf("sipua: dial: %d %s", e.Code, e.Reason) }
 
 // Busy reports whether the party was busy.
