@@ -82,6 +82,9 @@ type Config struct {
 	WrapUp      time.Duration // operator wrap-up after a call; default 10s
 	SurveyWait  time.Duration // time to key the rating; default 8s
 	RTPTimeout  time.Duration // no RTP from the caller this long ends the call; default 60s
+
+	// SIP over TLS, optional: address and PEM certificate and key files.
+	TLSAddr, TLSCertFile, TLSKeyFile string
 	Now         func() time.Time
 	Log         *slog.Logger
 }
@@ -162,6 +165,7 @@ func New(cfg Config, db *sqlx.DB, hours Hours, queries QueryCreator) (*Hotline, 
 		return nil, fmt.Errorf("hotline: %w", err)
 	}
 	h.sip, err = sipua.New(sipua.Config{Addr: cfg.SIPAddr, Realm: cfg.Realm, FloodRate: cfg.FloodRate, FloodBurst: cfg.FloodBurst,
+		TLSAddr: cfg.TLSAddr, TLSCertFile: cfg.TLSCertFile, TLSKeyFile: cfg.TLSKeyFile,
 		Log: cfg.Log.With("component", "sip")}, credentials{h.store, cfg.Realm})
 	if err != nil {
 		return nil, err

@@ -10,10 +10,12 @@ package sipua
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +35,10 @@ type Config struct {
 	MaxExpires time.Duration // longest registration; default 1h
 	NonceTTL   time.Duration // digest nonce lifetime; default 5m
 	Log        *slog.Logger
+
+	// SIP over TLS, optional: the address and the certificate and key
+	// files (PEM). Empty TLSAddr: no TLS.
+	TLSAddr, TLSCertFile, TLSKeyFile string
 }
 
 func (c *Config) defaults() {
@@ -77,10 +83,12 @@ type Server struct {
 	srv     *sipgo.Server
 	udp     *sipgo.DialogUA
 	tcp     *sipgo.DialogUA
+	tls     *sipgo.DialogUA
 	handler Handler
 
 	udpConn *net.UDPConn
 	tcpLn   *net.TCPListener
+	tlsLn   net.Listener
 	addr    netip.AddrPort
 	serving sync.WaitGroup
 
@@ -120,6 +128,11 @@ func (s *Server) Start(h Handler) error {
 	if err := s.listen(); err != nil {
 		return err
 	}
+	if err := s.listenTLS(); err != nil {
+		s.udpConn.Close()
+		s.tcpLn.Close()
+		return err
+	}
 	host := s.addr.Addr().String()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("govhall-96128"), sipgo.WithUserAgentHostname(host),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.flood.filter), sip.WithTransportLayerLogger(s.log)),
@@ -138,6 +151,11 @@ func (s *Server) Start(h Handler) error {
 	s.serving.Add(2)
 	go func() { defer s.serving.Done(); _ = s.srv.ServeUDP(s.udpConn) }()
 	go func() { defer s.serving.Done(); _ = s.srv.ServeTCP(s.tcpLn) }()
+	if s.tlsLn != nil {
+		s.serving.Add(1)
+		go func() { defer s.serving.Done(); _ = s.srv.ServeTLS(s.tlsLn) }()
+		s.log.Info("sip listening", "addr", s.tlsLn.Addr().String(), "transports", "tls")
+	}
 	s.log.Info("sip listening", "addr", s.addr.String(), "transports", "udp,tcp", "hotline", s.cfg.Hotline)
 	return nil
 }
@@ -170,6 +188,31 @@ func (s *Server) listen() error {
 	return fmt.Errorf("sipua: no port free for both udp and tcp on %s", ap.Addr())
 }
 
+// listenTLS binds the TLS listener when one is configured.
+func (s *Server) listenTLS() error {
+	if s.cfg.TLSAddr == "" {
+		return nil
+	}
+	cert, err := tls.LoadX509KeyPair(s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
+	if err != nil {
+		return fmt.Errorf("sipua: TLS certificate %s / key %s: %w", s.cfg.TLSCertFile, s.cfg.TLSKeyFile, err)
+	}
+	ln, err := tls.Listen("tcp", s.cfg.TLSAddr, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return fmt.Errorf("sipua: listen tls %s: %w", s.cfg.TLSAddr, err)
+	}
+	s.tlsLn = ln
+	return nil
+}
+
+// TLSAddr returns the bound TLS address, or "" without TLS.
+func (s *Server) TLSAddr() string {
+	if s.tlsLn == nil {
+		return ""
+	}
+	return s.tlsLn.Addr().String()
+}
+
 // clients builds the dialog user agents: UDP requests leave from the
 // listening socket (phones behind NAT expect them from there), TCP ones
 // reuse or open connections.
@@ -189,11 +232,22 @@ func (s *Server) clients(host string) error {
 	tcpContact.UriParams.Add("transport", "tcp")
 	s.udp = &sipgo.DialogUA{Client: udpCli, ContactHDR: sip.ContactHeader{Address: contact}, RewriteContact: true}
 	s.tcp = &sipgo.DialogUA{Client: tcpCli, ContactHDR: sip.ContactHeader{Address: tcpContact}, RewriteContact: true}
+	s.tls = s.tcp
+	if s.tlsLn != nil {
+		tlsContact := contact
+		tlsContact.Port = s.tlsLn.Addr().(*net.TCPAddr).Port
+		tlsContact.UriParams = sip.NewParams()
+		tlsContact.UriParams.Add("transport", "tls")
+		s.tls = &sipgo.DialogUA{Client: tcpCli, ContactHDR: sip.ContactHeader{Address: tlsContact}, RewriteContact: true}
+	}
 	return nil
 }
 
 func (s *Server) dialogUA(transport string) *sipgo.DialogUA {
-	if sip.IsReliable(transport) {
+	switch {
+	case strings.EqualFold(transport, "TLS"):
+		return s.tls
+	case sip.IsReliable(transport):
 		return s.tcp
 	}
 	return s.udp
@@ -324,6 +378,9 @@ func (s *Server) Stop(ctx context.Context) error {
 	if s.ua != nil {
 		s.udpConn.Close()
 		s.tcpLn.Close()
+		if s.tlsLn != nil {
+			s.tlsLn.Close()
+		}
 		s.serving.Wait()
 		_ = s.ua.Close()
 	}
