@@ -85,8 +85,8 @@ type Config struct {
 
 	// SIP over TLS, optional: address and PEM certificate and key files.
 	TLSAddr, TLSCertFile, TLSKeyFile string
-	Now         func() time.Time
-	Log         *slog.Logger
+	Now                              func() time.Time
+	Log                              *slog.Logger
 }
 
 func (c *Config) defaults() {
