@@ -82,11 +82,11 @@ type Config struct {
 	WrapUp      time.Duration // operator wrap-up after a call; default 10s
 	SurveyWait  time.Duration // time to key the rating; default 8s
 	RTPTimeout  time.Duration // no RTP from the caller this long ends the call; default 60s
+	Now         func() time.Time
+	Log         *slog.Logger
 
 	// SIP over TLS, optional: address and PEM certificate and key files.
 	TLSAddr, TLSCertFile, TLSKeyFile string
-	Now                              func() time.Time
-	Log                              *slog.Logger
 }
 
 func (c *Config) defaults() {
