@@ -277,3 +277,33 @@ func TestCallOverTCP(t *testing.T) {
 		t.Fatalf("outcome %s transport %q", c.Outcome, transport)
 	}
 }
+
+// The caller hangs up while the liaison's phone rings during a transfer:
+// the ringing is cancelled, the transfer ends as caller_hung_up and the
+// operator is hung up and released.
+func TestCallerHangsUpMidTransfer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, workingMorning, func(c *Config) { c.LiaisonRing = 30 * time.Second })
+	desk := startSipp(t, "ring_no_answer.xml", "")
+	e.db.MustExec(`UPDATE sip_accounts SET contact_uri = $1 WHERE extension = '8101'`, fmt.Sprintf("sip:8101@127.0.0.1:%d", sippPort(t, desk)))
+	op := startBaresip(t, "8001", "pw8001", e.addr)
+	e.waitRegistered("8001")
+	r := startSipp(t, "hangup.xml", e.addr, "-d", "12000")
+	c := e.waitLegAnswered(1, 20*time.Second)
+	op.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	var opID int64
+	e.db.Get(&opID, `SELECT id FROM accounts WHERE username = 'operator1'`)
+	if err := e.h.Transfer(context.Background(), c.ID, "mzj", calls.Actor{AccountID: opID}, false); err != nil {
+		t.Fatal(err)
+	}
+	r.wait(t, 60*time.Second)
+	desk.wait(t, 20*time.Second)
+	op.waitEvent("CALL_CLOSED", 10*time.Second)
+	c = e.lastCall(10 * time.Second)
+	if c.Outcome != calls.OutcomeAnswered || len(c.Transfers) != 1 || c.Transfers[0].Result != calls.TransferCallerHungUp {
+		t.Fatalf("outcome %s transfers %+v", c.Outcome, c.Transfers)
+	}
+	if len(c.Legs) != 2 || c.Legs[0].EndedBy != "caller" || c.Legs[1].Result != calls.LegCancelled {
+		t.Fatalf("legs %+v", c.Legs)
+	}
+}
