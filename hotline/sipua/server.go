@@ -29,8 +29,8 @@ type Config struct {
 	Addr       string        // host:port for UDP and TCP; port 0 picks a free port
 	Realm      string        // digest realm; default "govhall"
 	Hotline    string        // the number anyone may call; default "96128"
-	FloodRate  float64       // SIP messages per second per source address; default 100
-	FloodBurst int           // bucket size; default 400
+	FloodRate  float64       // SIP messages per second per source address; default 200
+	FloodBurst int           // bucket size; default 1000
 	MinExpires time.Duration // shortest registration; default 30s
 	MaxExpires time.Duration // longest registration; default 1h
 	NonceTTL   time.Duration // digest nonce lifetime; default 5m
@@ -49,10 +49,10 @@ func (c *Config) defaults() {
 		c.Hotline = "96128"
 	}
 	if c.FloodRate == 0 {
-		c.FloodRate = 100
+		c.FloodRate = 200
 	}
 	if c.FloodBurst == 0 {
-		c.FloodBurst = 400
+		c.FloodBurst = 1000
 	}
 	if c.MinExpires == 0 {
 		c.MinExpires = 30 * time.Second
