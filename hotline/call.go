@@ -72,7 +72,9 @@ func (h *Hotline) handle(hard context.Context, in *sipua.Inbound) {
 func (c *call) setup() bool {
 	h, in := c.h, c.in
 	now := h.cfg.Now()
-	id, err := h.store.StartCall(c.ctx, calls.NewCall{SIPCallID: in.CallID, Caller: in.Caller, Callee: in.Callee,
+	sctx, scancel := recordCtx() // not the caller's: a cancelled insert may still commit
+	defer scancel()
+	id, err := h.store.StartCall(sctx, calls.NewCall{SIPCallID: in.CallID, Caller: in.Caller, Callee: in.Callee,
 		Transport: in.Transport, Source: in.Source, At: now})
 	if err != nil {
 		h.log.Error("record call", "call_id", in.CallID, "err", err)
@@ -195,14 +197,16 @@ func (c *call) teardown() {
 	c.h.mu.Lock()
 	delete(c.h.active, c.id)
 	c.h.mu.Unlock()
-	ctx, cancel := recordCtx()
-	defer cancel()
 	if p := c.current(); p != nil {
 		c.endParty(p, "system")
 	}
-	if err := c.in.Hangup(ctx); err != nil {
+	hctx, hcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	if err := c.in.Hangup(hctx); err != nil {
 		c.log.Debug("hang up caller", "err", err)
 	}
+	hcancel()
+	ctx, cancel := recordCtx()
+	defer cancel()
 	c.ep.Close()
 	c.bridge.Wait()
 	var rec calls.Recording

@@ -134,8 +134,14 @@ func (c *call) ring(acct calls.SIPAccount, kind string, deptID int64, timeout ti
 		c.log.Warn("rtp for a leg", "err", err)
 		return nil
 	}
-	legID, err := h.store.StartLeg(c.ctx, calls.NewLeg{CallID: c.id, Party: kind, SIPAccountID: acct.ID, AccountID: acct.AccountID,
+	if c.ctx.Err() != nil {
+		ep.Close()
+		return nil
+	}
+	sctx, scancel := recordCtx() // not the caller's: a cancelled insert may still commit
+	legID, err := h.store.StartLeg(sctx, calls.NewLeg{CallID: c.id, Party: kind, SIPAccountID: acct.ID, AccountID: acct.AccountID,
 		DepartmentID: deptID, Extension: acct.Extension, At: h.cfg.Now()})
+	scancel()
 	if err != nil {
 		c.log.Error("record leg", "err", err)
 		ep.Close()
@@ -286,13 +292,15 @@ func (c *call) endParty(p *party, by string) {
 	if c.current() == p {
 		c.setTalking(nil)
 	}
-	ctx, cancel := recordCtx()
-	defer cancel()
 	if by != "party" {
-		if err := p.leg.Hangup(ctx); err != nil {
+		hctx, hcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := p.leg.Hangup(hctx); err != nil {
 			c.log.Debug("hang up party", "err", err)
 		}
+		hcancel()
 	}
+	ctx, cancel := recordCtx()
+	defer cancel()
 	p.ep.Close()
 	if err := c.h.store.EndLeg(ctx, p.legID, c.h.cfg.Now(), calls.LegAnswered, by); err != nil {
 		c.log.Error("record end of leg", "err", err)
