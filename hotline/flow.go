@@ -53,13 +53,13 @@ func (c *call) queue() (op *party, timedOut bool) {
 	h := c.h
 	w := h.acd.Join(c.id)
 	defer h.acd.Leave(w)
-	qctx, qcancel := recordCtx()
-	_ = h.store.Queued(qctx, c.id, h.cfg.Now(), true)
-	qcancel()
-	defer func() {
+	in := h.cfg.Now()
+	defer func() { // one write, off the path to an operator
 		ctx, cancel := recordCtx()
 		defer cancel()
-		_ = h.store.Queued(ctx, c.id, h.cfg.Now(), false)
+		if err := h.store.Queued(ctx, c.id, in, h.cfg.Now()); err != nil {
+			c.log.Error("record queue times", "err", err)
+		}
 	}()
 	annCtx, stopAnn := context.WithCancel(c.ctx)
 	annDone := make(chan struct{})

@@ -99,10 +99,9 @@ func TestCallRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, s.Answered(ctx, id, t0.Add(time.Second), "PCMA", "/rec/1.wav"))
-	must(t, s.Queued(ctx, id, t0.Add(5*time.Second), true))
 	leg, err := s.StartLeg(ctx, NewLeg{CallID: id, Party: KindOperator, SIPAccountID: op.ID, AccountID: op.AccountID, Extension: "8001", At: t0.Add(6 * time.Second)})
 	must(t, err)
-	must(t, s.Queued(ctx, id, t0.Add(8*time.Second), false))
+	must(t, s.Queued(ctx, id, t0.Add(5*time.Second), t0.Add(8*time.Second)))
 	must(t, s.LegAnswered(ctx, leg, t0.Add(8*time.Second)))
 	mzj := mustDept(t, s, "mzj")
 	tr, err := s.StartTransfer(ctx, NewTransfer{CallID: id, DepartmentID: mzj.ID, Method: "api", RequestedBy: op.AccountID, FromLegID: leg, At: t0.Add(30 * time.Second)})

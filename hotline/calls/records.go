@@ -74,13 +74,11 @@ func (s *Store) Answered(ctx context.Context, id int64, at time.Time, codec, rec
 		id, at, codec, recordingPath)
 }
 
-// Queued records when the call entered (in) or left (out) the ACD queue.
-func (s *Store) Queued(ctx context.Context, id int64, at time.Time, in bool) error {
-	q := `UPDATE calls SET queued_at = COALESCE(queued_at, $2) WHERE id = $1`
-	if !in {
-		q = `UPDATE calls SET dequeued_at = $2 WHERE id = $1`
-	}
-	return s.exec(ctx, "queue call", q, id, at)
+// Queued records when the call entered and left the ACD queue (the first
+// entry is kept when a caller queues twice).
+func (s *Store) Queued(ctx context.Context, id int64, in, out time.Time) error {
+	const q = `UPDATE calls SET queued_at = COALESCE(queued_at, $2), dequeued_at = $3 WHERE id = $1`
+	return s.exec(ctx, "queue call", q, id, in, out)
 }
 
 // SetDepartment records the department a call was last transferred to.
