@@ -3,6 +3,7 @@ package hotline
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -95,7 +96,7 @@ func (c *call) announce(ctx context.Context, w *calls.Waiter) {
 		n := c.h.acd.Position(w)
 		seq := []*media.Prompt{ps["queue-wait"]}
 		if n > 0 {
-			seq = append(append([]*media.Prompt{ps["queue-ahead"]}, ps.number(itoa(n-1))...), ps["queue-callers"])
+			seq = append(append([]*media.Prompt{ps["queue-ahead"]}, ps.number(strconv.Itoa(n-1))...), ps["queue-callers"])
 		}
 		for _, p := range seq {
 			if c.bridge.Play(ctx, p) != nil {
@@ -107,17 +108,6 @@ func (c *call) announce(ctx context.Context, w *calls.Waiter) {
 			_ = c.bridge.Play(ctx, ps["hold"])
 		}
 	}
-}
-
-func itoa(n int) string {
-	if n <= 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }
 
 // ring places a leg to a phone for timeout and returns the party when it
