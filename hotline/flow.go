@@ -95,7 +95,7 @@ func (c *call) announce(ctx context.Context, w *calls.Waiter) {
 	for ctx.Err() == nil {
 		n := c.h.acd.Position(w)
 		seq := []*media.Prompt{ps["queue-wait"]}
-		if n > 0 {
+		if n > 1 { // n-1 callers ahead
 			seq = append(append([]*media.Prompt{ps["queue-ahead"]}, ps.number(strconv.Itoa(n-1))...), ps["queue-callers"])
 		}
 		for _, p := range seq {
