@@ -37,9 +37,17 @@ func (s *Server) documentPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var interps []map[string]any
+	for _, l := range p.Interpretations {
+		ip, err := s.deps.Catalog.PublicByID(c.UserContext(), l.ID)
+		if err != nil {
+			return err
+		}
+		interps = append(interps, map[string]any{"Link": l, "Body": kiosk.RenderBody(ip.Body)})
+	}
 	data := map[string]any{
 		"Doc": p, "Body": kiosk.RenderBody(p.Body), "KindName": kiosk.KindName(p.Kind),
-		"Today": time.Now().In(shanghai).Format("2006-01-02"), "URL": s.docURL(p.Code),
+		"Today": time.Now().In(shanghai).Format("2006-01-02"), "URL": s.docURL(p.Code), "Interps": interps,
 	}
 	c.Type("html", "utf-8")
 	c.Set("Cache-Control", "public, max-age=300")
