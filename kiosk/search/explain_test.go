@@ -43,7 +43,7 @@ func explainSearch(ctx context.Context, s *Store, req Request, analyze bool) (st
 func explain(ctx context.Context, s *Store, query string, analyze bool, args ...any) (string, error) {
 	prefix := "EXPLAIN (COSTS OFF) "
 	if analyze {
-		prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) "
+		prefix = "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) "
 	}
 	var lines []string
 	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
@@ -57,7 +57,7 @@ func explainSuggest(ctx context.Context, s *Store, prefix string) (string, error
 	c := compact(prefix)
 	var tsq string
 	if pinyinRE.MatchString(c) {
-		tsq = quoteLexeme("p:"+c) + ":*A | " + quoteLexeme("i:"+c) + ":*A"
+		tsq = pinyinQuery(c)
 	} else {
 		tsq = phraseQuery(c)
 	}

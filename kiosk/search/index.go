@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -13,6 +14,26 @@ import (
 
 // indexBatch bounds how many documents Reindex holds in memory at once.
 const indexBatch = 1000
+
+// bulkAfter is the batch size from which Reindex lets the GIN pending lists
+// take the whole batch and merges them once, in key order, at the end: with
+// the default 4 MB limit a 1000-document batch would be merged piecemeal
+// dozens of times, which costs several times more.
+const bulkAfter = 32
+
+// bulkSettings apply to the rest of the caller's transaction.
+const bulkSettings = `SELECT set_config('gin_pending_list_limit', '262144', true),
+	set_config('maintenance_work_mem', '256MB', true), set_config('work_mem', '64MB', true)`
+
+// flushPending merges the pending lists into the search indexes, so that
+// searches (which scan pending entries one by one, and which the planner
+// steers away from an index with a long list) find them empty. It runs when
+// the current role may (it must own the indexes; otherwise autovacuum and
+// the 4 MB limit bound the lists).
+const flushPending = `SELECT gin_clean_pending_list(c.oid)
+	FROM unnest(ARRAY[to_regclass('documents_search_all'), to_regclass('documents_search_title')]) AS i(oid)
+	JOIN pg_class c ON c.oid = i.oid
+	WHERE pg_has_role(c.relowner, 'USAGE')`
 
 // docText is what the indexer reads of a document. Body is empty unless the
 // document is 主动公开: the text of 依申请公开 items is not public, so it is
@@ -26,6 +47,7 @@ type docText struct {
 	Agency     string `db:"agency"`
 	AgencyFull string `db:"agency_full"`
 	Category   string `db:"category"`
+	Year       int    `db:"year"` // published, 0 when unknown
 }
 
 // vectors are the computed search columns of one document, as tsvector input.
@@ -35,7 +57,8 @@ type vectors struct {
 
 const selectForIndex = `SELECT d.id, d.title, d.doc_number, d.topic,
 		CASE WHEN d.disclosure = '主动公开' THEN d.body ELSE '' END AS body,
-		a.name AS agency, a.full_name AS agency_full, c.name AS category
+		a.name AS agency, a.full_name AS agency_full, c.name AS category,
+		coalesce(extract(year FROM d.published_at)::int, 0) AS year
 	FROM documents d
 	JOIN departments a ON a.id = d.agency_id
 	JOIN categories c ON c.id = d.category_id
@@ -76,9 +99,17 @@ func (s *Store) reindexBatch(ctx context.Context, tx *sqlx.Tx, ids []int64) erro
 	for i, d := range docs {
 		dids[i], titles[i], alls[i], norms[i] = d.ID, vs[i].title, vs[i].all, vs[i].normTitle
 	}
+	if len(docs) >= bulkAfter {
+		if _, err := tx.ExecContext(ctx, bulkSettings); err != nil {
+			return fmt.Errorf("search: bulk settings: %w", err)
+		}
+	}
 	_, err := tx.ExecContext(ctx, updateVectors, pq.Array(dids), pq.Array(titles), pq.Array(alls), pq.Array(norms))
 	if err != nil {
 		return fmt.Errorf("search: store search vectors: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, flushPending); err != nil {
+		return fmt.Errorf("search: flush index pending lists: %w", err)
 	}
 	return nil
 }
@@ -126,8 +157,17 @@ func (a *analyzer) vectors(d docText) vectors {
 		b.WriteString(quoteLexeme(l))
 		b.WriteByte(' ')
 	})
+	b.WriteString(quoteLexeme(yearLexeme(d.Year)))
 	return vectors{title: a.titleVector(d), all: b.String(), normTitle: compact(d.Title)}
 }
+
+// yearLexeme marks the year a document was published ("#2024", "#0" when
+// unknown). Searches walk the years newest first, ANDing the marker to the
+// query: GIN then skips through a common word's posting list by the small
+// year list instead of building a bitmap of every match, and the capped
+// candidate set is the newest matches, not arbitrary ones. No text lexeme
+// starts with "#".
+func yearLexeme(year int) string { return "#" + strconv.Itoa(year) }
 
 // titleVector weighs the title A, topic and 文号 B, agency and category C;
 // pinyin lexemes of the title are A.
@@ -149,6 +189,7 @@ func (a *analyzer) titleVector(d docText) string {
 	a.titlePinyin(d.Title, func(l string) { put(l, 'A') })
 	addText('B', d.Topic, d.DocNumber)
 	addText('C', d.Agency, d.AgencyFull, d.Category)
+	put(yearLexeme(d.Year), 'D')
 	var b strings.Builder
 	for l, w := range weights {
 		b.WriteString(quoteLexeme(l))

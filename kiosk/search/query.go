@@ -71,9 +71,13 @@ func synGroup(terms ...string) group {
 }
 
 // tsquery renders the group; weight is "" or a label such as ":A".
+// Alternatives implied by a shorter one are left out (城乡低保 by 低保).
 func (g group) tsquery(weight string) string {
 	parts := make([]string, 0, len(g.alts))
-	for _, lx := range g.alts {
+	for i, lx := range g.alts {
+		if impliedByOther(g.alts, i) {
+			continue
+		}
 		q := make([]string, len(lx))
 		for i, l := range lx {
 			q[i] = quoteLexeme(l) + weight
@@ -81,6 +85,26 @@ func (g group) tsquery(weight string) string {
 		parts = append(parts, "("+strings.Join(q, " & ")+")")
 	}
 	return "(" + strings.Join(parts, " | ") + ")"
+}
+
+// impliedByOther reports whether another alternative needs a subset of the
+// lexemes of alts[i] (the first of two equal ones is kept).
+func impliedByOther(alts [][]string, i int) bool {
+	for j, other := range alts {
+		if j != i && subset(other, alts[i]) && (len(other) < len(alts[i]) || j < i) {
+			return true
+		}
+	}
+	return false
+}
+
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 func joinGroups(gs []group, weight, op string) string {
@@ -108,7 +132,7 @@ type plan struct {
 	indexNos   []string // 索引号 equal to one of these: exact tier
 	docKey     string   // doc_number_key equal: exact tier
 	yearNum    string   // year|number equal: exact when docKey is empty
-	docPrefix  string   // LIKE pattern on doc_number_key (文号 typed so far)
+	docPrefix  string   // doc_number_key prefix "agency|year|" (文号 typed so far)
 	groups     []group
 	wordQs     []string // relaxed only: per-group title queries to count
 	expanded   []string // synonyms and keywords the query was widened with
@@ -159,7 +183,7 @@ func textPlan(q string, syn *synonymSet, an *analyzer) plan {
 	p.allQ = joinGroups(p.groups, "", " & ")
 	p.titleQ = p.allQ
 	p.titleAQ = joinGroups(p.groups, ":A", " & ")
-	if ph := phraseQuery(q); ph != p.allQ {
+	if ph := phraseQuery(q); ph != p.allQ && len(p.groups) > 1 {
 		p.phraseQ = ph
 	}
 	p.phrases = []string{c}
@@ -181,7 +205,7 @@ func textPlan(q string, syn *synonymSet, an *analyzer) plan {
 
 func pinyinPlan(c string, syn *synonymSet) plan {
 	p := plan{shape: ShapePinyin, qkey: c}
-	py := quoteLexeme("p:"+truncate(c, maxPinyin)) + ":*A | " + quoteLexeme("i:"+truncate(c, maxInitials)) + ":*A"
+	py := pinyinQuery(c)
 	p.titleQ = py + " | " + quoteLexeme(c) + ":*"
 	p.allQ = quoteLexeme(c)
 	p.titleAQ = py
@@ -203,6 +227,13 @@ func pinyinPlan(c string, syn *synonymSet) plan {
 	return p
 }
 
+// pinyinQuery matches title pinyin and initials lexemes by prefix. They
+// exist in titles only, so no weight is needed (a weight would make every
+// hit a heap recheck).
+func pinyinQuery(c string) string {
+	return quoteLexeme("p:"+truncate(c, maxPinyin)) + ":* | " + quoteLexeme("i:"+truncate(c, maxInitials)) + ":*"
+}
+
 func docNumberPlan(q string, d docNumber, syn *synonymSet, an *analyzer) plan {
 	p := plan{}
 	if d.Prefix != "" { // 沂政办发〔2019〕5号 also finds documents that cite it
@@ -212,7 +243,7 @@ func docNumberPlan(q string, d docNumber, syn *synonymSet, an *analyzer) plan {
 	p.shape, p.qkey = ShapeDocNumber, "wh:"+d.key()
 	switch {
 	case d.Number == "":
-		p.docPrefix = likeEscape(d.Prefix+"|"+d.Year+"|") + "%"
+		p.docPrefix = d.Prefix + "|" + d.Year + "|"
 	case d.Prefix != "":
 		p.docKey = d.key()
 		if d.Year != "" {

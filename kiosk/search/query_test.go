@@ -101,7 +101,7 @@ func TestBuildPlan(t *testing.T) {
 		{q: "沂政办发〔2019〕5号", shape: ShapeDocNumber, groups: 5, docKey: "沂政办发|2019|5", yearNum: "2019|5"},
 		{q: "[2019]5", shape: ShapeDocNumber, yearNum: "2019|5"},
 		{q: "2019年5号", shape: ShapeDocNumber, yearNum: "2019|5"},
-		{q: "沂政办发〔2019〕", shape: ShapeDocNumber, groups: 3, docPrefix: "沂政办发|2019|%"},
+		{q: "沂政办发〔2019〕", shape: ShapeDocNumber, groups: 3, docPrefix: "沂政办发|2019|"},
 	}
 	for _, tt := range tests {
 		p := buildPlan(tt.q, syn, an)

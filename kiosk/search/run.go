@@ -167,7 +167,7 @@ type raw struct {
 func (s *Store) run(ctx context.Context, p plan, req Request) (Result, error) {
 	var row raw
 	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &row, searchSQL, s.args(p, req)...)
+		return s.getPrepared(ctx, tx, &row, searchSQL, s.args(p, req)...)
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("search: query %q: %w", req.Q, err)

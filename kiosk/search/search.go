@@ -58,7 +58,7 @@ type Options struct {
 	// HalfLife is the half-life of click learning (default 30 days).
 	HalfLife time.Duration
 	// TitleCap and MatchCap bound the candidate sets ranked per query
-	// (defaults 400 and 1000); beyond them totals are lower bounds.
+	// (defaults 100 and 200); beyond them totals are lower bounds.
 	TitleCap, MatchCap int
 	// MinSources is how many distinct sources (terminals, addresses) must
 	// have opened a result of a query before it is suggested to others
@@ -77,10 +77,10 @@ func (o Options) withDefaults() Options {
 		o.HalfLife = 30 * 24 * time.Hour
 	}
 	if o.TitleCap <= 0 {
-		o.TitleCap = 400
+		o.TitleCap = 100
 	}
 	if o.MatchCap <= 0 {
-		o.MatchCap = 1000
+		o.MatchCap = 200
 	}
 	if o.MinSources <= 0 {
 		o.MinSources = 2
@@ -104,6 +104,9 @@ type Store struct {
 	synMu     sync.Mutex
 	syn       *synonymSet
 	synLoaded time.Time
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sqlx.Stmt
 }
 
 // New returns a search store. The segmentation dictionary is loaded lazily
@@ -112,7 +115,7 @@ func New(db *sqlx.DB, log *slog.Logger, opts Options) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{db: db, log: log, opts: opts.withDefaults(), an: newAnalyzer()}
+	return &Store{db: db, log: log, opts: opts.withDefaults(), an: newAnalyzer(), stmts: map[string]*sqlx.Stmt{}}
 }
 
 // Warm loads the segmentation dictionary and the synonym table, so the first

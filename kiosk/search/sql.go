@@ -17,7 +17,7 @@ const filterSQL = `
 const featuresSQL = `d.id, d.category_id, d.agency_id, d.kind, d.validity, d.published_at,
 		(($6 <> '' AND d.doc_number_key = $6)
 			OR ($6 = '' AND $7 <> '' AND d.doc_number_key <> '' AND search_year_number(d.doc_number_key) = $7)
-			OR ($8 <> '' AND d.doc_number_key LIKE $8)
+			OR ($8 <> '' AND d.doc_number_key ~>=~ $8 AND d.doc_number_key ~<~ (left($8, -1) || '}'))
 			OR d.index_no = ANY($9)
 			OR ($5 <> '' AND d.search_norm_title = $5)) AS exact,
 		CASE WHEN EXISTS (SELECT 1 FROM unnest($4::text[]) ph WHERE ph <> '' AND strpos(d.search_norm_title, ph) > 0) THEN 3
@@ -32,9 +32,10 @@ const featuresSQL = `d.id, d.category_id, d.agency_id, d.kind, d.validity, d.pub
 // ph documents with every character pair of the query as typed (its words
 // adjacent, not just present), b the newest documents (browsing without a
 // query), p documents people opened or printed for this query that still
-// match. The index scans sit in MATERIALIZED CTEs without LIMIT, which the
-// planner plans for full retrieval (a GIN bitmap scan, never a scan that
-// detoasts every vector) and the executor still stops at the cap.
+// match. Text matches are taken year by year, newest first (see
+// yearLexeme), each year a GIN bitmap scan of the query AND the year marker;
+// the lateral subqueries are planned for full retrieval (OFFSET 0), so never
+// as a scan that detoasts every vector, and the outer LIMIT stops at the cap.
 const candidatesSQL = `WITH
 dn AS (
 	SELECT ` + featuresSQL + ` FROM public_documents d
@@ -44,19 +45,38 @@ dn AS (
 		AND search_year_number(d.doc_number_key) = $7` + filterSQL + `
 	UNION
 	(SELECT ` + featuresSQL + ` FROM public_documents d
-	WHERE $8 <> '' AND d.doc_number_key <> '' AND d.doc_number_key LIKE $8` + filterSQL + ` LIMIT 200)
+	WHERE $8 <> '' AND d.doc_number_key <> ''
+		AND d.doc_number_key ~>=~ $8 AND d.doc_number_key ~<~ (left($8, -1) || '}')` + filterSQL + ` LIMIT 200)
 	UNION
 	SELECT ` + featuresSQL + ` FROM public_documents d WHERE d.index_no = ANY($9)` + filterSQL + `
 ),
-t_all AS MATERIALIZED (SELECT ` + featuresSQL + ` FROM public_documents d
-	WHERE d.search_title @@ NULLIF($1, '')::tsquery` + filterSQL + `),
-t AS (SELECT * FROM t_all LIMIT $11),
-a_all AS MATERIALIZED (SELECT ` + featuresSQL + ` FROM public_documents d
-	WHERE d.search_all @@ NULLIF($2, '')::tsquery` + filterSQL + `),
-a AS (SELECT * FROM a_all LIMIT $12),
-ph_all AS MATERIALIZED (SELECT ` + featuresSQL + ` FROM public_documents d
-	WHERE d.search_all @@ NULLIF($26, '')::tsquery` + filterSQL + `),
-ph AS (SELECT * FROM ph_all LIMIT $12),
+years AS (
+	SELECT y FROM (
+		SELECT y FROM (SELECT extract(year FROM max(published_at))::int AS hi,
+				extract(year FROM min(published_at))::int AS lo FROM public_documents) m,
+			generate_series(CASE WHEN $15 <> 0 THEN $15 ELSE coalesce(m.hi, 0) END,
+				CASE WHEN $15 <> 0 THEN $15 ELSE coalesce(m.lo, 0) END, -1) AS y
+		UNION SELECT 0 WHERE $15 = 0) ys
+	ORDER BY y = 0, y DESC
+),
+t AS (
+	SELECT x.* FROM years CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
+		WHERE d.search_title @@ (NULLIF($1, '')::tsquery && format('%L', '#' || years.y)::tsquery)` + filterSQL + `
+		OFFSET 0) x
+	LIMIT $11
+),
+a AS (
+	SELECT x.* FROM years CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
+		WHERE d.search_all @@ (NULLIF($2, '')::tsquery && format('%L', '#' || years.y)::tsquery)` + filterSQL + `
+		OFFSET 0) x
+	LIMIT $12
+),
+ph AS (
+	SELECT x.* FROM years CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
+		WHERE d.search_all @@ (NULLIF($26, '')::tsquery && format('%L', '#' || years.y)::tsquery)` + filterSQL + `
+		OFFSET 0) x
+	LIMIT $12
+),
 b AS (SELECT ` + featuresSQL + ` FROM public_documents d WHERE $18` + filterSQL + `
 	ORDER BY d.published_at DESC NULLS LAST, d.id DESC LIMIT $12),
 pop AS (
@@ -96,16 +116,15 @@ ranked AS (
 `
 
 // pageSQL returns the page as JSON with a plain-text excerpt around the
-// first hit ($21 is a regular expression of the query's words) and what
+// first hit ($21 is a regular expression of the query's words; one regexp
+// call cuts the excerpt, so the body is decompressed once) and what
 // replaced a repealed document, when that is public.
 const pageSQL = `SELECT coalesce(json_agg(x ORDER BY x.ord), '[]') FROM (
 	SELECT k.ord, k.exact, k.tier_dn AS tier, k.popularity, d.id, d.index_no, d.code, d.doc_number, d.title,
 		a.name AS agency, a.code AS agency_code, c.name AS category, c.path AS category_path,
 		to_char(d.published_at, 'YYYY-MM-DD') AS published_at, d.validity, d.kind,
 		CASE WHEN d.disclosure <> '主动公开' THEN ''
-			WHEN $21 <> '' AND regexp_instr(d.body, $21) > 0
-				THEN substr(d.body, greatest(1, regexp_instr(d.body, $21) - 24), 110)
-			ELSE left(d.body, 110) END AS snippet,
+			ELSE coalesce(substring(d.body FROM '.{0,24}(?:' || NULLIF($21, '') || ').{0,86}'), left(d.body, 110)) END AS snippet,
 		CASE WHEN rep.id IS NULL THEN NULL ELSE json_build_object('id', rep.id, 'title', rep.title,
 			'doc_number', rep.doc_number, 'code', rep.code) END AS replaced_by
 	FROM (SELECT * FROM ranked ORDER BY ord LIMIT $19 OFFSET $20) k

@@ -27,17 +27,30 @@ type Suggestion struct {
 const maxPrefixRunes = 40
 
 const suggestQueriesSQL = `SELECT query FROM search_queries
-	WHERE ` + popularFilter + ` AND qkey LIKE $1
+	WHERE ` + popularFilter + ` AND qkey ~>=~ $1 AND qkey ~<~ $5
 	ORDER BY score * exp(-ln(2) * extract(epoch FROM now() - updated_at) / $4) DESC, qkey LIMIT $3`
 
 const suggestPinyinQueriesSQL = `SELECT query FROM search_queries
-	WHERE ` + popularFilter + ` AND (pinyin LIKE $1 OR initials LIKE $1)
+	WHERE ` + popularFilter + ` AND ((pinyin ~>=~ $1 AND pinyin ~<~ $5) OR (initials ~>=~ $1 AND initials ~<~ $5))
 	ORDER BY score * exp(-ln(2) * extract(epoch FROM now() - updated_at) / $4) DESC, qkey LIMIT $3`
 
-const suggestTitlesSQL = `SELECT id, title FROM (
-		SELECT d.id, d.title, d.published_at, strpos(d.search_norm_title, $2) AS pos
-		FROM public_documents d WHERE d.search_title @@ $1::tsquery LIMIT 200) s
-	ORDER BY (pos = 1) DESC, (pos > 0) DESC, published_at DESC NULLS LAST, id DESC LIMIT $3`
+// suggestTitlesSQL takes up to 100 matching titles, newest years first (as
+// the search does, see yearLexeme), and offers those that start with the
+// prefix, then those that contain it, then the rest.
+const suggestTitlesSQL = `WITH years AS (
+	SELECT y FROM (
+		SELECT y FROM (SELECT extract(year FROM max(published_at))::int AS hi,
+				extract(year FROM min(published_at))::int AS lo FROM public_documents) m,
+			generate_series(coalesce(m.hi, 0), coalesce(m.lo, 0), -1) AS y
+		UNION SELECT 0) ys
+	ORDER BY y = 0, y DESC
+)
+SELECT id, title FROM (
+	SELECT x.* FROM years CROSS JOIN LATERAL (
+		SELECT d.id, d.title, d.published_at, strpos(d.search_norm_title, $2) AS pos FROM public_documents d
+		WHERE d.search_title @@ ($1::tsquery && format('%L', '#' || years.y)::tsquery) OFFSET 0) x
+	LIMIT 100) s
+ORDER BY (pos = 1) DESC, (pos > 0) DESC, published_at DESC NULLS LAST, id DESC LIMIT $3`
 
 // Suggest completes a prefix typed so far, in Chinese, full pinyin or
 // initials: curated keywords first, then popular queries, then titles of
@@ -69,7 +82,7 @@ func (s *Store) Suggest(ctx context.Context, prefix string, limit int) ([]Sugges
 			return err
 		}
 		out = appendUnique(out, qs, limit)
-		ts, err := titleSuggestions(ctx, tx, c, py, limit)
+		ts, err := s.titleSuggestions(ctx, tx, c, py, limit)
 		out = appendUnique(out, ts, limit)
 		return err
 	})
@@ -113,7 +126,7 @@ func (s *Store) querySuggestions(ctx context.Context, tx *sqlx.Tx, c string, py 
 		q = suggestPinyinQueriesSQL
 	}
 	var texts []string
-	err := tx.SelectContext(ctx, &texts, q, likeEscape(c)+"%", s.opts.MinSources, limit, s.opts.HalfLife.Seconds())
+	err := s.selectPrepared(ctx, tx, &texts, q, c, s.opts.MinSources, limit, s.opts.HalfLife.Seconds(), prefixEnd(c))
 	if err != nil {
 		return nil, fmt.Errorf("search: suggest queries: %w", err)
 	}
@@ -124,10 +137,10 @@ func (s *Store) querySuggestions(ctx context.Context, tx *sqlx.Tx, c string, py 
 	return out, nil
 }
 
-func titleSuggestions(ctx context.Context, tx *sqlx.Tx, c string, py bool, limit int) ([]Suggestion, error) {
+func (s *Store) titleSuggestions(ctx context.Context, tx *sqlx.Tx, c string, py bool, limit int) ([]Suggestion, error) {
 	var tsq string
 	if py {
-		tsq = quoteLexeme("p:"+truncate(c, maxPinyin)) + ":*A | " + quoteLexeme("i:"+truncate(c, maxInitials)) + ":*A"
+		tsq = pinyinQuery(c)
 	} else {
 		var gs []group
 		for _, seg := range segments(c) {
@@ -141,7 +154,7 @@ func titleSuggestions(ctx context.Context, tx *sqlx.Tx, c string, py bool, limit
 		ID    int64  `db:"id"`
 		Title string `db:"title"`
 	}
-	if err := tx.SelectContext(ctx, &rows, suggestTitlesSQL, tsq, c, limit); err != nil {
+	if err := s.selectPrepared(ctx, tx, &rows, suggestTitlesSQL, tsq, c, limit); err != nil {
 		return nil, fmt.Errorf("search: suggest titles: %w", err)
 	}
 	out := make([]Suggestion, len(rows))
@@ -149,6 +162,14 @@ func titleSuggestions(ctx context.Context, tx *sqlx.Tx, c string, py bool, limit
 		out[i] = Suggestion{Text: r.Title, Kind: SuggestTitle, DocID: r.ID}
 	}
 	return out, nil
+}
+
+// prefixEnd is the least string above every string that starts with c (in
+// byte order, as text_pattern_ops compares): c with its last rune raised.
+func prefixEnd(c string) string {
+	rs := []rune(c)
+	rs[len(rs)-1]++
+	return string(rs)
 }
 
 // appendUnique adds suggestions whose compact text is new, up to limit.

@@ -65,3 +65,23 @@ func TestScratchExplain(t *testing.T) {
 		t.Log(time.Since(st))
 	}
 }
+
+func TestScratchTime(t *testing.T) {
+	if *scratchURL == "" {
+		return
+	}
+	ctx := context.Background()
+	db := sqlx.MustOpen("postgres", *scratchURL)
+	s := newStore(db, Options{})
+	for _, class := range []string{"1char", "2char", "3-6char", "initials", "pinyin"} {
+		for _, q := range benchQueries[class] {
+			s.Search(ctx, Request{Q: q})
+			st := time.Now()
+			var res Result
+			for range 5 {
+				res, _ = s.Search(ctx, Request{Q: q})
+			}
+			t.Logf("%-10s %-16s %6.1fms total=%d exact=%v", class, q, float64(time.Since(st).Microseconds())/5000, res.Total, res.TotalExact)
+		}
+	}
+}
