@@ -133,22 +133,25 @@ func startServer(b *testing.B, dbURL string) (string, func()) {
 	sipAddr := sip.Addr().String()
 	sip.Close()
 	env := map[string]string{"GOVHALL_DATABASE_URL": dbURL, "GOVHALL_HTTP_ADDR": addr, "GOVHALL_SIP_ADDR": sipAddr,
-		"GOVHALL_LOG_LEVEL": "error", "GOVHALL_DATA_DIR": b.TempDir()}
+		"GOVHALL_LOG_LEVEL": "info", "GOVHALL_DATA_DIR": b.TempDir()}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
-	}()
+	logs := &syncBuffer{}
+	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, logs) }()
 	base := "http://" + addr
 	for i := 0; ; i++ {
 		if res, err := http.Get(base + "/healthz"); err == nil && res.StatusCode == 200 {
 			res.Body.Close()
 			break
 		}
-		if i > 300 {
-			b.Fatal("server did not start")
+		select {
+		case err := <-done:
+			b.Fatalf("serve: %v\n%s", err, logs.String())
+		case <-time.After(100 * time.Millisecond):
 		}
-		time.Sleep(100 * time.Millisecond)
+		if i > 1800 {
+			b.Fatalf("server did not start in 3 minutes\n%s", logs.String())
+		}
 	}
 	return base, func() { cancel(); <-done }
 }
