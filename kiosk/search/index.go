@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -47,7 +46,7 @@ type docText struct {
 	Agency     string `db:"agency"`
 	AgencyFull string `db:"agency_full"`
 	Category   string `db:"category"`
-	Year       int    `db:"year"` // published, 0 when unknown
+	Month      string `db:"month"` // published, YYYY-MM, "" when unknown
 }
 
 // vectors are the computed search columns of one document, as tsvector input.
@@ -58,7 +57,7 @@ type vectors struct {
 const selectForIndex = `SELECT d.id, d.title, d.doc_number, d.topic,
 		CASE WHEN d.disclosure = '主动公开' THEN d.body ELSE '' END AS body,
 		a.name AS agency, a.full_name AS agency_full, c.name AS category,
-		coalesce(extract(year FROM d.published_at)::int, 0) AS year
+		coalesce(to_char(d.published_at, 'YYYY-MM'), '') AS month
 	FROM documents d
 	JOIN departments a ON a.id = d.agency_id
 	JOIN categories c ON c.id = d.category_id
@@ -75,6 +74,7 @@ const updateVectors = `UPDATE documents d
 // document. Text is analysed in Go on all processors. It fails with
 // ErrNotFound when an id does not exist.
 func (s *Store) Reindex(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
+	defer s.cache.invalidate()
 	for len(ids) > 0 {
 		n := min(len(ids), indexBatch)
 		if err := s.reindexBatch(ctx, tx, ids[:n]); err != nil {
@@ -157,17 +157,26 @@ func (a *analyzer) vectors(d docText) vectors {
 		b.WriteString(quoteLexeme(l))
 		b.WriteByte(' ')
 	})
-	b.WriteString(quoteLexeme(yearLexeme(d.Year)))
+	for _, l := range dateLexemes(d.Month) {
+		b.WriteString(quoteLexeme(l))
+		b.WriteByte(' ')
+	}
 	return vectors{title: a.titleVector(d), all: b.String(), normTitle: compact(d.Title)}
 }
 
-// yearLexeme marks the year a document was published ("#2024", "#0" when
-// unknown). Searches walk the years newest first, ANDing the marker to the
+// dateLexemes mark when a document was published: "#2024" and "#2024-03",
+// or "#0" when unknown. Searches walk these buckets newest first (the
+// months of the newest year, then whole years), ANDing the marker to the
 // query: GIN then skips through a common word's posting list by the small
-// year list instead of building a bitmap of every match, and the capped
+// bucket list instead of building a bitmap of every match, and the capped
 // candidate set is the newest matches, not arbitrary ones. No text lexeme
 // starts with "#".
-func yearLexeme(year int) string { return "#" + strconv.Itoa(year) }
+func dateLexemes(month string) []string {
+	if len(month) != len("2006-01") {
+		return []string{"#0"}
+	}
+	return []string{"#" + month[:4], "#" + month}
+}
 
 // titleVector weighs the title A, topic and 文号 B, agency and category C;
 // pinyin lexemes of the title are A.
@@ -189,7 +198,9 @@ func (a *analyzer) titleVector(d docText) string {
 	a.titlePinyin(d.Title, func(l string) { put(l, 'A') })
 	addText('B', d.Topic, d.DocNumber)
 	addText('C', d.Agency, d.AgencyFull, d.Category)
-	put(yearLexeme(d.Year), 'D')
+	for _, l := range dateLexemes(d.Month) {
+		put(l, 'D')
+	}
 	var b strings.Builder
 	for l, w := range weights {
 		b.WriteString(quoteLexeme(l))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -134,26 +135,61 @@ func (s *Store) Search(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	key, qkey := req.cacheKey(), queryKey(req.Q)
+	res, ok, err := s.cachedResult(ctx, key)
+	if err != nil {
+		return Result{}, err
+	}
+	if !ok {
+		gen, clickGen := s.cache.generation(qkey)
+		if res, err = s.search(ctx, req); err != nil {
+			return Result{}, err
+		}
+		s.cache.put(key, qkey, gen, clickGen, res)
+	}
+	if res.Total == 0 && res.Shape != ShapeBrowse && !req.filtered() {
+		s.logZero(ctx, qkey, req.Q)
+	}
+	return res, nil
+}
+
+func (s *Store) search(ctx context.Context, req Request) (Result, error) {
 	syn, err := s.synonyms(ctx)
 	if err != nil {
 		return Result{}, err
 	}
 	p := buildPlan(req.Q, syn, s.an)
 	res, err := s.run(ctx, p, req)
-	if err != nil {
-		return Result{}, err
+	if err != nil || res.Total > 0 {
+		return res, err
 	}
-	if res.Total == 0 {
-		if rp, ok := relax(p); ok {
-			if res, err = s.run(ctx, rp, req); err != nil {
-				return Result{}, err
-			}
-		}
-	}
-	if res.Total == 0 && p.shape != ShapeBrowse && !req.filtered() {
-		s.logZero(ctx, p.qkey, req.Q)
+	if rp, ok := relax(p); ok {
+		return s.run(ctx, rp, req)
 	}
 	return res, nil
+}
+
+// cachedResult returns a cached result whose documents are all still
+// public (a copy: callers may change it).
+func (s *Store) cachedResult(ctx context.Context, key string) (Result, bool, error) {
+	v, ok := s.cache.get(key)
+	if !ok {
+		return Result{}, false, nil
+	}
+	res := v.(Result)
+	public, err := s.allPublic(ctx, resultIDs(res))
+	if err != nil || !public {
+		return Result{}, false, err
+	}
+	res.Items = slices.Clone(res.Items)
+	return res, true, nil
+}
+
+// cacheKey identifies a request: the query as normalised for search (case,
+// width and runs of spaces do not matter) and everything else.
+func (r Request) cacheKey() string {
+	return fmt.Sprintf("s|%s|%s|%s|%d|%s|%s|%d|%d", strings.Join(strings.Fields(normalize(r.Q)), " "),
+		r.Category, r.Agency, r.Year, r.Validity, r.Kind, r.Limit, r.Offset)
 }
 
 // raw is the row searchSQL returns.
@@ -190,14 +226,39 @@ func (s *Store) run(ctx context.Context, p plan, req Request) (Result, error) {
 }
 
 func (s *Store) args(p plan, req Request) []any {
-	halfLife := s.opts.HalfLife.Seconds()
-	catLike := likeEscape(req.Category) + "/%"
-	return []any{p.titleQ, p.allQ, p.titleAQ, pq.Array(p.phrases), p.exact, // $1–$5
+	return []any{tsq(p.titleQ), tsq(p.allQ), tsq(p.titleAQ), anyOf(p.phrases), p.exact, // $1–$5
 		p.docKey, p.yearNum, p.docPrefix, pq.Array(p.indexNos), p.qkey, // $6–$10
 		s.opts.TitleCap, s.opts.MatchCap, req.Category, req.Agency, req.Year, // $11–$15
 		req.Validity, req.Kind, p.shape == ShapeBrowse, req.Limit, req.Offset, // $16–$20
-		snippetPattern(snippetWords(p)), halfLife, pq.Array(p.wordQs), catLike, pq.Array(p.altPhrases), // $21–$25
-		p.phraseQ} // $26
+		anyOf(snippetWords(p)), s.opts.HalfLife.Seconds(), tsqArray(p.wordQs), likeEscape(req.Category) + "/%", // $21–$24
+		anyOf(p.altPhrases), tsq(p.phraseQ), p.shape == ShapePinyin} // $25–$27
+}
+
+// tsq passes a tsquery, NULL for none (an empty tsquery would draw a notice).
+func tsq(q string) any {
+	if q == "" {
+		return nil
+	}
+	return q
+}
+
+func tsqArray(qs []string) any {
+	if len(qs) == 0 {
+		return nil
+	}
+	return pq.Array(qs)
+}
+
+// anyOf is a PostgreSQL regular expression matching any of the strings
+// literally, "" for none.
+func anyOf(ss []string) string {
+	quoted := make([]string, 0, len(ss))
+	for _, w := range ss {
+		if w != "" {
+			quoted = append(quoted, regexp.QuoteMeta(w))
+		}
+	}
+	return strings.Join(quoted, "|")
 }
 
 // snippetWords are the texts whose first occurrence the excerpt is cut
@@ -215,13 +276,4 @@ func snippetWords(p plan) []string {
 	}
 	sortByLength(out)
 	return out
-}
-
-// snippetPattern is a PostgreSQL regular expression matching any word.
-func snippetPattern(words []string) string {
-	quoted := make([]string, 0, len(words))
-	for _, w := range words {
-		quoted = append(quoted, regexp.QuoteMeta(w))
-	}
-	return strings.Join(quoted, "|")
 }

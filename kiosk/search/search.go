@@ -70,6 +70,14 @@ type Options struct {
 	// SynonymTTL is how long the in-memory synonym table is trusted before it
 	// is read again (default 30 s; changes through this store apply at once).
 	SynonymTTL time.Duration
+	// CacheTTL is how long a search or suggestion result is reused (default
+	// 30 s, negative to switch the cache off). Reindexing, synonym changes
+	// and clicks through this store drop affected results at once; other
+	// instances' changes show within the TTL. Cached hits are re-checked
+	// against public_documents every time.
+	CacheTTL time.Duration
+	// CacheSize is how many results are kept (default 2000).
+	CacheSize int
 }
 
 func (o Options) withDefaults() Options {
@@ -91,6 +99,12 @@ func (o Options) withDefaults() Options {
 	if o.SynonymTTL <= 0 {
 		o.SynonymTTL = 30 * time.Second
 	}
+	if o.CacheTTL == 0 {
+		o.CacheTTL = 30 * time.Second
+	}
+	if o.CacheSize <= 0 {
+		o.CacheSize = 2000
+	}
 	return o
 }
 
@@ -107,6 +121,8 @@ type Store struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sqlx.Stmt
+
+	cache *resultCache
 }
 
 // New returns a search store. The segmentation dictionary is loaded lazily
@@ -115,7 +131,9 @@ func New(db *sqlx.DB, log *slog.Logger, opts Options) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{db: db, log: log, opts: opts.withDefaults(), an: newAnalyzer(), stmts: map[string]*sqlx.Stmt{}}
+	opts = opts.withDefaults()
+	return &Store{db: db, log: log, opts: opts, an: newAnalyzer(), stmts: map[string]*sqlx.Stmt{},
+		cache: newResultCache(opts.CacheTTL, opts.CacheSize)}
 }
 
 // Warm loads the segmentation dictionary and the synonym table, so the first

@@ -1,5 +1,18 @@
 package search
 
+// The search statement's parameters (see Store.args):
+//
+//	$1 title tsquery    $2 match tsquery     $3 title-words tsquery  $4 title-contains regexp
+//	$5 exact title      $6 文号 key           $7 year|number          $8 文号 key prefix
+//	$9 索引号 forms      $10 query key        $11 title cap           $12 match cap
+//	$13 category path   $14 agency           $15 year                $16 validity
+//	$17 kind            $18 browse           $19 limit               $20 offset
+//	$21 snippet regexp  $22 half-life (s)    $23 relaxed word queries $24 category LIKE pattern
+//	$25 synonym-title regexp                 $26 phrase tsquery
+//	$27 title query by prefix (pinyin): one scan, not bucket by bucket
+//
+// A NULL tsquery or an empty string switches its part off.
+
 // filterSQL narrows a candidate set by the request's filters; it is part of
 // every candidate query so that caps apply after filtering.
 const filterSQL = `
@@ -20,22 +33,42 @@ const featuresSQL = `d.id, d.category_id, d.agency_id, d.kind, d.validity, d.pub
 			OR ($8 <> '' AND d.doc_number_key ~>=~ $8 AND d.doc_number_key ~<~ (left($8, -1) || '}'))
 			OR d.index_no = ANY($9)
 			OR ($5 <> '' AND d.search_norm_title = $5)) AS exact,
-		CASE WHEN EXISTS (SELECT 1 FROM unnest($4::text[]) ph WHERE ph <> '' AND strpos(d.search_norm_title, ph) > 0) THEN 3
-			WHEN EXISTS (SELECT 1 FROM unnest($25::text[]) ph WHERE ph <> '' AND strpos(d.search_norm_title, ph) > 0) THEN 2.5
-			WHEN d.search_title @@ NULLIF($3, '')::tsquery THEN 2
-			WHEN d.search_title @@ NULLIF($1, '')::tsquery THEN 1
+		CASE WHEN $4 <> '' AND d.search_norm_title ~ $4 THEN 3
+			WHEN $25 <> '' AND d.search_norm_title ~ $25 THEN 2.5
+			WHEN d.search_title @@ $3::tsquery THEN 2
+			WHEN d.search_title @@ $1::tsquery THEN 1
 			ELSE 0 END AS tier,
-		coalesce((SELECT count(*) FROM unnest($23::text[]) w WHERE d.search_title @@ w::tsquery), 0) * 0.5 AS words`
+		CASE WHEN $23::tsquery[] IS NULL THEN 0
+			ELSE (SELECT count(*) FROM unnest($23::tsquery[]) w WHERE d.search_title @@ w) * 0.5 END AS words`
+
+// bucketsSQL lists the time buckets text matches are taken from, newest
+// first (see dateLexemes): the months of the newest year, then the earlier
+// years, then undated documents; or the one year filtered on.
+const bucketsSQL = `bounds AS (SELECT max(published_at) AS hi, min(published_at) AS lo FROM public_documents),
+buckets AS (
+	SELECT b FROM (
+		SELECT '#' || to_char(m, 'YYYY-MM') AS b, 1 AS part, extract(year FROM m) * 100 + extract(month FROM m) AS k
+		FROM bounds, generate_series(date_trunc('month', hi), date_trunc('year', hi), '-1 month') AS m WHERE $15 = 0
+		UNION ALL
+		SELECT '#' || y, 2, y FROM bounds, generate_series(extract(year FROM hi)::int - 1, extract(year FROM lo)::int, -1) AS y
+		WHERE $15 = 0
+		UNION ALL SELECT '#' || $15, 2, $15 WHERE $15 <> 0
+		UNION ALL SELECT '#0', 3, 0 WHERE $15 = 0) s
+	ORDER BY part, k DESC
+),`
 
 // candidatesSQL collects bounded candidate sets, all from public_documents:
 // dn 文号 and 索引号 matches, t title/metadata matches, a matches anywhere,
 // ph documents with every character pair of the query as typed (its words
 // adjacent, not just present), b the newest documents (browsing without a
 // query), p documents people opened or printed for this query that still
-// match. Text matches are taken year by year, newest first (see
-// yearLexeme), each year a GIN bitmap scan of the query AND the year marker;
-// the lateral subqueries are planned for full retrieval (OFFSET 0), so never
-// as a scan that detoasts every vector, and the outer LIMIT stops at the cap.
+// match. Text matches are taken bucket by bucket, newest first, each a GIN
+// bitmap scan of the query AND the bucket marker; the lateral subqueries are
+// planned for full retrieval (OFFSET 0), so never as a scan that detoasts
+// every vector, and the outer LIMIT stops at the cap. Prefix (pinyin)
+// queries cannot skip by bucket (GIN gathers every key with the prefix
+// first), so their title matches come from one scan (t_flat, MATERIALIZED
+// so that it is planned for full retrieval too).
 const candidatesSQL = `WITH
 dn AS (
 	SELECT ` + featuresSQL + ` FROM public_documents d
@@ -44,37 +77,29 @@ dn AS (
 	SELECT ` + featuresSQL + ` FROM public_documents d WHERE $7 <> '' AND d.doc_number_key <> ''
 		AND search_year_number(d.doc_number_key) = $7` + filterSQL + `
 	UNION
-	(SELECT ` + featuresSQL + ` FROM public_documents d
-	WHERE $8 <> '' AND d.doc_number_key <> ''
+	(SELECT ` + featuresSQL + ` FROM public_documents d WHERE $8 <> '' AND d.doc_number_key <> ''
 		AND d.doc_number_key ~>=~ $8 AND d.doc_number_key ~<~ (left($8, -1) || '}')` + filterSQL + ` LIMIT 200)
 	UNION
 	SELECT ` + featuresSQL + ` FROM public_documents d WHERE d.index_no = ANY($9)` + filterSQL + `
 ),
-years AS (
-	SELECT y FROM (
-		SELECT y FROM (SELECT extract(year FROM max(published_at))::int AS hi,
-				extract(year FROM min(published_at))::int AS lo FROM public_documents) m,
-			generate_series(CASE WHEN $15 <> 0 THEN $15 ELSE coalesce(m.hi, 0) END,
-				CASE WHEN $15 <> 0 THEN $15 ELSE coalesce(m.lo, 0) END, -1) AS y
-		UNION SELECT 0 WHERE $15 = 0) ys
-	ORDER BY y = 0, y DESC
-),
+` + bucketsSQL + `
+t_flat AS MATERIALIZED (SELECT ` + featuresSQL + ` FROM public_documents d
+	WHERE $27 AND d.search_title @@ $1::tsquery` + filterSQL + `),
 t AS (
-	SELECT x.* FROM years CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
-		WHERE d.search_title @@ (NULLIF($1, '')::tsquery && format('%L', '#' || years.y)::tsquery)` + filterSQL + `
-		OFFSET 0) x
-	LIMIT $11
+	(SELECT * FROM t_flat LIMIT $11)
+	UNION ALL
+	(SELECT x.* FROM buckets CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
+		WHERE NOT $27 AND d.search_title @@ ($1::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
+	LIMIT $11)
 ),
 a AS (
-	SELECT x.* FROM years CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
-		WHERE d.search_all @@ (NULLIF($2, '')::tsquery && format('%L', '#' || years.y)::tsquery)` + filterSQL + `
-		OFFSET 0) x
+	SELECT x.* FROM buckets CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
+		WHERE d.search_all @@ ($2::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
 	LIMIT $12
 ),
 ph AS (
-	SELECT x.* FROM years CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
-		WHERE d.search_all @@ (NULLIF($26, '')::tsquery && format('%L', '#' || years.y)::tsquery)` + filterSQL + `
-		OFFSET 0) x
+	SELECT x.* FROM buckets CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
+		WHERE d.search_all @@ ($26::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
 	LIMIT $12
 ),
 b AS (SELECT ` + featuresSQL + ` FROM public_documents d WHERE $18` + filterSQL + `
@@ -86,8 +111,7 @@ pop AS (
 p AS (
 	SELECT ` + featuresSQL + `
 	FROM pop CROSS JOIN LATERAL (SELECT * FROM public_documents d WHERE d.id = pop.id OFFSET 0) d
-	WHERE (d.search_all @@ NULLIF($2, '')::tsquery OR d.search_title @@ NULLIF($1, '')::tsquery
-		OR d.id IN (SELECT id FROM dn))` + filterSQL + `
+	WHERE (d.search_all @@ $2::tsquery OR d.search_title @@ $1::tsquery OR d.id IN (SELECT id FROM dn))` + filterSQL + `
 ),
 cand AS (
 	SELECT id, category_id, agency_id, kind, validity, published_at, exact, tier, words,
@@ -116,15 +140,16 @@ ranked AS (
 `
 
 // pageSQL returns the page as JSON with a plain-text excerpt around the
-// first hit ($21 is a regular expression of the query's words; one regexp
-// call cuts the excerpt, so the body is decompressed once) and what
-// replaced a repealed document, when that is public.
+// first hit ($21 is a regular expression of the query's words; a regexp
+// that cut the excerpt itself, with .{0,24} in front, costs several times
+// more) and what replaced a repealed document, when that is public.
 const pageSQL = `SELECT coalesce(json_agg(x ORDER BY x.ord), '[]') FROM (
 	SELECT k.ord, k.exact, k.tier_dn AS tier, k.popularity, d.id, d.index_no, d.code, d.doc_number, d.title,
 		a.name AS agency, a.code AS agency_code, c.name AS category, c.path AS category_path,
 		to_char(d.published_at, 'YYYY-MM-DD') AS published_at, d.validity, d.kind,
 		CASE WHEN d.disclosure <> '主动公开' THEN ''
-			ELSE coalesce(substring(d.body FROM '.{0,24}(?:' || NULLIF($21, '') || ').{0,86}'), left(d.body, 110)) END AS snippet,
+			WHEN $21 = '' THEN left(d.body, 110)
+			ELSE substr(d.body, greatest(1, regexp_instr(d.body, $21) - 24), 110) END AS snippet,
 		CASE WHEN rep.id IS NULL THEN NULL ELSE json_build_object('id', rep.id, 'title', rep.title,
 			'doc_number', rep.doc_number, 'code', rep.code) END AS replaced_by
 	FROM (SELECT * FROM ranked ORDER BY ord LIMIT $19 OFFSET $20) k

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -34,21 +35,24 @@ const suggestPinyinQueriesSQL = `SELECT query FROM search_queries
 	WHERE ` + popularFilter + ` AND ((pinyin ~>=~ $1 AND pinyin ~<~ $5) OR (initials ~>=~ $1 AND initials ~<~ $5))
 	ORDER BY score * exp(-ln(2) * extract(epoch FROM now() - updated_at) / $4) DESC, qkey LIMIT $3`
 
-// suggestTitlesSQL takes up to 100 matching titles, newest years first (as
-// the search does, see yearLexeme), and offers those that start with the
-// prefix, then those that contain it, then the rest.
-const suggestTitlesSQL = `WITH years AS (
-	SELECT y FROM (
-		SELECT y FROM (SELECT extract(year FROM max(published_at))::int AS hi,
-				extract(year FROM min(published_at))::int AS lo FROM public_documents) m,
-			generate_series(coalesce(m.hi, 0), coalesce(m.lo, 0), -1) AS y
-		UNION SELECT 0) ys
-	ORDER BY y = 0, y DESC
+// suggestTitlesSQL takes up to 100 matching titles, newest first by the
+// search's time buckets (see dateLexemes), and offers those that start with
+// the prefix, then those that contain it, then the rest.
+const suggestTitlesSQL = `WITH
+bounds AS (SELECT max(published_at) AS hi, min(published_at) AS lo FROM public_documents),
+buckets AS (
+	SELECT b FROM (
+		SELECT '#' || to_char(m, 'YYYY-MM') AS b, 1 AS part, extract(year FROM m) * 100 + extract(month FROM m) AS k
+		FROM bounds, generate_series(date_trunc('month', hi), date_trunc('year', hi), '-1 month') AS m
+		UNION ALL
+		SELECT '#' || y, 2, y FROM bounds, generate_series(extract(year FROM hi)::int - 1, extract(year FROM lo)::int, -1) AS y
+		UNION ALL SELECT '#0', 3, 0) s
+	ORDER BY part, k DESC
 )
 SELECT id, title FROM (
-	SELECT x.* FROM years CROSS JOIN LATERAL (
+	SELECT x.* FROM buckets CROSS JOIN LATERAL (
 		SELECT d.id, d.title, d.published_at, strpos(d.search_norm_title, $2) AS pos FROM public_documents d
-		WHERE d.search_title @@ ($1::tsquery && format('%L', '#' || years.y)::tsquery) OFFSET 0) x
+		WHERE d.search_title @@ ($1::tsquery && format('%L', buckets.b)::tsquery) OFFSET 0) x
 	LIMIT 100) s
 ORDER BY (pos = 1) DESC, (pos > 0) DESC, published_at DESC NULLS LAST, id DESC LIMIT $3`
 
@@ -70,6 +74,11 @@ func (s *Store) Suggest(ctx context.Context, prefix string, limit int) ([]Sugges
 	if c == "" || !utf8.ValidString(c) {
 		return out, nil
 	}
+	key := fmt.Sprintf("g|%s|%d", c, limit)
+	if out, ok, err := s.cachedSuggestions(ctx, key); ok || err != nil {
+		return out, err
+	}
+	gen, clickGen := s.cache.generation("")
 	syn, err := s.synonyms(ctx)
 	if err != nil {
 		return nil, err
@@ -86,7 +95,32 @@ func (s *Store) Suggest(ctx context.Context, prefix string, limit int) ([]Sugges
 		out = appendUnique(out, ts, limit)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(key, "", gen, clickGen, out)
+	return slices.Clone(out), nil
+}
+
+// cachedSuggestions returns cached suggestions whose documents are all
+// still public.
+func (s *Store) cachedSuggestions(ctx context.Context, key string) ([]Suggestion, bool, error) {
+	v, ok := s.cache.get(key)
+	if !ok {
+		return nil, false, nil
+	}
+	out := v.([]Suggestion)
+	var ids []int64
+	for _, g := range out {
+		if g.DocID != 0 {
+			ids = append(ids, g.DocID)
+		}
+	}
+	public, err := s.allPublic(ctx, ids)
+	if err != nil || !public {
+		return nil, false, err
+	}
+	return slices.Clone(out), true, nil
 }
 
 func keywordSuggestions(syn *synonymSet, c string, py bool, limit int) []Suggestion {

@@ -105,6 +105,7 @@ func (s *Store) invalidateSynonyms() {
 	s.synMu.Lock()
 	s.synLoaded = time.Time{}
 	s.synMu.Unlock()
+	s.cache.invalidate()
 }
 
 // Synonyms lists the synonym table, oldest first.
