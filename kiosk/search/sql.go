@@ -89,17 +89,20 @@ t AS (
 	(SELECT * FROM t_flat LIMIT $11)
 	UNION ALL
 	(SELECT x.* FROM buckets CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
-		WHERE NOT $27 AND d.search_title @@ ($1::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
+		WHERE d.search_title @@ ($1::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
+	WHERE NOT $27 AND $1::tsquery IS NOT NULL
 	LIMIT $11)
 ),
 a AS (
 	SELECT x.* FROM buckets CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
 		WHERE d.search_all @@ ($2::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
+	WHERE $2::tsquery IS NOT NULL
 	LIMIT $12
 ),
 ph AS (
 	SELECT x.* FROM buckets CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
 		WHERE d.search_all @@ ($26::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
+	WHERE $26::tsquery IS NOT NULL
 	LIMIT $12
 ),
 b AS (SELECT ` + featuresSQL + ` FROM public_documents d WHERE $18` + filterSQL + `
@@ -107,6 +110,7 @@ b AS (SELECT ` + featuresSQL + ` FROM public_documents d WHERE $18` + filterSQL 
 pop AS (
 	SELECT s.doc_id AS id, s.score * exp(-ln(2) * extract(epoch FROM now() - s.updated_at) / $22) AS score
 	FROM search_click_scores s WHERE $10 <> '' AND s.qkey = $10
+	ORDER BY 2 DESC LIMIT 50
 ),
 p AS (
 	SELECT ` + featuresSQL + `
