@@ -43,7 +43,9 @@ const featuresSQL = `d.id, d.category_id, d.agency_id, d.kind, d.validity, d.pub
 
 // bucketsSQL lists the time buckets text matches are taken from, newest
 // first (see dateLexemes): the months of the newest year, then the earlier
-// years, then undated documents; or the one year filtered on.
+// years, then undated documents; or the one year filtered on and the
+// undated bucket (a document indexed before it got its date is still found;
+// the filter itself reads published_at).
 const bucketsSQL = `bounds AS (SELECT max(published_at) AS hi, min(published_at) AS lo FROM public_documents),
 buckets AS (
 	SELECT b FROM (
@@ -53,7 +55,7 @@ buckets AS (
 		SELECT '#' || y, 2, y FROM bounds, generate_series(extract(year FROM hi)::int - 1, extract(year FROM lo)::int, -1) AS y
 		WHERE $15 = 0
 		UNION ALL SELECT '#' || $15, 2, $15 WHERE $15 <> 0
-		UNION ALL SELECT '#0', 3, 0 WHERE $15 = 0) s
+		UNION ALL SELECT '#0', 3, 0) s
 	ORDER BY part, k DESC
 ),`
 
