@@ -141,11 +141,21 @@ func (s *Store) Search(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	if !ok {
-		gen, clickGen := s.cache.generation(qkey)
-		if res, err = s.search(ctx, req); err != nil {
+		// Concurrent misses of one key (a popular query whose entry just
+		// expired) share one search.
+		v, err, _ := s.flight.Do(key, func() (any, error) {
+			gen, clickGen := s.cache.generation(qkey)
+			res, err := s.search(ctx, req)
+			if err == nil {
+				s.cache.put(key, qkey, gen, clickGen, res)
+			}
+			return res, err
+		})
+		if err != nil {
 			return Result{}, err
 		}
-		s.cache.put(key, qkey, gen, clickGen, res)
+		res = v.(Result)
+		res.Items = slices.Clone(res.Items)
 	}
 	if res.Total == 0 && res.Shape != ShapeBrowse && !req.filtered() {
 		s.logZero(ctx, qkey, req.Q)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/sync/singleflight"
 )
 
 // Errors returned by the store. FieldError wraps ErrInvalid.
@@ -122,7 +123,8 @@ type Store struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sqlx.Stmt
 
-	cache *resultCache
+	cache  *resultCache
+	flight singleflight.Group // one search per key at a time when the cache misses
 }
 
 // New returns a search store. The segmentation dictionary is loaded lazily

@@ -9,7 +9,7 @@ package search
 //	$17 kind            $18 browse           $19 limit               $20 offset
 //	$21 snippet regexp  $22 half-life (s)    $23 relaxed word queries $24 category LIKE pattern
 //	$25 synonym-title regexp                 $26 phrase tsquery
-//	$27 title query by prefix (pinyin): one scan, not bucket by bucket
+//	$27 title query by prefix (pinyin): one scan, never bucket by bucket
 //
 // A NULL tsquery or an empty string switches its part off.
 
@@ -67,10 +67,12 @@ buckets AS (
 // match. Text matches are taken bucket by bucket, newest first, each a GIN
 // bitmap scan of the query AND the bucket marker; the lateral subqueries are
 // planned for full retrieval (OFFSET 0), so never as a scan that detoasts
-// every vector, and the outer LIMIT stops at the cap. Prefix (pinyin)
-// queries cannot skip by bucket (GIN gathers every key with the prefix
-// first), so their title matches come from one scan (t_flat, MATERIALIZED
-// so that it is planned for full retrieval too).
+// every vector, and the outer LIMIT stops at the cap. Titles match far less
+// often than text anywhere, so title matches come from one scan (t_flat,
+// MATERIALIZED so that it is planned for full retrieval too) when they all
+// fit under the cap, and bucket by bucket only when there are more. Prefix
+// (pinyin) queries cannot skip by bucket (GIN gathers every key with the
+// prefix first), so theirs always come from the one scan.
 const candidatesSQL = `WITH
 dn AS (
 	SELECT ` + featuresSQL + ` FROM public_documents d
@@ -86,13 +88,14 @@ dn AS (
 ),
 ` + bucketsSQL + `
 t_flat AS MATERIALIZED (SELECT ` + featuresSQL + ` FROM public_documents d
-	WHERE $27 AND d.search_title @@ $1::tsquery` + filterSQL + `),
+	WHERE d.search_title @@ $1::tsquery` + filterSQL + `),
+t_first AS (SELECT * FROM t_flat LIMIT $11 + 1),
 t AS (
-	(SELECT * FROM t_flat LIMIT $11)
+	(SELECT * FROM t_first WHERE $27 OR (SELECT count(*) FROM t_first) <= $11 LIMIT $11)
 	UNION ALL
 	(SELECT x.* FROM buckets CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
 		WHERE d.search_title @@ ($1::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
-	WHERE NOT $27 AND $1::tsquery IS NOT NULL
+	WHERE NOT $27 AND (SELECT count(*) FROM t_first) > $11
 	LIMIT $11)
 ),
 a AS (
