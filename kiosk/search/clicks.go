@@ -61,12 +61,12 @@ func (c Click) check() (float64, error) {
 		return 0, fieldErr("action", "action must be %q or %q", ActionOpen, ActionPrint)
 	case c.DocID <= 0:
 		return 0, fieldErr("document_id", "a document id is required")
-	case compact(c.Query) == "" || !utf8.ValidString(c.Query):
+	case compact(c.Query) == "" || !validText(c.Query):
 		return 0, fieldErr("q", "the query the document was found with is required")
 	case utf8.RuneCountInString(c.Query) > MaxQueryRunes:
 		return 0, fieldErr("q", "查询内容不能超过%d个字", MaxQueryRunes)
-	case len(c.Source) > 200:
-		return 0, fieldErr("source", "source is longer than 200 bytes")
+	case len(c.Source) > 200 || !validText(c.Source):
+		return 0, fieldErr("source", "source must be text of at most 200 bytes")
 	}
 	return w, nil
 }

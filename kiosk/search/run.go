@@ -100,7 +100,7 @@ var validities = map[string]bool{"有效": true, "废止": true, "失效": true,
 // check validates a request and fills in defaults.
 func (r Request) check() (Request, error) {
 	switch {
-	case !utf8.ValidString(r.Q):
+	case !validText(r.Q):
 		return r, fieldErr("q", "查询内容不是有效的文字")
 	case utf8.RuneCountInString(r.Q) > MaxQueryRunes:
 		return r, fieldErr("q", "查询内容不能超过%d个字", MaxQueryRunes)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -165,7 +166,7 @@ func TestSearchRelaxed(t *testing.T) {
 func TestSearchValidation(t *testing.T) {
 	c := newCorpus(t)
 	for _, r := range []Request{
-		{Q: string(make([]rune, MaxQueryRunes+1))}, {Q: "\xff"}, {Limit: 101}, {Limit: -1}, {Offset: -1},
+		{Q: strings.Repeat("低", MaxQueryRunes+1)}, {Q: "\xff"}, {Q: "低保\x00"}, {Q: "〔\x00"}, {Limit: 101}, {Limit: -1}, {Offset: -1},
 		{Offset: 10001}, {Year: 1800}, {Validity: "作废"}, {Kind: "law"},
 	} {
 		_, err := c.s.Search(context.Background(), r)

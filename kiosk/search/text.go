@@ -14,6 +14,20 @@ func normalize(s string) string {
 	return strings.ToLower(norm.NFKC.String(s))
 }
 
+// validText reports whether s is UTF-8 without control characters other
+// than white space (a NUL cannot even be stored in PostgreSQL text).
+func validText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
 // normalizeKeepCase folds width only (索引号 are compared case-blind by
 // trying the upper-case form too).
 func normalizeKeepCase(s string) string { return norm.NFKC.String(s) }
