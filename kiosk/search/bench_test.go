@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -268,8 +269,8 @@ func checkPlans(b *testing.B, env *benchEnv) {
 			b.Logf("plan of %q:\n%s", r.Q, plan)
 		}
 	}
-	ilike, err := explain(ctx, env.s, `SELECT id FROM public_documents WHERE title ILIKE $1 OR body ILIKE $1
-		ORDER BY published_at DESC NULLS LAST, id DESC LIMIT 20`, true, "%社保%")
-	must(b, err)
-	b.Logf("plan of the naive ILIKE (for contrast):\n%s", ilike)
+	var ilike []string
+	must(b, env.db.Select(&ilike, `EXPLAIN (ANALYZE, COSTS OFF) SELECT id FROM public_documents
+		WHERE title ILIKE $1 OR body ILIKE $1 ORDER BY published_at DESC NULLS LAST, id DESC LIMIT 20`, "%低保%"))
+	b.Logf("plan of the naive ILIKE, default planner settings (for contrast):\n%s", strings.Join(ilike, "\n"))
 }

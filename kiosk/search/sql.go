@@ -41,21 +41,25 @@ const featuresSQL = `d.id, d.category_id, d.agency_id, d.kind, d.validity, d.pub
 		CASE WHEN $23::tsquery[] IS NULL THEN 0
 			ELSE (SELECT count(*) FROM unnest($23::tsquery[]) w WHERE d.search_title @@ w) * 0.5 END AS words`
 
-// bucketsSQL lists the time buckets text matches are taken from, newest
-// first (see dateLexemes): the months of the newest year, then the earlier
-// years, then undated documents; or the one year filtered on and the
-// undated bucket (a document indexed before it got its date is still found;
-// the filter itself reads published_at).
+// bucketsSQL lists the time buckets matches are taken from, newest first
+// (see dateLexemes): for text anywhere the months of the newest year, for
+// titles (sparser) that whole year, then the earlier years, then undated
+// documents; or the one year filtered on and the undated bucket (a document
+// indexed before it got its date is still found; the filter itself reads
+// published_at).
 const bucketsSQL = `bounds AS (SELECT max(published_at) AS hi, min(published_at) AS lo FROM public_documents),
 buckets AS (
-	SELECT b FROM (
-		SELECT '#' || to_char(m, 'YYYY-MM') AS b, 1 AS part, extract(year FROM m) * 100 + extract(month FROM m) AS k
+	SELECT b, text_walk, title_walk FROM (
+		SELECT '#' || to_char(m, 'YYYY-MM') AS b, true AS text_walk, false AS title_walk, 1 AS part,
+			extract(year FROM m) * 100 + extract(month FROM m) AS k
 		FROM bounds, generate_series(date_trunc('month', hi), date_trunc('year', hi), '-1 month') AS m WHERE $15 = 0
 		UNION ALL
-		SELECT '#' || y, 2, y FROM bounds, generate_series(extract(year FROM hi)::int - 1, extract(year FROM lo)::int, -1) AS y
-		WHERE $15 = 0
-		UNION ALL SELECT '#' || $15, 2, $15 WHERE $15 <> 0
-		UNION ALL SELECT '#0', 3, 0) s
+		SELECT '#' || extract(year FROM hi), false, true, 1, 0 FROM bounds WHERE $15 = 0 AND hi IS NOT NULL
+		UNION ALL
+		SELECT '#' || y, true, true, 2, y
+		FROM bounds, generate_series(extract(year FROM hi)::int - 1, extract(year FROM lo)::int, -1) AS y WHERE $15 = 0
+		UNION ALL SELECT '#' || $15, true, true, 2, $15 WHERE $15 <> 0
+		UNION ALL SELECT '#0', true, true, 3, 0) s
 	ORDER BY part, k DESC
 ),`
 
@@ -95,19 +99,19 @@ t AS (
 	UNION ALL
 	(SELECT x.* FROM buckets CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
 		WHERE d.search_title @@ ($1::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
-	WHERE NOT $27 AND (SELECT count(*) FROM t_first) > $11
+	WHERE buckets.title_walk AND NOT $27 AND (SELECT count(*) FROM t_first) > $11
 	LIMIT $11)
 ),
 a AS (
 	SELECT x.* FROM buckets CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
 		WHERE d.search_all @@ ($2::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
-	WHERE $2::tsquery IS NOT NULL
+	WHERE buckets.text_walk AND $2::tsquery IS NOT NULL
 	LIMIT $12
 ),
 ph AS (
 	SELECT x.* FROM buckets CROSS JOIN LATERAL (SELECT ` + featuresSQL + ` FROM public_documents d
 		WHERE d.search_all @@ ($26::tsquery && format('%L', buckets.b)::tsquery)` + filterSQL + ` OFFSET 0) x
-	WHERE $26::tsquery IS NOT NULL
+	WHERE buckets.text_walk AND $26::tsquery IS NOT NULL
 	LIMIT $12
 ),
 b AS (SELECT ` + featuresSQL + ` FROM public_documents d WHERE $18` + filterSQL + `

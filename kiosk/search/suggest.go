@@ -35,19 +35,16 @@ const suggestPinyinQueriesSQL = `SELECT query FROM search_queries
 	WHERE ` + popularFilter + ` AND ((pinyin ~>=~ $1 AND pinyin ~<~ $5) OR (initials ~>=~ $1 AND initials ~<~ $5))
 	ORDER BY score * exp(-ln(2) * extract(epoch FROM now() - updated_at) / $4) DESC, qkey LIMIT $3`
 
-// suggestTitlesSQL takes up to 100 matching titles, newest first by the
-// search's time buckets (see dateLexemes), and offers those that start with
-// the prefix, then those that contain it, then the rest.
+// suggestTitlesSQL takes up to 100 matching titles, newest years first (see
+// dateLexemes), and offers those that start with the prefix, then those
+// that contain it, then the rest.
 const suggestTitlesSQL = `WITH
 bounds AS (SELECT max(published_at) AS hi, min(published_at) AS lo FROM public_documents),
 buckets AS (
 	SELECT b FROM (
-		SELECT '#' || to_char(m, 'YYYY-MM') AS b, 1 AS part, extract(year FROM m) * 100 + extract(month FROM m) AS k
-		FROM bounds, generate_series(date_trunc('month', hi), date_trunc('year', hi), '-1 month') AS m
-		UNION ALL
-		SELECT '#' || y, 2, y FROM bounds, generate_series(extract(year FROM hi)::int - 1, extract(year FROM lo)::int, -1) AS y
-		UNION ALL SELECT '#0', 3, 0) s
-	ORDER BY part, k DESC
+		SELECT '#' || y AS b FROM bounds, generate_series(extract(year FROM hi)::int, extract(year FROM lo)::int, -1) AS y
+		UNION ALL SELECT '#0') s
+	ORDER BY b = '#0', b DESC
 )
 SELECT id, title FROM (
 	SELECT x.* FROM buckets CROSS JOIN LATERAL (
