@@ -20,6 +20,7 @@ type program struct {
 	cfg            config
 	log            *slog.Logger
 	stdout, stderr io.Writer
+	dbURL          string // the database openDB connected to (the search index LISTENs on it)
 }
 
 // openDB connects to GOVHALL_DATABASE_URL or, when it is unset, to the
@@ -43,6 +44,7 @@ func (p *program) openDB(ctx context.Context) (*sqlx.DB, func(), error) {
 		}
 		url = cl.URL("govhall")
 	}
+	p.dbURL = url
 	db, err := sqlx.Open("postgres", url)
 	if err != nil {
 		stop()

@@ -37,7 +37,7 @@ func (p *program) services(ctx context.Context, db *sqlx.DB) (*services, error) 
 	if err != nil {
 		return nil, err
 	}
-	idx := search.New(db, p.log, search.Options{})
+	idx := search.New(db, p.log, search.Options{NotifyURL: p.dbURL})
 	svc := &services{
 		db:       db,
 		staff:    staff.NewStore(db),
@@ -75,6 +75,7 @@ func (p *program) serve(ctx context.Context) error {
 		Printer: printer, Queries: svc.queries, Calls: calls,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 	})
+	svc.search.StartIndex(ctx)
 	go func() { // load the segmentation dictionary before the first citizen waits for it
 		if err := svc.search.Warm(ctx); err != nil {
 			p.log.Warn("search warm-up failed", "err", err)

@@ -3,9 +3,11 @@ package search
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -22,7 +24,9 @@ var testAnalyzer = sync.OnceValue(newAnalyzer)
 type fixture struct {
 	t          testing.TB
 	db         *sqlx.DB
+	url        string
 	s          *Store
+	mem        *Store // the same database searched in memory; see searchReq
 	agencies   map[string]int64
 	categories map[string]int64
 	seq        int
@@ -36,8 +40,12 @@ func newStore(db *sqlx.DB, opts Options) *Store {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	db := pgtest.New(t)
-	f := &fixture{t: t, db: db, s: newStore(db, Options{}), agencies: map[string]int64{}, categories: map[string]int64{}}
+	url := pgtest.URL(t)
+	db, err := sqlx.Open("postgres", url)
+	must(t, err)
+	db.SetMaxOpenConns(20)
+	t.Cleanup(func() { db.Close() })
+	f := &fixture{t: t, db: db, url: url, s: newStore(db, Options{}), agencies: map[string]int64{}, categories: map[string]int64{}}
 	for _, a := range [][3]string{
 		{"mzj", "县民政局", "沂源县民政局"},
 		{"ybj", "县医疗保障局", "沂源县医疗保障局"},
@@ -121,13 +129,66 @@ func (f *fixture) search(q string) Result {
 	return f.searchReq(Request{Q: q})
 }
 
+// searchReq searches with the fixture's store (in PostgreSQL) and, on the
+// same database, with a store whose in-memory index follows it: both must
+// give the same answer whenever the SQL candidate caps were not reached.
 func (f *fixture) searchReq(r Request) Result {
 	f.t.Helper()
-	res, err := f.s.Search(context.Background(), r)
+	ctx := context.Background()
+	res, err := f.s.Search(ctx, r)
 	if err != nil {
 		f.t.Fatalf("search %q: %v", r.Q, err)
 	}
+	m := f.memStore()
+	must(f.t, m.SyncIndex(ctx))
+	if m.mem.live() == nil {
+		f.t.Fatalf("search %q: the in-memory index is not live", r.Q)
+	}
+	got, err := m.Search(ctx, r)
+	if err != nil {
+		f.t.Fatalf("in-memory search %q: %v", r.Q, err)
+	}
+	if res.TotalExact {
+		compareResults(f.t, r, res, got)
+	} else if got.Total < res.Total {
+		f.t.Errorf("search %+v: in memory %d results, in PostgreSQL at least %d", r, got.Total, res.Total)
+	}
 	return res
+}
+
+// memStore starts the in-memory twin of the fixture's store on first use.
+func (f *fixture) memStore() *Store {
+	if f.mem == nil {
+		f.mem = newStore(f.db, Options{NotifyURL: f.url, CacheTTL: -1, HalfLife: f.s.opts.HalfLife, SynonymTTL: time.Nanosecond})
+		f.mem.noZeroLog = true
+		ctx, cancel := context.WithCancel(context.Background())
+		f.t.Cleanup(cancel)
+		f.mem.StartIndex(ctx)
+	}
+	return f.mem
+}
+
+func compareResults(t testing.TB, r Request, want, got Result) {
+	t.Helper()
+	if got.Total != want.Total || !slices.Equal(ids(got), ids(want)) {
+		t.Errorf("search %+v:\n in PostgreSQL %d %v\n in memory     %d %v", r, want.Total, titles(want), got.Total, titles(got))
+		return
+	}
+	for i := range want.Items {
+		w, g := want.Items[i], got.Items[i]
+		if w.Match != g.Match || w.Snippet != g.Snippet || w.PublishedAt != g.PublishedAt || w.Agency != g.Agency ||
+			w.CategoryPath != g.CategoryPath || !reflect.DeepEqual(w.ReplacedBy, g.ReplacedBy) ||
+			!reflect.DeepEqual(w.Highlights, g.Highlights) {
+			t.Errorf("search %+v: hit %d differs:\n in PostgreSQL %+v\n in memory     %+v", r, i, w, g)
+		}
+	}
+	if !reflect.DeepEqual(got.Facets, want.Facets) {
+		t.Errorf("search %+v: facets differ:\n in PostgreSQL %+v\n in memory     %+v", r, want.Facets, got.Facets)
+	}
+	if got.Shape != want.Shape || got.Relaxed != want.Relaxed || !slices.Equal(got.Expanded, want.Expanded) {
+		t.Errorf("search %+v: shape/relaxed/expanded differ: %s %v %v vs %s %v %v", r,
+			want.Shape, want.Relaxed, want.Expanded, got.Shape, got.Relaxed, got.Expanded)
+	}
 }
 
 func ids(res Result) []int64 {

@@ -74,6 +74,7 @@ const updateVectors = `UPDATE documents d
 // document. Text is analysed in Go on all processors. It fails with
 // ErrNotFound when an id does not exist.
 func (s *Store) Reindex(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
+	s.mem.changing(ids) // until the commit is announced, searches here run in PostgreSQL
 	defer s.cache.invalidate()
 	for len(ids) > 0 {
 		n := min(len(ids), indexBatch)

@@ -210,7 +210,20 @@ type raw struct {
 	Facets []byte `db:"facets"`
 }
 
+// run answers a plan from the in-memory index when it is live, otherwise
+// with the search statement.
 func (s *Store) run(ctx context.Context, p plan, req Request) (Result, error) {
+	if st := s.mem.live(); st != nil {
+		res, err := s.memSearch(ctx, st, p, req)
+		if err != nil {
+			return Result{}, fmt.Errorf("search: query %q: %w", req.Q, err)
+		}
+		return res, nil
+	}
+	return s.runSQL(ctx, p, req)
+}
+
+func (s *Store) runSQL(ctx context.Context, p plan, req Request) (Result, error) {
 	var row raw
 	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
 		return s.getPrepared(ctx, tx, &row, searchSQL, s.args(p, req)...)

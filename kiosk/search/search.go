@@ -79,6 +79,11 @@ type Options struct {
 	CacheTTL time.Duration
 	// CacheSize is how many results are kept (default 2000).
 	CacheSize int
+	// NotifyURL is the database URL of a connection that LISTENs for
+	// changes. When set, StartIndex loads the public documents into memory
+	// and searches run there (see memindex.go); until it is loaded, and
+	// whenever it cannot follow the database, they run in PostgreSQL.
+	NotifyURL string
 }
 
 func (o Options) withDefaults() Options {
@@ -125,6 +130,9 @@ type Store struct {
 
 	cache  *resultCache
 	flight singleflight.Group // one search per key at a time when the cache misses
+
+	mem       *memEngine // nil without Options.NotifyURL
+	noZeroLog bool       // tests: a second store on the same database does not log twice
 }
 
 // New returns a search store. The segmentation dictionary is loaded lazily
@@ -134,8 +142,21 @@ func New(db *sqlx.DB, log *slog.Logger, opts Options) *Store {
 		log = slog.New(slog.DiscardHandler)
 	}
 	opts = opts.withDefaults()
-	return &Store{db: db, log: log, opts: opts, an: newAnalyzer(), stmts: map[string]*sqlx.Stmt{},
+	s := &Store{db: db, log: log, opts: opts, an: newAnalyzer(), stmts: map[string]*sqlx.Stmt{},
 		cache: newResultCache(opts.CacheTTL, opts.CacheSize)}
+	if opts.NotifyURL != "" {
+		s.mem = newMemEngine(s, opts.NotifyURL)
+	}
+	return s
+}
+
+// StartIndex loads the in-memory index and keeps it in step with the
+// database until ctx ends; it returns at once. Without Options.NotifyURL it
+// does nothing and every search runs in PostgreSQL.
+func (s *Store) StartIndex(ctx context.Context) {
+	if s.mem != nil && !s.mem.started.Swap(true) {
+		go s.mem.run(ctx)
+	}
 }
 
 // Warm loads the segmentation dictionary and the synonym table, so the first

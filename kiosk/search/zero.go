@@ -22,6 +22,9 @@ const logZeroSQL = `INSERT INTO search_zero_results (qkey, query) VALUES ($1, $2
 // logZero records a query without results. A failure is logged, not
 // returned: the citizen still gets the (empty) answer.
 func (s *Store) logZero(ctx context.Context, qkey, query string) {
+	if s.noZeroLog {
+		return
+	}
 	shown := strings.Join(strings.Fields(normalizeKeepCase(query)), " ")
 	if _, err := s.db.ExecContext(ctx, logZeroSQL, qkey, shown); err != nil {
 		s.log.Warn("search: log zero-result query", "err", err)
