@@ -32,6 +32,28 @@ func (b bitmap) andNot(o bitmap) {
 	}
 }
 
+// fill sets the first n members.
+func (b bitmap) fill(n int) {
+	for i := range b {
+		b[i] = ^uint64(0)
+	}
+	if r := n % 64; r != 0 {
+		b[len(b)-1] = 1<<r - 1
+	}
+}
+
+// countAnd counts the members of b that are in o too.
+func (b bitmap) countAnd(o bitmap) int {
+	if o == nil {
+		return 0
+	}
+	n := 0
+	for i, w := range b {
+		n += bits.OnesCount64(w & o[i])
+	}
+	return n
+}
+
 func (b bitmap) count() int {
 	n := 0
 	for _, w := range b {
@@ -71,7 +93,7 @@ func (p *posting) addTo(b bitmap) {
 	}
 }
 
-// seal turns a long list into a bitmap over n documents.
+// seal turns a long list (in any order) into a bitmap over n documents.
 func (p *posting) seal(n int) {
 	if len(p.list)*32 <= n {
 		return

@@ -70,6 +70,15 @@ type memIndex struct {
 	docKeys   []string
 	indexNo   map[string]uint32
 	normTitle map[string][]uint32
+	// titleGrams are the character pairs (and the character of one-character
+	// titles) of the compact titles: the title tiers compare only titles
+	// that have every pair of the query.
+	titleGrams map[string]*posting
+
+	// Documents by facet value, for filters and facet counts.
+	byCategory, byAgency []bitmap // by position in memMeta; nil for none
+	byYear               map[int]bitmap
+	byKind, byValidity   []bitmap
 }
 
 // newMemIndex numbers docs in rank order; their vectors are added with
@@ -87,11 +96,14 @@ func newMemIndex(docs []memDoc) *memIndex {
 	x := &memIndex{docs: docs, byID: make(map[int64]uint32, len(docs)),
 		all: map[string]*posting{}, title: map[string]*posting{}, titleA: map[string]*posting{},
 		docKey: map[string][]uint32{}, yearNum: map[string][]uint32{}, indexNo: make(map[string]uint32, len(docs)),
-		normTitle: make(map[string][]uint32, len(docs))}
+		normTitle: make(map[string][]uint32, len(docs)), titleGrams: map[string]*posting{}}
 	for i := range docs {
 		d, n := &docs[i], uint32(i)
 		x.byID[d.id] = n
 		x.indexNo[d.indexNo] = n
+		for _, g := range titleGramSet(d.normTitle) {
+			addPosting(x.titleGrams, g, n)
+		}
 		x.normTitle[d.normTitle] = append(x.normTitle[d.normTitle], n)
 		if d.docKey != "" {
 			x.docKey[d.docKey] = append(x.docKey[d.docKey], n)
@@ -102,7 +114,79 @@ func newMemIndex(docs []memDoc) *memIndex {
 		x.docKeys = append(x.docKeys, k)
 	}
 	sort.Strings(x.docKeys)
+	x.facetBitmaps()
 	return x
+}
+
+func (x *memIndex) facetBitmaps() {
+	n := len(x.docs)
+	x.byYear = map[int]bitmap{}
+	x.byKind, x.byValidity = make([]bitmap, len(kindNames)+1), make([]bitmap, len(validityNames)+1)
+	get := func(bs *[]bitmap, pos int) bitmap {
+		for len(*bs) <= pos {
+			*bs = append(*bs, nil)
+		}
+		if (*bs)[pos] == nil {
+			(*bs)[pos] = newBitmap(n)
+		}
+		return (*bs)[pos]
+	}
+	for i := range x.docs {
+		d, u := &x.docs[i], uint32(i)
+		get(&x.byCategory, int(d.categoryPos)).set(u)
+		get(&x.byAgency, int(d.agencyPos)).set(u)
+		get(&x.byKind, int(d.kindPos)).set(u)
+		get(&x.byValidity, int(d.validityPos)).set(u)
+		if d.published != "" {
+			if x.byYear[d.year] == nil {
+				x.byYear[d.year] = newBitmap(n)
+			}
+			x.byYear[d.year].set(u)
+		}
+	}
+}
+
+// facetValues is the number of per-value bitmaps.
+func (x *memIndex) facetValues() int {
+	return len(x.byCategory) + len(x.byAgency) + len(x.byYear) + len(x.byKind) + len(x.byValidity)
+}
+
+// filterMask is the documents a request's filters keep.
+func (x *memIndex) filterMask(f *memFilter) bitmap {
+	n := len(x.docs)
+	m := newBitmap(n)
+	m.fill(n)
+	any := func(bs []bitmap, want []bool) {
+		if want == nil {
+			return
+		}
+		u := newBitmap(n)
+		for pos, ok := range want {
+			if ok && pos < len(bs) && bs[pos] != nil {
+				u.or(bs[pos])
+			}
+		}
+		m.and(u)
+	}
+	one := func(b bitmap) {
+		if b == nil {
+			clear(m)
+		} else {
+			m.and(b)
+		}
+	}
+	any(x.byCategory, f.categories)
+	any(x.byAgency, f.agencies)
+	if f.year != 0 {
+		one(x.byYear[f.year])
+	}
+	if f.validity != "" {
+		one(x.byValidity[namePos(validityNames, f.validity)])
+	}
+	if f.kind != "" {
+		one(x.byKind[namePos(kindNames, f.kind)])
+	}
+	return m
 }
 
 // addVectors adds the lexemes of document n from the text form of its
@@ -144,15 +228,17 @@ func (x *memIndex) seal() *memIndex {
 		keys := make([]string, 0, len(m))
 		for k, p := range m {
 			keys = append(keys, k)
-			slices.Sort(p.list)
-			p.list = slices.Clip(p.list)
-			p.seal(n)
+			if p.seal(n); p.bits == nil {
+				slices.Sort(p.list)
+				p.list = slices.Clip(p.list)
+			}
 		}
 		sort.Strings(keys)
 		return keys
 	}
 	x.allKeys, x.titleKeys = finish(x.all), finish(x.title)
 	finish(x.titleA)
+	finish(x.titleGrams)
 	slices.SortFunc(x.py, func(a, b pyEntry) int { return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.doc, b.doc)) })
 	x.py = slices.Clip(x.py)
 	return x
@@ -265,3 +351,20 @@ func (x *memIndex) lexemeInto(q *tsNode, f field, out bitmap) {
 
 // isPinyinLexeme reports whether l is a title's pinyin or initials lexeme.
 func isPinyinLexeme(l string) bool { return strings.HasPrefix(l, "p:") || strings.HasPrefix(l, "i:") }
+
+// titleGramSet is titleGrams without repeats, plus every single character
+// (one-character queries look those up).
+func titleGramSet(t string) []string {
+	seen := map[string]bool{}
+	var out []string
+	rs := []rune(t)
+	for i := range rs {
+		for _, g := range []string{string(rs[i : i+1]), string(rs[max(0, i-1) : i+1])} {
+			if !seen[g] {
+				seen[g] = true
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}

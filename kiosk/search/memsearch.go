@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lib/pq"
 )
@@ -82,25 +83,51 @@ func (st *memState) filter(req Request) memFilter {
 	return f
 }
 
-func (f *memFilter) keep(d *memDoc) bool {
-	if !f.on {
-		return true
-	}
-	return (f.categories == nil || f.categories[d.categoryPos]) && (f.agencies == nil || f.agencies[d.agencyPos]) &&
-		(f.year == 0 || d.year == f.year) && (f.validity == "" || d.validity == f.validity) &&
-		(f.kind == "" || d.kind == f.kind)
-}
-
 // memQuery is a plan's tsqueries parsed once for both indexes.
 type memQuery struct {
 	p                          plan
 	title, all, titleA, phrase *tsNode
 	words                      []*tsNode
 	pop                        map[int64]float64
+	phrases, altPhrases        []phraseGate
+}
+
+// phraseGate is a text the compact title must contain for tier 3 (or 2.5)
+// and its character pairs (its character, for one): only titles with all of
+// them are compared, and for one or two characters they decide alone.
+type phraseGate struct {
+	text   string
+	grams  []string
+	decide bool
+}
+
+func phraseGates(texts []string) []phraseGate {
+	var out []phraseGate
+	for _, t := range texts {
+		if t != "" {
+			grams := titleGrams(t)
+			out = append(out, phraseGate{text: t, grams: grams, decide: utf8.RuneCountInString(t) <= 2})
+		}
+	}
+	return out
+}
+
+// titleGrams are the character pairs of a compact title (its character when
+// it has one), any characters, spaces and quotes being gone already.
+func titleGrams(t string) []string {
+	rs := []rune(t)
+	if len(rs) == 1 {
+		return []string{t}
+	}
+	var out []string
+	for i := 1; i < len(rs); i++ {
+		out = append(out, string(rs[i-1:i+1]))
+	}
+	return out
 }
 
 func parsePlan(p plan, pop map[int64]float64) (*memQuery, error) {
-	q := &memQuery{p: p, pop: pop}
+	q := &memQuery{p: p, pop: pop, phrases: phraseGates(p.phrases), altPhrases: phraseGates(p.altPhrases)}
 	var err error
 	for _, x := range []struct {
 		dst **tsNode
@@ -129,34 +156,82 @@ type memCand struct {
 	score      float64
 }
 
-// candBefore is the ranking of the search statement: exact matches, then
-// current documents, then the score, then recency.
-func candBefore(a, b *memCand) bool {
-	if a.exact != b.exact {
-		return a.exact
-	}
-	if a.d.current != b.d.current {
-		return a.d.current
-	}
-	if a.score != b.score {
-		return a.score > b.score
-	}
-	return rankBefore(a.d, b.d)
+// bucketKey is a ranking class: candidates of one class rank among
+// themselves as the index numbers them (rankBefore), so the first k of each
+// class, collected in index order, are all a page needs.
+type bucketKey struct {
+	exact, current bool
+	score          float64
 }
 
-// memMatches is what one index contributes to a search.
-type memMatches struct {
-	explicit []memCand // scored candidates
-	half     []memCand // the first of the others with the phrase bonus only, in rank order
-	zero     []memCand // the first of the rest, in rank order
-	total    int
+// buckets collect ranked candidates by class, at most k each (overlay
+// documents always: they are merged into index order at the end).
+type buckets struct {
+	k       int
+	classes []bucket // few: looked up by a linear scan
 }
 
-// match finds the candidates of one index. dead masks out changed base
-// documents (nil: none); every candidate is scored explicitly when all is
-// true (the small overlay), otherwise only those with more than the phrase
-// bonus, and of the others only the first k are kept.
-func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, explicitAll bool, k int, fc *facetCounts) memMatches {
+type bucket struct {
+	key      bucketKey
+	cands    []memCand
+	unsorted bool
+}
+
+func newBuckets(k int) *buckets { return &buckets{k: k} }
+
+func (b *buckets) add(c memCand, overlay bool) {
+	key := bucketKey{c.exact, c.d.current, c.score}
+	for i := range b.classes {
+		if cl := &b.classes[i]; cl.key == key {
+			if len(cl.cands) < b.k || overlay {
+				cl.cands = append(cl.cands, c)
+				cl.unsorted = cl.unsorted || overlay
+			}
+			return
+		}
+	}
+	b.classes = append(b.classes, bucket{key: key, cands: []memCand{c}, unsorted: overlay})
+}
+
+// top returns the first k candidates in ranking order.
+func (b *buckets) top() []memCand {
+	slices.SortFunc(b.classes, func(x, y bucket) int {
+		a, c := x.key, y.key
+		switch {
+		case a.exact != c.exact:
+			return boolFirst(a.exact)
+		case a.current != c.current:
+			return boolFirst(a.current)
+		}
+		return cmp.Compare(c.score, a.score)
+	})
+	var out []memCand
+	for _, cl := range b.classes {
+		xs := cl.cands
+		if cl.unsorted {
+			slices.SortStableFunc(xs, func(a, b memCand) int { return boolFirst(rankBefore(a.d, b.d)) })
+		}
+		out = append(out, xs[:min(len(xs), b.k)]...)
+		if len(out) >= b.k {
+			return out[:b.k]
+		}
+	}
+	return out
+}
+
+func boolFirst(a bool) int {
+	if a {
+		return -1
+	}
+	return 1
+}
+
+// match adds the candidates of one index to the buckets and the facet
+// counts and returns how many there are. dead masks out base documents that
+// changed (nil: none). Candidates with a title tier, a 文号 match or
+// clicks are scored one by one; of the rest, which score 0.5 (every
+// character pair as typed) or 0, only the first k in index order are taken.
+func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, overlay bool, b *buckets, fc *facetCounts) int {
 	p := q.p
 	n := len(x.docs)
 	T := x.eval(q.title, fieldTitle)
@@ -170,14 +245,9 @@ func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, explicitAll boo
 	cand.or(PH)
 	cand.or(dn)
 	if p.shape == ShapeBrowse {
-		for i := range cand {
-			cand[i] = ^uint64(0)
-		}
-		if r := n % 64; r != 0 {
-			cand[len(cand)-1] = 1<<r - 1
-		}
+		cand.fill(n)
 	}
-	scored := newBitmap(n) // candidates whose score needs computing
+	scored := newBitmap(n)
 	scored.or(T)
 	scored.or(dn)
 	if p.exact != "" {
@@ -195,82 +265,101 @@ func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, explicitAll boo
 	if dead != nil {
 		cand.andNot(dead)
 	}
+	if f.on {
+		cand.and(x.filterMask(f))
+	}
+	total := cand.count()
+	fc.count(x, cand, total)
+	scored.and(cand)
 	var TA bitmap
 	var W []bitmap
-	if len(q.words) > 0 || q.titleA != nil {
+	if q.titleA != nil || len(q.words) > 0 {
 		TA = x.eval(q.titleA, fieldTitle)
 		for _, w := range q.words {
 			W = append(W, x.eval(w, fieldTitle))
 		}
 	}
-	var m memMatches
-	cand.each(func(i uint32) bool {
+	t3, t25 := x.containing(q.phrases, scored), x.containing(q.altPhrases, scored)
+	scored.each(func(i uint32) bool {
 		d := &x.docs[i]
-		if !f.keep(d) {
-			return true
+		c := memCand{d: d, exact: exact.has(i)}
+		switch {
+		case t3.has(i):
+			c.tier = 3
+		case t25.has(i):
+			c.tier = 2.5
+		case TA != nil && TA.has(i):
+			c.tier = 2
+		case T.has(i):
+			c.tier = 1
 		}
-		m.total++
-		fc.add(d)
-		c := memCand{d: d}
-		inPH := PH.has(i)
-		if !explicitAll && !scored.has(i) {
-			switch {
-			case inPH && len(m.half) < k:
-				c.score = 0.5
-				m.half = append(m.half, c)
-			case !inPH && len(m.zero) < k:
-				m.zero = append(m.zero, c)
-			}
-			return true
+		if c.tier < 1 && dn.has(i) {
+			c.tier = 1
 		}
-		c.exact = exact.has(i)
-		if scored.has(i) { // others (overlay documents matching the text only) have no title tier, as in the base
-			c.tier = titleTier(p, d, T.has(i), TA != nil && TA.has(i))
+		if q.pop != nil {
+			c.popularity = popularity(q.pop[d.id])
 		}
-		if dn.has(i) {
-			c.tier = max(c.tier, 1)
-		}
-		words := 0.0
+		c.score = c.tier + c.popularity
 		for _, w := range W {
 			if w.has(i) {
-				words += 0.5
+				c.score += 0.5
 			}
 		}
-		c.popularity = popularity(q.pop[d.id])
-		c.score = c.tier + words + c.popularity
-		if inPH {
+		if PH.has(i) {
 			c.score += 0.5
 		}
-		m.explicit = append(m.explicit, c)
+		b.add(c, overlay)
 		return true
 	})
-	return m
-}
-
-// titleTier is the title tier of the search statement: 3 the title contains
-// the query, 2.5 a synonym's form of it, 2 all words in the title, 1 in the
-// title's metadata.
-func titleTier(p plan, d *memDoc, inT, inTA bool) float64 {
-	switch {
-	case containsAny(d.normTitle, p.phrases):
-		return 3
-	case containsAny(d.normTitle, p.altPhrases):
-		return 2.5
-	case inTA:
-		return 2
-	case inT:
-		return 1
+	rest := cand
+	rest.andNot(scored)
+	half := newBitmap(n)
+	half.or(rest)
+	half.and(PH)
+	rest.andNot(PH)
+	for _, part := range []struct {
+		bits  bitmap
+		score float64
+	}{{half, 0.5}, {rest, 0}} {
+		taken := 0
+		part.bits.each(func(i uint32) bool {
+			b.add(memCand{d: &x.docs[i], score: part.score}, overlay)
+			taken++
+			return overlay || taken < b.k
+		})
 	}
-	return 0
+	return total
 }
 
-func containsAny(s string, subs []string) bool {
-	for _, x := range subs {
-		if x != "" && strings.Contains(s, x) {
-			return true
+// containing returns the documents of within whose compact title contains
+// one of the texts: the title tiers 3 and 2.5 of the search statement.
+func (x *memIndex) containing(gates []phraseGate, within bitmap) bitmap {
+	n := len(x.docs)
+	out := newBitmap(n)
+	for _, g := range gates {
+		gate := newBitmap(n)
+		gate.or(within)
+		m := newBitmap(n)
+		for _, l := range g.grams {
+			clear(m)
+			if p := x.titleGrams[l]; p != nil {
+				p.addTo(m)
+			}
+			gate.and(m)
 		}
+		gate.andNot(out)
+		if g.decide {
+			out.or(gate)
+			continue
+		}
+		gate.each(func(i uint32) bool {
+			if strings.Contains(x.docs[i].normTitle, g.text) {
+				out.set(i)
+			}
+			return true
+		})
 	}
-	return false
+	return out
 }
 
 // docNumberMatches sets the 文号 and 索引号 matches (dn) and those among
@@ -314,14 +403,38 @@ func newFacetCounts(meta *memMeta) *facetCounts {
 		year: map[int]int{}, kind: make([]int, len(kindNames)+1), validity: make([]int, len(validityNames)+1)}
 }
 
-func (fc *facetCounts) add(d *memDoc) {
-	fc.category[d.categoryPos]++
-	fc.agency[d.agencyPos]++
-	if d.published != "" {
-		fc.year[d.year]++
+// count adds the candidates of one index: document by document when they
+// are few, otherwise by intersecting the per-value bitmaps.
+func (fc *facetCounts) count(x *memIndex, cand bitmap, total int) {
+	if total*16 < len(cand)*x.facetValues() {
+		cand.each(func(i uint32) bool {
+			d := &x.docs[i]
+			fc.category[d.categoryPos]++
+			fc.agency[d.agencyPos]++
+			if d.published != "" {
+				fc.year[d.year]++
+			}
+			fc.kind[d.kindPos]++
+			fc.validity[d.validityPos]++
+			return true
+		})
+		return
 	}
-	fc.kind[d.kindPos]++
-	fc.validity[d.validityPos]++
+	for pos, bits := range x.byCategory {
+		fc.category[pos] += cand.countAnd(bits)
+	}
+	for pos, bits := range x.byAgency {
+		fc.agency[pos] += cand.countAnd(bits)
+	}
+	for y, bits := range x.byYear {
+		fc.year[y] += cand.countAnd(bits)
+	}
+	for pos, bits := range x.byKind {
+		fc.kind[pos] += cand.countAnd(bits)
+	}
+	for pos, bits := range x.byValidity {
+		fc.validity[pos] += cand.countAnd(bits)
+	}
 }
 
 func (fc *facetCounts) facets(meta *memMeta) Facets {
@@ -341,6 +454,9 @@ func (fc *facetCounts) facets(meta *memMeta) Facets {
 	}
 	slices.SortFunc(f.Agency, func(a, b FacetValue) int { return cmp.Or(b.Count-a.Count, strings.Compare(a.Label, b.Label)) })
 	for y, n := range fc.year {
+		if n == 0 {
+			continue
+		}
 		s := strconv.Itoa(y)
 		f.Year = append(f.Year, FacetValue{Value: s, Label: s, Count: n})
 	}
@@ -373,25 +489,12 @@ func (s *Store) memSearch(ctx context.Context, st *memState, p plan, req Request
 	}
 	f := st.filter(req)
 	fc := newFacetCounts(st.meta)
-	k := req.Offset + req.Limit
-	base := st.base.match(q, &f, st.dead, false, k, fc)
-	all := base.explicit
-	total := base.total
+	b := newBuckets(req.Offset + req.Limit)
+	total := st.base.match(q, &f, st.dead, false, b, fc)
 	if st.overlay != nil {
-		over := st.overlay.match(q, &f, nil, true, k, fc)
-		all = append(all, over.explicit...)
-		total += over.total
+		total += st.overlay.match(q, &f, nil, true, b, fc)
 	}
-	slices.SortFunc(all, func(a, b memCand) int {
-		switch {
-		case candBefore(&a, &b):
-			return -1
-		case candBefore(&b, &a):
-			return 1
-		}
-		return 0
-	})
-	page := mergeTop(k, all, base.half, base.zero)
+	page := b.top()
 	page = page[min(req.Offset, len(page)):]
 	res := Result{Total: total, TotalExact: true, Shape: p.shape, Relaxed: p.relaxed, Expanded: p.expanded,
 		Facets: fc.facets(st.meta)}
@@ -404,26 +507,6 @@ func (s *Store) memSearch(ctx context.Context, st *memState, p plan, req Request
 	return res, nil
 }
 
-// mergeTop merges ranked streams into the first k.
-func mergeTop(k int, streams ...[]memCand) []memCand {
-	out := make([]memCand, 0, k)
-	idx := make([]int, len(streams))
-	for len(out) < k {
-		best := -1
-		for s, xs := range streams {
-			if idx[s] < len(xs) && (best < 0 || candBefore(&xs[idx[s]], &streams[best][idx[best]])) {
-				best = s
-			}
-		}
-		if best < 0 {
-			break
-		}
-		out = append(out, streams[best][idx[best]])
-		idx[best]++
-	}
-	return out
-}
-
 func popularity(score float64) float64 {
 	if score <= 0 {
 		return 0
@@ -434,24 +517,57 @@ func popularity(score float64) float64 {
 // pageRow is the part of a hit read from public_documents.
 type pageRow struct {
 	ID        int64  `db:"id"`
-	Snippet   string `db:"snippet"`
+	Body      string `db:"body"`
 	RepID     int64  `db:"rep_id"`
 	RepTitle  string `db:"rep_title"`
 	RepNumber string `db:"rep_doc_number"`
 	RepCode   string `db:"rep_code"`
 }
 
-// memPageSQL reads the excerpts of a page (as pageSQL cuts them) and what
-// replaced its repealed documents, from public_documents only: a document
-// withheld a moment ago is not in the answer and leaves the page.
-const memPageSQL = `SELECT d.id,
-		CASE WHEN d.disclosure <> '主动公开' THEN ''
-			WHEN $2 = '' THEN left(d.body, 110)
-			ELSE substr(d.body, greatest(1, regexp_instr(d.body, $2) - 24), 110) END AS snippet,
+// memPageSQL reads the bodies of a page (for excerpts: the text of
+// documents disclosed only on request is not public) and what replaced its
+// repealed documents, from public_documents only: a document withheld a
+// moment ago is not in the answer and leaves the page.
+const memPageSQL = `SELECT d.id, CASE WHEN d.disclosure = '主动公开' THEN d.body ELSE '' END AS body,
 		coalesce(rep.id, 0) AS rep_id, coalesce(rep.title, '') AS rep_title,
 		coalesce(rep.doc_number, '') AS rep_doc_number, coalesce(rep.code, '') AS rep_code
 	FROM public_documents d LEFT JOIN public_documents rep ON rep.id = d.replaced_by
 	WHERE d.id = ANY($1)`
+
+// excerpt cuts the body as pageSQL does: 110 characters from 24 before the
+// first occurrence of any of the words, or from the start.
+func excerpt(body string, words []string) string {
+	at := -1
+	for _, w := range words {
+		if w == "" {
+			continue
+		}
+		limit := body
+		if at >= 0 {
+			limit = body[:min(len(body), at+len(w))]
+		}
+		if i := strings.Index(limit, w); i >= 0 && (at < 0 || i < at) {
+			at = i
+		}
+	}
+	start := 0
+	if at > 0 {
+		start = max(0, utf8.RuneCountInString(body[:at])-24)
+	}
+	i, n := 0, 0
+	for i < len(body) && n < start {
+		_, size := utf8.DecodeRuneInString(body[i:])
+		i += size
+		n++
+	}
+	j, m := i, 0
+	for j < len(body) && m < 110 {
+		_, size := utf8.DecodeRuneInString(body[j:])
+		j += size
+		m++
+	}
+	return body[i:j]
+}
 
 func (s *Store) memPage(ctx context.Context, st *memState, page []memCand, words []string) ([]Hit, error) {
 	hits := []Hit{}
@@ -467,7 +583,7 @@ func (s *Store) memPage(ctx context.Context, st *memState, page []memCand, words
 	if err != nil {
 		return nil, err
 	}
-	if err := stmt.SelectContext(ctx, &rows, pq.Array(ids), anyOf(words)); err != nil {
+	if err := stmt.SelectContext(ctx, &rows, pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("search: read page: %w", err)
 	}
 	byID := make(map[int64]*pageRow, len(rows))
@@ -483,7 +599,7 @@ func (s *Store) memPage(ctx context.Context, st *memState, page []memCand, words
 		a, cat := st.meta.agencies[d.agencyPos], st.meta.categories[d.categoryPos]
 		h := Hit{ID: d.id, IndexNo: d.indexNo, Code: d.code, DocNumber: d.docNumber, Title: d.title,
 			Agency: a.Name, AgencyCode: a.Code, Category: cat.Name, CategoryPath: cat.Path,
-			PublishedAt: d.published, Validity: d.validity, Kind: d.kind, Snippet: r.Snippet,
+			PublishedAt: d.published, Validity: d.validity, Kind: d.kind, Snippet: excerpt(r.Body, words),
 			Exact: c.exact, Tier: c.tier, Popularity: c.popularity}
 		if r.RepID != 0 {
 			h.ReplacedBy = &Replacement{ID: r.RepID, Title: r.RepTitle, DocNumber: r.RepNumber, Code: r.RepCode}
