@@ -111,6 +111,17 @@ func (c *resultCache) clicked(qkey string) {
 	c.clickGen[qkey] = c.clickGens
 }
 
+// stillPublic reports whether cached documents may still be shown: at once
+// while the in-memory index is live (it drops every cached result when a
+// change is announced, and searches in PostgreSQL while a change of this
+// process is not), otherwise by asking public_documents.
+func (s *Store) stillPublic(ctx context.Context, ids []int64) (bool, error) {
+	if s.mem.live() != nil {
+		return true, nil
+	}
+	return s.allPublic(ctx, ids)
+}
+
 // allPublic reports whether every id is still in public_documents.
 func (s *Store) allPublic(ctx context.Context, ids []int64) (bool, error) {
 	if len(ids) == 0 {

@@ -135,3 +135,40 @@ func TestMemIndexReconnect(t *testing.T) {
 		t.Fatalf("change made while disconnected is missing: %v", titles(res))
 	}
 }
+
+// TestMemIndexCachedResults: with the index live, cached results are served
+// without asking the database, and every change drops them: one made by
+// this process at once, one made elsewhere when it is announced.
+func TestMemIndexCachedResults(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	low := f.add(doc{Title: "城乡低保资金发放公示", Agency: "mzj", Body: "低保资金按月发放。"})
+	gjj := f.add(doc{Title: "住房公积金提取管理办法", Agency: "gjj", Body: "职工提取住房公积金。"})
+	s := newStore(f.db, Options{NotifyURL: f.url})
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.StartIndex(sctx)
+	must(t, s.SyncIndex(ctx))
+	for _, q := range []string{"低保", "公积金"} {
+		if res := memSearch(t, s, q); res.Total != 1 {
+			t.Fatalf("%s: %d results", q, res.Total)
+		}
+	}
+	if _, ok := s.cache.get(Request{Q: "低保", Limit: 20}.cacheKey()); !ok {
+		t.Fatal("result not cached")
+	}
+	tx := f.db.MustBegin()
+	_, err := tx.Exec(`UPDATE documents SET disclosure = '不予公开', withheld_reason = '测试' WHERE id = $1`, low)
+	must(t, err)
+	must(t, s.Reindex(ctx, tx, []int64{low}))
+	must(t, tx.Commit())
+	if res := memSearch(t, s, "低保"); contains(res, low) {
+		t.Fatal("cached result shows a document this process withheld")
+	}
+	_, err = f.db.Exec(`UPDATE documents SET disclosure = '不予公开', withheld_reason = '测试' WHERE id = $1`, gjj)
+	must(t, err)
+	must(t, s.SyncIndex(ctx))
+	if res := memSearch(t, s, "公积金"); contains(res, gjj) {
+		t.Fatal("cached result shows a document withheld elsewhere after the change was announced")
+	}
+}

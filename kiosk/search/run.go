@@ -187,7 +187,7 @@ func (s *Store) cachedResult(ctx context.Context, key string) (Result, bool, err
 		return Result{}, false, nil
 	}
 	res := v.(Result)
-	public, err := s.allPublic(ctx, resultIDs(res))
+	public, err := s.stillPublic(ctx, resultIDs(res))
 	if err != nil || !public {
 		return Result{}, false, err
 	}

@@ -113,7 +113,7 @@ func (s *Store) cachedSuggestions(ctx context.Context, key string) ([]Suggestion
 			ids = append(ids, g.DocID)
 		}
 	}
-	public, err := s.allPublic(ctx, ids)
+	public, err := s.stillPublic(ctx, ids)
 	if err != nil || !public {
 		return nil, false, err
 	}
