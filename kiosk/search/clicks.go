@@ -38,6 +38,7 @@ func (s *Store) RecordClick(ctx context.Context, c Click) error {
 	}
 	qkey := queryKey(c.Query)
 	defer s.cache.clicked(qkey)
+	defer s.clicks.add(qkey)
 	return s.inTx(ctx, func(tx txExec) error {
 		var public bool
 		if err := tx.GetContext(ctx, &public, `SELECT EXISTS (SELECT 1 FROM public_documents WHERE id = $1)`, c.DocID); err != nil {

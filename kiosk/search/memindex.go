@@ -152,15 +152,15 @@ func (x *memIndex) facetValues() int {
 }
 
 // filterMask is the documents a request's filters keep.
-func (x *memIndex) filterMask(f *memFilter) bitmap {
+func (x *memIndex) filterMask(a *arena, f *memFilter) bitmap {
 	n := len(x.docs)
-	m := newBitmap(n)
+	m := a.get()
 	m.fill(n)
 	any := func(bs []bitmap, want []bool) {
 		if want == nil {
 			return
 		}
-		u := newBitmap(n)
+		u := a.get()
 		for pos, ok := range want {
 			if ok && pos < len(bs) && bs[pos] != nil {
 				u.or(bs[pos])
@@ -285,28 +285,28 @@ const (
 )
 
 // eval returns the documents matching a query on a field; nil matches none.
-func (x *memIndex) eval(q *tsNode, f field) bitmap {
-	out := newBitmap(len(x.docs))
+func (x *memIndex) eval(a *arena, q *tsNode, f field) bitmap {
+	out := a.get()
 	if q != nil {
-		x.evalInto(q, f, out)
+		x.evalInto(a, q, f, out)
 	}
 	return out
 }
 
-func (x *memIndex) evalInto(q *tsNode, f field, out bitmap) {
+func (x *memIndex) evalInto(a *arena, q *tsNode, f field, out bitmap) {
 	switch q.op {
 	case 'l':
 		x.lexemeInto(q, f, out)
 	case '|':
 		for _, k := range q.kids {
-			x.evalInto(k, f, out)
+			x.evalInto(a, k, f, out)
 		}
 	case '&': // out may hold an earlier alternative's documents
-		acc, tmp := newBitmap(len(x.docs)), newBitmap(len(x.docs))
-		x.evalInto(q.kids[0], f, acc)
+		acc, tmp := a.get(), a.get()
+		x.evalInto(a, q.kids[0], f, acc)
 		for _, k := range q.kids[1:] {
 			clear(tmp)
-			x.evalInto(k, f, tmp)
+			x.evalInto(a, k, f, tmp)
 			acc.and(tmp)
 		}
 		out.or(acc)

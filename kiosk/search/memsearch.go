@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/lib/pq"
@@ -234,12 +236,14 @@ func boolFirst(a bool) int {
 func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, overlay bool, b *buckets, fc *facetCounts) int {
 	p := q.p
 	n := len(x.docs)
-	T := x.eval(q.title, fieldTitle)
-	A := x.eval(q.all, fieldAll)
-	PH := x.eval(q.phrase, fieldAll)
-	dn, exact := newBitmap(n), newBitmap(n)
+	a := newArena(n)
+	defer a.release()
+	T := x.eval(a, q.title, fieldTitle)
+	A := x.eval(a, q.all, fieldAll)
+	PH := x.eval(a, q.phrase, fieldAll)
+	dn, exact := a.get(), a.get()
 	x.docNumberMatches(p, dn, exact)
-	cand := newBitmap(n)
+	cand := a.get()
 	cand.or(T)
 	cand.or(A)
 	cand.or(PH)
@@ -247,7 +251,7 @@ func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, overlay bool, b
 	if p.shape == ShapeBrowse {
 		cand.fill(n)
 	}
-	scored := newBitmap(n)
+	scored := a.get()
 	scored.or(T)
 	scored.or(dn)
 	if p.exact != "" {
@@ -266,7 +270,7 @@ func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, overlay bool, b
 		cand.andNot(dead)
 	}
 	if f.on {
-		cand.and(x.filterMask(f))
+		cand.and(x.filterMask(a, f))
 	}
 	total := cand.count()
 	fc.count(x, cand, total)
@@ -274,12 +278,12 @@ func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, overlay bool, b
 	var TA bitmap
 	var W []bitmap
 	if q.titleA != nil || len(q.words) > 0 {
-		TA = x.eval(q.titleA, fieldTitle)
+		TA = x.eval(a, q.titleA, fieldTitle)
 		for _, w := range q.words {
-			W = append(W, x.eval(w, fieldTitle))
+			W = append(W, x.eval(a, w, fieldTitle))
 		}
 	}
-	t3, t25 := x.containing(q.phrases, scored), x.containing(q.altPhrases, scored)
+	t3, t25 := x.containing(a, q.phrases, scored), x.containing(a, q.altPhrases, scored)
 	scored.each(func(i uint32) bool {
 		d := &x.docs[i]
 		c := memCand{d: d, exact: exact.has(i)}
@@ -313,7 +317,7 @@ func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, overlay bool, b
 	})
 	rest := cand
 	rest.andNot(scored)
-	half := newBitmap(n)
+	half := a.get()
 	half.or(rest)
 	half.and(PH)
 	rest.andNot(PH)
@@ -333,13 +337,12 @@ func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, overlay bool, b
 
 // containing returns the documents of within whose compact title contains
 // one of the texts: the title tiers 3 and 2.5 of the search statement.
-func (x *memIndex) containing(gates []phraseGate, within bitmap) bitmap {
-	n := len(x.docs)
-	out := newBitmap(n)
+func (x *memIndex) containing(a *arena, gates []phraseGate, within bitmap) bitmap {
+	out := a.get()
 	for _, g := range gates {
-		gate := newBitmap(n)
+		gate := a.get()
 		gate.or(within)
-		m := newBitmap(n)
+		m := a.get()
 		for _, l := range g.grams {
 			clear(m)
 			if p := x.titleGrams[l]; p != nil {
@@ -621,6 +624,9 @@ func (s *Store) popularity(ctx context.Context, qkey string) (map[int64]float64,
 	if qkey == "" {
 		return nil, nil
 	}
+	if clicked, err := s.clicks.has(ctx, s, qkey); err != nil || !clicked {
+		return nil, err
+	}
 	key := "pop|" + qkey
 	if v, ok := s.cache.get(key); ok {
 		return v.(map[int64]float64), nil
@@ -643,4 +649,39 @@ func (s *Store) popularity(ctx context.Context, qkey string) (map[int64]float64,
 	}
 	s.cache.put(key, qkey, gen, clickGen, pop)
 	return pop, nil
+}
+
+// clickedKeys is the set of queries with click scores, so that a query
+// nobody clicked a result of (most of the long tail) costs no database
+// round trip. It is read again after the synonym TTL; clicks through this
+// store join it at once.
+type clickedKeys struct {
+	mu     sync.Mutex
+	keys   map[string]bool
+	loaded time.Time
+}
+
+func (c *clickedKeys) has(ctx context.Context, s *Store, qkey string) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys == nil || time.Since(c.loaded) > s.opts.SynonymTTL {
+		var keys []string
+		if err := s.db.SelectContext(ctx, &keys, `SELECT DISTINCT qkey FROM search_click_scores`); err != nil {
+			return false, fmt.Errorf("search: read clicked queries: %w", err)
+		}
+		c.keys = make(map[string]bool, len(keys))
+		for _, k := range keys {
+			c.keys[k] = true
+		}
+		c.loaded = time.Now()
+	}
+	return c.keys[qkey], nil
+}
+
+func (c *clickedKeys) add(qkey string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys != nil {
+		c.keys[qkey] = true
+	}
 }

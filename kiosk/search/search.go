@@ -132,7 +132,8 @@ type Store struct {
 	flight singleflight.Group // one search per key at a time when the cache misses
 
 	mem       *memEngine // nil without Options.NotifyURL
-	noZeroLog bool       // tests: a second store on the same database does not log twice
+	clicks    clickedKeys
+	noZeroLog bool // tests: a second store on the same database does not log twice
 }
 
 // New returns a search store. The segmentation dictionary is loaded lazily
