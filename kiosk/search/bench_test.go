@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/govhall/govhall/migrations/pgtest"
 )
@@ -21,8 +22,9 @@ var benchDocs = flag.Int("search.docs", 100_000, "documents generated for Benchm
 // benchEnv is a database filled with generated documents.
 type benchEnv struct {
 	db         *sqlx.DB
-	s          *Store   // as deployed, with the result cache
+	s          *Store   // the search statement with the result cache
 	raw        *Store   // without it: every search runs in PostgreSQL
+	mem        *Store   // as deployed: the in-memory index, without the result cache
 	docNumbers []string // 文号 of public documents, for queries
 }
 
@@ -37,10 +39,14 @@ var benchQueries = map[string][]string{
 
 func setupBench(b *testing.B) *benchEnv {
 	ctx := context.Background()
-	db := pgtest.New(b)
+	url := pgtest.URL(b)
+	db, err := sqlx.Open("postgres", url)
+	must(b, err)
+	b.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(40)
 	db.SetMaxIdleConns(40)
-	env := &benchEnv{db: db, s: newStore(db, Options{}), raw: newStore(db, Options{CacheTTL: -1})}
+	env := &benchEnv{db: db, s: newStore(db, Options{}), raw: newStore(db, Options{CacheTTL: -1}),
+		mem: newStore(db, Options{CacheTTL: -1, NotifyURL: url})}
 	var agencies, categories []int64
 	for _, a := range benchAgencies {
 		var id int64
@@ -72,8 +78,14 @@ func setupBench(b *testing.B) *benchEnv {
 		flush()
 	}
 	load := time.Since(start)
-	_, err := db.Exec(`VACUUM ANALYZE documents`)
+	_, err = db.Exec(`VACUUM ANALYZE documents`)
 	must(b, err)
+	start = time.Now()
+	ictx, cancel := context.WithCancel(ctx)
+	b.Cleanup(cancel)
+	env.mem.StartIndex(ictx)
+	must(b, env.mem.SyncIndex(ctx))
+	b.Logf("in-memory index loaded in %v", time.Since(start).Round(time.Millisecond))
 	b.Logf("generated, stored and indexed %d documents in %v (%.0f documents/s)", *benchDocs, load.Round(time.Second),
 		float64(*benchDocs)/load.Seconds())
 	logSizes(b, db)
@@ -177,6 +189,8 @@ func BenchmarkSearch(b *testing.B) {
 	b.Run("mix", func(b *testing.B) { runQueries(b, env.raw, mix) })
 	b.Run("mix-32clients-uncached", func(b *testing.B) { runParallel(b, env.raw, mix, 32) })
 	b.Run("mix-32clients-cached", func(b *testing.B) { runParallel(b, env.s, mix, 32) })
+	b.Run("mix-memory", func(b *testing.B) { runQueries(b, env.mem, mix) })
+	b.Run("mix-32clients-memory", func(b *testing.B) { runParallel(b, env.mem, mix, 32) })
 	var indexed, naive time.Duration
 	b.Run("2char-indexed", func(b *testing.B) { indexed = runQueries(b, env.raw, benchQueries["2char"]).percentile(0.5) })
 	b.Run("2char-ILIKE", func(b *testing.B) {
@@ -268,6 +282,22 @@ func checkPlans(b *testing.B, env *benchEnv) {
 		if r.Q == "社保" || r.Q == env.docNumbers[0] || r.Q == "xczx" {
 			b.Logf("plan of %q:\n%s", r.Q, plan)
 		}
+	}
+	// The in-memory search reads only its page (and click scores) from the
+	// database, with default planner settings.
+	var ids []int64
+	must(b, env.db.Select(&ids, `SELECT id FROM public_documents ORDER BY id DESC LIMIT 20`))
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{{memPageSQL, []any{pq.Array(ids)}}, {popSQL, []any{"低保", 30 * 86400.0}}} {
+		var lines []string
+		must(b, env.db.Select(&lines, `EXPLAIN (ANALYZE, COSTS OFF) `+q.sql, q.args...))
+		plan := strings.Join(lines, "\n")
+		if seqScanRE.MatchString(plan) {
+			b.Errorf("in-memory search statement scans documents sequentially:\n%s", plan)
+		}
+		b.Logf("plan of an in-memory search statement, default planner settings:\n%s", plan)
 	}
 	var ilike []string
 	must(b, env.db.Select(&ilike, `EXPLAIN (ANALYZE, COSTS OFF) SELECT id FROM public_documents
