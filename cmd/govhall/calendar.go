@@ -156,7 +156,7 @@ func (a dueArgs) resolve() (time.Time, int, error) {
 	}
 	n, err := strconv.Atoi(a.days)
 	if err != nil || n < 1 || n > max {
-		return time.Time{}, 0, fmt.Errorf("N %q: give a whole number of working days from 1 to %d%s", a.days, max, kindNote(a))
+		return time.Time{}, 0, fmt.Errorf("days %q (N): give a whole number of working days from 1 to %d%s", a.days, max, kindNote(a))
 	}
 	return from, n, nil
 }

@@ -50,7 +50,7 @@ func TestCalendarDueErrors(t *testing.T) {
 		{[]string{"calendar", "due", "2025-09-30"}, nil, false, "give N working days or --kind K"},
 		{[]string{"calendar", "due", "2025-13-01", "5"}, nil, false, `"2025-13-01" is neither a date YYYY-MM-DD`},
 		{[]string{"calendar", "due", "30/09/2025", "5"}, nil, false, "neither a date YYYY-MM-DD nor an RFC 3339 time"},
-		{[]string{"calendar", "due", "2025-09-30", "five"}, nil, false, `N "five": give a whole number of working days from 1 to 1000`},
+		{[]string{"calendar", "due", "2025-09-30", "five"}, nil, false, `days "five" (N): give a whole number of working days from 1 to 1000`},
 		{[]string{"calendar", "due", "2025-09-30", "0"}, nil, false, "from 1 to 1000"},
 		{[]string{"calendar", "due", "2025-09-30", "-3"}, nil, false, "from 1 to 1000"},
 		{[]string{"calendar", "due", "2025-09-30", "5", "6"}, nil, false, "too many arguments"},

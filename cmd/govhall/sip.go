@@ -25,15 +25,10 @@ type calendarHours struct{ store *calendar.Store }
 // InHours asks the current calendar.
 func (h calendarHours) InHours(t time.Time) bool { return h.store.Calendar().InHours(t) }
 
-// startSIP builds the 96128 hotline and starts SIP on GOVHALL_SIP_ADDR
-// (UDP and TCP). stop drains it: new calls get 503 with Retry-After, calls
-// in progress finish until stop's ctx ends, then the rest are hung up.
-func (p *program) startSIP(ctx context.Context, svc *services) (stop func(ctx context.Context) error, err error) {
-	_, stop, err = p.startHotline(ctx, svc)
-	return stop, err
-}
-
-// startHotline is startSIP returning the hotline too, for server.Deps.Calls.
+// startHotline builds the 96128 hotline and starts SIP on GOVHALL_SIP_ADDR
+// (UDP and TCP); it returns the hotline for server.Deps.Calls. stop drains
+// it: new calls get 503 with Retry-After, calls in progress finish until
+// stop's ctx ends, then the rest are hung up.
 func (p *program) startHotline(ctx context.Context, svc *services) (*hotline.Hotline, func(ctx context.Context) error, error) {
 	qs := svc.queries
 	h, err := hotline.New(hotline.Config{

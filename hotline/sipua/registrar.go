@@ -301,7 +301,7 @@ func expiresOf(req *sip.Request, maxExp time.Duration) (time.Duration, error) {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(h.Value()))
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("Expires %q", h.Value())
+		return 0, fmt.Errorf("expires header %q", h.Value())
 	}
 	return min(time.Duration(n)*time.Second, maxExp), nil
 }

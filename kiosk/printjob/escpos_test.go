@@ -43,7 +43,6 @@ type printedLine struct {
 type nativeQR struct {
 	model, size, level byte
 	data               []byte
-	printed            int
 }
 
 // printout is what the interpreter saw.

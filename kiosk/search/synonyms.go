@@ -52,16 +52,6 @@ func newSynonymSet(rows []Synonym, py *pinyinSpeller) *synonymSet {
 	return set
 }
 
-// longestAt returns the longest term that starts rs, or "".
-func (set *synonymSet) longestAt(rs []rune) string {
-	for n := min(set.maxRunes, len(rs)); n >= 2; n-- {
-		if _, ok := set.alts[string(rs[:n])]; ok {
-			return string(rs[:n])
-		}
-	}
-	return ""
-}
-
 // pinyinKeywords returns the terms whose initials or full pinyin equal p, or
 // failing that start with it (at most limit, shortest first).
 func (set *synonymSet) pinyinKeywords(p string, limit int) []string {
