@@ -87,6 +87,23 @@ func (b bitmap) countAnd(o bitmap) int {
 	return n
 }
 
+// eachFrom is each starting at member position from.
+func (b bitmap) eachFrom(from uint32, f func(uint32) bool) {
+	for wi := int(from / 64); wi < len(b); wi++ {
+		w := b[wi]
+		if wi == int(from/64) {
+			w &^= 1<<(from%64) - 1
+		}
+		for w != 0 {
+			i := uint32(wi*64 + bits.TrailingZeros64(w))
+			if !f(i) {
+				return
+			}
+			w &= w - 1
+		}
+	}
+}
+
 func (b bitmap) count() int {
 	n := 0
 	for _, w := range b {

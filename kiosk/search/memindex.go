@@ -58,6 +58,7 @@ type pyEntry struct {
 // order, with their postings.
 type memIndex struct {
 	docs      []memDoc
+	current   int // docs[:current] are current (有效), docs[current:] are not
 	byID      map[int64]uint32
 	all       map[string]*posting
 	allKeys   []string
@@ -99,6 +100,9 @@ func newMemIndex(docs []memDoc) *memIndex {
 		normTitle: make(map[string][]uint32, len(docs)), titleGrams: map[string]*posting{}}
 	for i := range docs {
 		d, n := &docs[i], uint32(i)
+		if d.current {
+			x.current = i + 1
+		}
 		x.byID[d.id] = n
 		x.indexNo[d.indexNo] = n
 		for _, g := range titleGramSet(d.normTitle) {

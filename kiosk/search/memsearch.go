@@ -283,14 +283,14 @@ func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, overlay bool, b
 			W = append(W, x.eval(a, w, fieldTitle))
 		}
 	}
-	t3, t25 := x.containing(a, q.phrases, scored), x.containing(a, q.altPhrases, scored)
-	scored.each(func(i uint32) bool {
+	t3, t25 := x.titleTest(a, q.phrases, scored), x.titleTest(a, q.altPhrases, scored)
+	score := func(i uint32) memCand {
 		d := &x.docs[i]
 		c := memCand{d: d, exact: exact.has(i)}
 		switch {
-		case t3.has(i):
+		case t3.has(x, i):
 			c.tier = 3
-		case t25.has(i):
+		case t25.has(x, i):
 			c.tier = 2.5
 		case TA != nil && TA.has(i):
 			c.tier = 2
@@ -312,9 +312,19 @@ func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, overlay bool, b
 		if PH.has(i) {
 			c.score += 0.5
 		}
-		b.add(c, overlay)
-		return true
-	})
+		return c
+	}
+	if overlay || len(W) > 0 { // few documents, or word counts: one by one
+		scored.each(func(i uint32) bool {
+			b.add(score(i), overlay)
+			return true
+		})
+	} else {
+		T1 := a.get()
+		T1.or(T)
+		T1.or(dn)
+		x.rankClasses(a, q, b, scored, score, t3.any, t25.any, TA, T1, exact, PH)
+	}
 	rest := cand
 	rest.andNot(scored)
 	half := a.get()
@@ -335,10 +345,112 @@ func (x *memIndex) match(q *memQuery, f *memFilter, dead bitmap, overlay bool, b
 	return total
 }
 
-// containing returns the documents of within whose compact title contains
-// one of the texts: the title tiers 3 and 2.5 of the search statement.
-func (x *memIndex) containing(a *arena, gates []phraseGate, within bitmap) bitmap {
-	out := a.get()
+// rankClasses adds the scored candidates class by class instead of one by
+// one: without clicks and word counts a candidate's score is its tier (3, 2.5,
+// 2, or 1 for a title or 文号 match) plus 0.5 for the characters as typed,
+// so each score is the union of a few bitmaps, and of each only the first k
+// current and first k other documents are taken. Clicked documents, few,
+// are scored one by one. t3 and t25 may hold documents of a lower tier
+// (titleTest.any): scoring finds them as they are taken and moves them to
+// their class (a class holding k documents ranks above all the classes
+// they could move to, so the ones never taken cannot matter).
+func (x *memIndex) rankClasses(a *arena, q *memQuery, b *buckets, scored bitmap, score func(uint32) memCand,
+	t3, t25, TA, T1, exact, PH bitmap) {
+	rest := a.get() // scored, but for the clicked documents
+	rest.or(scored)
+	for id := range q.pop {
+		if i, ok := x.byID[id]; ok && rest.has(i) {
+			b.add(score(i), false)
+			rest[i/64] &^= 1 << (i % 64)
+		}
+	}
+	scored = rest
+	type class struct {
+		exact bool
+		score float64
+		bits  bitmap
+	}
+	var classes []class
+	add := func(ex bool, sc float64, part bitmap) {
+		for i := range classes {
+			if classes[i].exact == ex && classes[i].score == sc {
+				classes[i].bits.or(part)
+				return
+			}
+		}
+		bits := a.get()
+		bits.or(part)
+		classes = append(classes, class{ex, sc, bits})
+	}
+	taken, tier, part := a.get(), a.get(), a.get()
+	for t, tb := range []bitmap{t3, t25, TA, T1, scored} {
+		clear(tier)
+		if tb != nil {
+			tier.or(tb)
+		}
+		tier.and(scored)
+		tier.andNot(taken)
+		taken.or(tier)
+		value := []float64{3, 2.5, 2, 1, 0}[t]
+		for _, ph := range []bool{true, false} {
+			for _, ex := range []bool{true, false} {
+				clear(part)
+				part.or(tier)
+				if ph {
+					part.and(PH)
+				} else {
+					part.andNot(PH)
+				}
+				if ex {
+					part.and(exact)
+				} else {
+					part.andNot(exact)
+				}
+				if ph {
+					add(ex, value+0.5, part)
+				} else {
+					add(ex, value, part)
+				}
+			}
+		}
+	}
+	for _, c := range classes {
+		for _, from := range []int{0, x.current} {
+			end := len(x.docs)
+			if from == 0 {
+				end = x.current
+			}
+			n := 0
+			c.bits.eachFrom(uint32(from), func(i uint32) bool {
+				if int(i) >= end || n >= b.k {
+					return false
+				}
+				if sc := score(i); sc.score != c.score || sc.exact != c.exact {
+					b.add(sc, true) // a lower tier than its pairs suggested
+				} else {
+					b.add(sc, false)
+					n++
+				}
+				return true
+			})
+		}
+	}
+}
+
+// titleTest tells whether a compact title contains one of some texts (the
+// title tiers 3 and 2.5 of the search statement). any is the documents that
+// may: those with every character pair of a text; has compares the title
+// itself unless the pairs decide. Candidates are compared only as ranking
+// reaches them, so a text in a third of all titles costs a page's worth of
+// comparisons, not a third of the catalog's.
+type titleTest struct {
+	gates []phraseGate
+	bits  []bitmap
+	any   bitmap
+}
+
+func (x *memIndex) titleTest(a *arena, gates []phraseGate, within bitmap) *titleTest {
+	t := &titleTest{gates: gates, any: a.get()}
 	for _, g := range gates {
 		gate := a.get()
 		gate.or(within)
@@ -350,19 +462,22 @@ func (x *memIndex) containing(a *arena, gates []phraseGate, within bitmap) bitma
 			}
 			gate.and(m)
 		}
-		gate.andNot(out)
-		if g.decide {
-			out.or(gate)
-			continue
-		}
-		gate.each(func(i uint32) bool {
-			if strings.Contains(x.docs[i].normTitle, g.text) {
-				out.set(i)
-			}
-			return true
-		})
+		t.bits = append(t.bits, gate)
+		t.any.or(gate)
 	}
-	return out
+	return t
+}
+
+func (t *titleTest) has(x *memIndex, i uint32) bool {
+	if !t.any.has(i) {
+		return false
+	}
+	for k, g := range t.gates {
+		if t.bits[k].has(i) && (g.decide || strings.Contains(x.docs[i].normTitle, g.text)) {
+			return true
+		}
+	}
+	return false
 }
 
 // docNumberMatches sets the 文号 and 索引号 matches (dn) and those among
