@@ -95,6 +95,9 @@ func (m *memEngine) changing(ids []int64) {
 // longer public out of the results.
 func (m *memEngine) run(ctx context.Context) {
 	l := pq.NewListener(m.url, time.Second, 30*time.Second, func(ev pq.ListenerEventType, err error) {
+		if ev == pq.ListenerEventDisconnected {
+			m.state.Store(nil) // changes may go unannounced until it is reloaded
+		}
 		if err != nil {
 			m.log.Warn("search index listener", "event", ev, "err", err)
 		}
@@ -177,6 +180,7 @@ func (m *memEngine) handle(ctx context.Context, batch []*pq.Notification, rebuil
 		switch {
 		case n == nil: // reconnected: changes may have been missed
 			need = true
+			m.state.Store(nil)
 		case n.Extra == "meta":
 			meta = true
 		case strings.HasPrefix(n.Extra, "sync:"):
