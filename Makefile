@@ -1,5 +1,6 @@
 # govhall — see README.md. `make help` lists the targets.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 GO    ?= go
 BIN   := bin/govhall
 export GOFLAGS := -buildvcs=false
@@ -27,10 +28,10 @@ test: deps-test ## install the test peers and run every test against real compon
 
 bench: deps-test build ## benchmarks: import, search over HTTP, queries, SIP load, QR/slips; figures in bench-results/
 	@mkdir -p bench-results
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/govhall ./kiosk/search 2>&1 | tee bench-results/catalog.txt
-	$(GO) test -run '^$$' -bench Queries -benchtime 200x -timeout 30m ./hotline/queries 2>&1 | tee bench-results/queries.txt
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./hotline 2>&1 | tee bench-results/hotline.txt
-	$(GO) test -run '^$$' -bench . -benchmem ./kiosk/printjob ./hotline/calendar 2>&1 | tee bench-results/micro.txt
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/govhall ./kiosk/search 2>&1 | tee bench-results/catalog.txt
+	$(GO) test -p 1 -run '^$$' -bench Queries -benchtime 200x -timeout 30m ./hotline/queries 2>&1 | tee bench-results/queries.txt
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./hotline 2>&1 | tee bench-results/hotline.txt
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./kiosk/printjob ./hotline/calendar 2>&1 | tee bench-results/micro.txt
 
 lint: ## gofmt, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

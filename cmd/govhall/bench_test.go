@@ -61,7 +61,7 @@ func loadCatalog100k(b *testing.B) (string, string) {
 			return
 		}
 		f.Close()
-		catalog100k.url = pgtest.URL(b)
+		catalog100k.url = pgtest.SharedURL(b) // BenchmarkHTTPSearch uses it after BenchmarkImport100k
 		if _, stderr, err := runCmd(b, catalog100k.url, "demo"); err != nil {
 			catalog100k.err = fmt.Errorf("demo: %v %s", err, stderr)
 			return

@@ -69,6 +69,28 @@ func Main(m *testing.M) {
 // template; the database is dropped when the test ends.
 func URL(t testing.TB) string {
 	t.Helper()
+	name := clone(t)
+	t.Cleanup(func() {
+		a, err := sqlx.Open("postgres", cluster.URL("postgres"))
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	})
+	return cluster.URL(name)
+}
+
+// SharedURL is URL for a database that outlives the test that made it, so
+// that several benchmarks of one binary can share a large data set; it goes
+// with the cluster when Main returns.
+func SharedURL(t testing.TB) string {
+	t.Helper()
+	return cluster.URL(clone(t))
+}
+
+func clone(t testing.TB) string {
+	t.Helper()
 	once.Do(setup)
 	if initErr != nil {
 		t.Fatalf("pgtest: PostgreSQL is required (make test installs it): %v", initErr)
@@ -82,15 +104,7 @@ func URL(t testing.TB) string {
 	if _, err := admin.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + template); err != nil {
 		t.Fatalf("pgtest: clone template: %v", err)
 	}
-	t.Cleanup(func() {
-		a, err := sqlx.Open("postgres", cluster.URL("postgres"))
-		if err != nil {
-			return
-		}
-		defer a.Close()
-		a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-	})
-	return cluster.URL(name)
+	return name
 }
 
 // New returns an open connection pool to a fresh migrated database, closed
