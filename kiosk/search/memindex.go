@@ -65,7 +65,8 @@ type memIndex struct {
 	title     map[string]*posting // any weight
 	titleA    map[string]*posting // weight A: the title itself
 	titleKeys []string
-	py        []pyEntry
+	py        []pyEntry // while building; then packed into pyKeys
+	pyKeys    packedKeys
 	docKey    map[string][]uint32
 	yearNum   map[string][]uint32
 	docKeys   []string
@@ -244,7 +245,8 @@ func (x *memIndex) seal() *memIndex {
 	finish(x.titleA)
 	finish(x.titleGrams)
 	slices.SortFunc(x.py, func(a, b pyEntry) int { return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.doc, b.doc)) })
-	x.py = slices.Clip(x.py)
+	x.pyKeys = packKeys(x.py)
+	x.py = nil
 	return x
 }
 
@@ -327,9 +329,9 @@ func (x *memIndex) lexemeInto(q *tsNode, f field, out bitmap) {
 	}
 	if !q.prefix && isPinyinLexeme(q.lex) {
 		if f == fieldTitle {
-			i := sort.Search(len(x.py), func(i int) bool { return x.py[i].key >= q.lex })
-			for ; i < len(x.py) && x.py[i].key == q.lex; i++ {
-				out.set(x.py[i].doc)
+			k := &x.pyKeys
+			for i := k.search(q.lex); i < k.len() && k.key(i) == q.lex; i++ {
+				out.set(k.docs[i])
 			}
 		}
 		return
@@ -346,9 +348,9 @@ func (x *memIndex) lexemeInto(q *tsNode, f field, out bitmap) {
 		}
 	}
 	if f == fieldTitle {
-		lo := sort.Search(len(x.py), func(i int) bool { return x.py[i].key >= q.lex })
-		for i := lo; i < len(x.py) && strings.HasPrefix(x.py[i].key, q.lex); i++ {
-			out.set(x.py[i].doc)
+		k := &x.pyKeys
+		for i := k.search(q.lex); i < k.len() && strings.HasPrefix(k.key(i), q.lex); i++ {
+			out.set(k.docs[i])
 		}
 	}
 }
@@ -371,4 +373,39 @@ func titleGramSet(t string) []string {
 		}
 	}
 	return out
+}
+
+// packedKeys are sorted pinyin lexemes with their documents, packed into one
+// string: a title has a dozen of them, and a million separate strings would
+// be a million pointers for the garbage collector to follow every cycle.
+type packedKeys struct {
+	blob string
+	ends []uint32 // key i is blob[ends[i-1]:ends[i]]
+	docs []uint32
+}
+
+func packKeys(es []pyEntry) packedKeys {
+	var b strings.Builder
+	k := packedKeys{ends: make([]uint32, len(es)), docs: make([]uint32, len(es))}
+	for i, e := range es {
+		b.WriteString(e.key)
+		k.ends[i], k.docs[i] = uint32(b.Len()), e.doc
+	}
+	k.blob = b.String()
+	return k
+}
+
+func (k *packedKeys) len() int { return len(k.ends) }
+
+func (k *packedKeys) key(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = k.ends[i-1]
+	}
+	return k.blob[start:k.ends[i]]
+}
+
+// search returns the first position whose key is not less than p.
+func (k *packedKeys) search(p string) int {
+	return sort.Search(k.len(), func(i int) bool { return k.key(i) >= p })
 }
