@@ -18,19 +18,17 @@ import (
 
 // memDoc is what the index keeps of a public document.
 type memDoc struct {
-	id                         int64
-	indexNo, code, docNumber   string
-	docKey, yearNum            string // doc_number_key and its year|number
-	title, normTitle           string
-	agencyID, categoryID       int64
-	published                  string // YYYY-MM-DD, "" when unknown
-	year                       int
-	validity, kind, disclosure string
-	replacedBy                 int64
-	titleVector, allVector     string // tsvector text, kept for overlay documents only
-	agencyPos, categoryPos     int32  // positions in memMeta
-	validityPos, kindPos       uint8
-	current                    bool // validity 有效
+	id                       int64
+	indexNo, code, docNumber string
+	docKey, yearNum          string // doc_number_key and its year|number
+	title, normTitle         string
+	published                string // YYYY-MM-DD, "" when unknown
+	year                     int
+	validity, kind           string
+	titleVector, allVector   string // tsvector text, kept for overlay documents only
+	agencyPos, categoryPos   int32  // positions in memMeta
+	validityPos, kindPos     uint8
+	current                  bool // validity 有效
 }
 
 // rankBefore is the order of documents that score alike: current first,

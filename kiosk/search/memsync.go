@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -231,6 +233,9 @@ func (s *Store) SyncIndex(ctx context.Context) error {
 	if m == nil {
 		return nil
 	}
+	if !m.started.Load() {
+		return fmt.Errorf("search: sync index: StartIndex was not called")
+	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	token := hex.EncodeToString(b)
@@ -268,7 +273,7 @@ const memCategoriesSQL = `SELECT id, name, path FROM categories ORDER BY id`
 
 const memDocsSQL = `SELECT d.id, d.index_no, d.code, d.doc_number, d.doc_number_key, d.title, d.search_norm_title,
 		d.agency_id, d.category_id, coalesce(to_char(d.published_at, 'YYYY-MM-DD'), '') AS published,
-		d.validity, d.kind, d.disclosure, coalesce(d.replaced_by, 0) AS replaced_by`
+		d.validity, d.kind`
 
 // memVectorsSQL reads the stored search vectors as text (their lexemes are
 // what the SQL search matches).
@@ -285,34 +290,31 @@ func loadMeta(ctx context.Context, q sqlx.QueryerContext, old *memMeta) (*memMet
 	if err := sqlx.SelectContext(ctx, q, &cs, memCategoriesSQL); err != nil {
 		return nil, fmt.Errorf("search: read categories: %w", err)
 	}
-	meta := &memMeta{agencyPos: map[int64]int32{}, catPos: map[int64]int32{}}
-	if old != nil {
-		meta.agencies = append([]agencyMeta(nil), old.agencies...)
-		meta.categories = append([]categoryMeta(nil), old.categories...)
-		for k, v := range old.agencyPos {
-			meta.agencyPos[k] = v
-		}
-		for k, v := range old.catPos {
-			meta.catPos[k] = v
-		}
+	if old == nil {
+		old = &memMeta{}
 	}
-	for _, a := range as {
-		if p, ok := meta.agencyPos[a.ID]; ok {
-			meta.agencies[p] = a
-		} else {
-			meta.agencyPos[a.ID] = int32(len(meta.agencies))
-			meta.agencies = append(meta.agencies, a)
-		}
-	}
-	for _, c := range cs {
-		if p, ok := meta.catPos[c.ID]; ok {
-			meta.categories[p] = c
-		} else {
-			meta.catPos[c.ID] = int32(len(meta.categories))
-			meta.categories = append(meta.categories, c)
-		}
-	}
+	meta := &memMeta{}
+	meta.agencies, meta.agencyPos = placed(old.agencies, old.agencyPos, as, func(a agencyMeta) int64 { return a.ID })
+	meta.categories, meta.catPos = placed(old.categories, old.catPos, cs, func(c categoryMeta) int64 { return c.ID })
 	return meta, nil
+}
+
+// placed puts rows at the positions their ids had in list (by pos), new ids
+// at the end, on copies of both.
+func placed[T any](list []T, pos map[int64]int32, rows []T, id func(T) int64) ([]T, map[int64]int32) {
+	list, pos = slices.Clone(list), maps.Clone(pos)
+	if pos == nil {
+		pos = map[int64]int32{}
+	}
+	for _, r := range rows {
+		if p, ok := pos[id(r)]; ok {
+			list[p] = r
+		} else {
+			pos[id(r)] = int32(len(list))
+			list = append(list, r)
+		}
+	}
+	return list, pos
 }
 
 // docRow is a row of memDocsSQL, with the vectors when they are read along.
@@ -329,8 +331,6 @@ type docRow struct {
 	Published   string `db:"published"`
 	Validity    string `db:"validity"`
 	Kind        string `db:"kind"`
-	Disclosure  string `db:"disclosure"`
-	ReplacedBy  int64  `db:"replaced_by"`
 	TitleVector string `db:"title_vector"`
 	AllVector   string `db:"all_vector"`
 }
@@ -341,8 +341,7 @@ func (r *docRow) doc(meta *memMeta) (memDoc, bool) {
 	ap, ok1 := meta.agencyPos[r.AgencyID]
 	cp, ok2 := meta.catPos[r.CategoryID]
 	d := memDoc{id: r.ID, indexNo: r.IndexNo, code: r.Code, docNumber: r.DocNumber, docKey: r.DocKey,
-		title: r.Title, normTitle: r.NormTitle, agencyID: r.AgencyID, categoryID: r.CategoryID,
-		published: r.Published, validity: r.Validity, kind: r.Kind, disclosure: r.Disclosure, replacedBy: r.ReplacedBy,
+		title: r.Title, normTitle: r.NormTitle, published: r.Published, validity: r.Validity, kind: r.Kind,
 		titleVector: r.TitleVector, allVector: r.AllVector, agencyPos: ap, categoryPos: cp,
 		validityPos: namePos(validityNames, r.Validity), kindPos: namePos(kindNames, r.Kind), current: r.Validity == "有效"}
 	if r.DocKey != "" {
@@ -468,7 +467,6 @@ func (m *memEngine) apply(ctx context.Context, ids []int64) (bool, error) {
 	for _, id := range ids {
 		delete(m.suspect, id)
 	}
-	m.s.cache.invalidate()
 	return true, nil
 }
 

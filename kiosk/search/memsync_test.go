@@ -18,6 +18,20 @@ func memFixture(t *testing.T) (*fixture, *Store) {
 	return f, m
 }
 
+// withhold makes a document 不予公开: through s as the catalog does (its
+// Reindex in the transaction), or with s nil as another process would.
+func withhold(t *testing.T, f *fixture, s *Store, id int64) {
+	t.Helper()
+	tx := f.db.MustBegin()
+	defer tx.Rollback()
+	_, err := tx.Exec(`UPDATE documents SET disclosure = '不予公开', withheld_reason = '测试' WHERE id = $1`, id)
+	must(t, err)
+	if s != nil {
+		must(t, s.Reindex(context.Background(), tx, []int64{id}))
+	}
+	must(t, tx.Commit())
+}
+
 func memSearch(t *testing.T, m *Store, q string) Result {
 	t.Helper()
 	res, err := m.Search(context.Background(), Request{Q: q})
@@ -36,11 +50,7 @@ func TestMemIndexLocalWithdrawal(t *testing.T) {
 	if !contains(memSearch(t, m, "低保"), id) {
 		t.Fatal("new document not in the index")
 	}
-	tx := f.db.MustBegin()
-	_, err := tx.Exec(`UPDATE documents SET disclosure = '不予公开', withheld_reason = '测试' WHERE id = $1`, id)
-	must(t, err)
-	must(t, m.Reindex(ctx, tx, []int64{id}))
-	must(t, tx.Commit())
+	withhold(t, f, m, id)
 	if res := memSearch(t, m, "低保"); contains(res, id) || res.Total != 1 {
 		t.Fatalf("withheld document found right after the commit: %v (total %d)", titles(res), res.Total)
 	}
@@ -60,8 +70,7 @@ func TestMemIndexRemoteChanges(t *testing.T) {
 	f, m := memFixture(t)
 	ctx := context.Background()
 	gjj := memSearch(t, m, "公积金").Items[0].ID
-	_, err := f.db.Exec(`UPDATE documents SET disclosure = '不予公开', withheld_reason = '测试' WHERE id = $1`, gjj)
-	must(t, err)
+	withhold(t, f, nil, gjj)
 	if res := memSearch(t, m, "公积金"); contains(res, gjj) {
 		t.Fatal("withheld document on the page before the index caught up")
 	}
@@ -70,7 +79,7 @@ func TestMemIndexRemoteChanges(t *testing.T) {
 		t.Fatalf("withheld document still indexed: %v", titles(res))
 	}
 	added := f.add(doc{Title: "残疾人两项补贴申领指南", Agency: "cl", Kind: "guide", Body: "困难残疾人生活补贴。"})
-	_, err = f.db.Exec(`UPDATE departments SET name = '县残疾人联合会' WHERE code = 'cl'`)
+	_, err := f.db.Exec(`UPDATE departments SET name = '县残疾人联合会' WHERE code = 'cl'`)
 	must(t, err)
 	must(t, m.SyncIndex(ctx))
 	res := memSearch(t, m, "残疾人两项补贴")
@@ -157,16 +166,11 @@ func TestMemIndexCachedResults(t *testing.T) {
 	if _, ok := s.cache.get(Request{Q: "低保", Limit: 20}.cacheKey()); !ok {
 		t.Fatal("result not cached")
 	}
-	tx := f.db.MustBegin()
-	_, err := tx.Exec(`UPDATE documents SET disclosure = '不予公开', withheld_reason = '测试' WHERE id = $1`, low)
-	must(t, err)
-	must(t, s.Reindex(ctx, tx, []int64{low}))
-	must(t, tx.Commit())
+	withhold(t, f, s, low)
 	if res := memSearch(t, s, "低保"); contains(res, low) {
 		t.Fatal("cached result shows a document this process withheld")
 	}
-	_, err = f.db.Exec(`UPDATE documents SET disclosure = '不予公开', withheld_reason = '测试' WHERE id = $1`, gjj)
-	must(t, err)
+	withhold(t, f, nil, gjj)
 	must(t, s.SyncIndex(ctx))
 	if res := memSearch(t, s, "公积金"); contains(res, gjj) {
 		t.Fatal("cached result shows a document withheld elsewhere after the change was announced")
