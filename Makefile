@@ -10,7 +10,11 @@ RUN_PKGS  := postgresql fonts-hanazono fonts-unifont espeak-ng sox
 TEST_PKGS := postgresql zbar-tools chromium fonts-noto-cjk espeak-ng sox sip-tester baresip-core wrk fonts-hanazono fonts-unifont
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build test bench lint deps-run deps-test clean
+# Front-end packages from npm, pinned by server/webdeps/package-lock.json
+# (axe-core for the accessibility checks of the browser tests).
+WEBDEPS := server/webdeps/node_modules/.package-lock.json
+
+.PHONY: help run build test bench lint deps-run deps-test webdeps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,7 +26,7 @@ run: deps-run build ## install PostgreSQL if missing, migrate, load demo content
 	$(BIN) demo
 	exec $(BIN) serve
 
-test: deps-test ## install the test peers and run every test against real components
+test: deps-test webdeps ## install the test peers and run every test against real components
 	$(GO) vet ./...
 	$(GO) test -p 2 -count=1 -timeout 15m ./...
 
@@ -38,6 +42,13 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
+webdeps: $(WEBDEPS) ## fetch the pinned front-end packages from npm
+
+$(WEBDEPS): server/webdeps/package.json server/webdeps/package-lock.json
+	@command -v npm >/dev/null || .ci/install-deps npm
+	npm ci --prefix server/webdeps --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # deps-*: install only what is missing, so a second run needs no network.
 deps-run:
 	@.ci/install-deps $(RUN_PKGS)
@@ -46,4 +57,4 @@ deps-test:
 	@.ci/install-deps $(TEST_PKGS)
 
 clean: ## remove build output (keeps .data/)
-	rm -rf bin
+	rm -rf bin server/webdeps/node_modules

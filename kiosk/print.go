@@ -111,7 +111,7 @@ func (s *Store) finishJob(ctx context.Context, t Terminal, id int64, n int, docI
 	job := PrintJob{ID: id, Status: "done", Bytes: n}
 	if sendErr != nil {
 		job.Status = "failed"
-		job.Error = "打印没有成功：" + citizenPrintError(st) + "。您可以用手机扫描屏幕上的二维码，或请工作人员帮助。"
+		job.Error = "打印没有成功：" + citizenPrintError(st) + "，您可以用手机扫描屏幕上的二维码，或请工作人员帮忙。"
 	}
 	const upd = `UPDATE print_jobs SET status = $2, error = $3, finished_at = now() WHERE id = $1`
 	if _, err := s.db.ExecContext(ctx, upd, id, job.Status, errText(sendErr)); err != nil {
@@ -158,13 +158,46 @@ func (s *Store) PollPrinters(ctx context.Context, p *Printer) error {
 		if t.Disabled || t.PrinterAddr == "" || !t.Online {
 			continue
 		}
-		unlock := p.lock(t.PrinterAddr)
-		st, _ := p.client.Status(ctx, t.PrinterAddr)
-		unlock()
-		const q = `UPDATE terminals SET printer_state = $2, printer_message = $3 WHERE id = $1`
-		if _, err := s.db.ExecContext(ctx, q, t.ID, st.State, st.Message); err != nil {
-			return fmt.Errorf("kiosk: store printer state of terminal %d: %w", t.ID, err)
+		if _, err := s.PollPrinter(ctx, p, t); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// PollPrinter asks one terminal's printer for its state, stores it and
+// returns the terminal with it. A terminal without a printer is returned
+// as it is. Only a failure to store the state is an error.
+func (s *Store) PollPrinter(ctx context.Context, p *Printer, t Terminal) (Terminal, error) {
+	if t.PrinterAddr == "" {
+		return t, nil
+	}
+	unlock := p.lock(t.PrinterAddr)
+	st, _ := p.client.Status(ctx, t.PrinterAddr)
+	unlock()
+	const q = `UPDATE terminals SET printer_state = $2, printer_message = $3 WHERE id = $1`
+	if _, err := s.db.ExecContext(context.WithoutCancel(ctx), q, t.ID, st.State, st.Message); err != nil {
+		return t, fmt.Errorf("kiosk: store printer state of terminal %d: %w", t.ID, err)
+	}
+	t.PrinterState, t.PrinterMessage = st.State, st.Message
+	return t, nil
+}
+
+// PrinterReady reports whether a printer state allows printing a slip now.
+// A printer that has never answered (unknown) is not ready.
+func PrinterReady(state string) bool {
+	return printjob.PrinterStatus{State: state}.CanPrint()
+}
+
+// CitizenPrinterMessage is what a kiosk tells citizens about its printer in
+// a state: one plain sentence with the QR alternative, never the printer's
+// address or the advice meant for staff (that stays in the terminal list).
+func CitizenPrinterMessage(state string) string {
+	switch state {
+	case printjob.StateOK, printjob.StatePaperNearEnd:
+		return ""
+	case "", "unknown":
+		return "打印机正在准备，请稍后再试，或用手机扫描二维码带走文件。"
+	}
+	return citizenPrintError(printjob.PrinterStatus{State: state}) + "，请用手机扫描二维码带走文件，或请工作人员帮忙。"
 }

@@ -37,6 +37,7 @@ var statusOf = []struct {
 	{kiosk.ErrInvalid, http.StatusBadRequest, ""},
 	{kiosk.ErrConflict, http.StatusConflict, ""},
 	{kiosk.ErrForbidden, http.StatusForbidden, ""},
+	{kiosk.ErrSpeechBusy, http.StatusTooManyRequests, "朗读暂时忙不过来，请稍后再点“朗读”"},
 	{staff.ErrBadCredentials, http.StatusUnauthorized, "用户名或密码错误"},
 	{staff.ErrThrottled, http.StatusTooManyRequests, "登录失败次数过多，请稍后再试"},
 	{staff.ErrNoSession, http.StatusUnauthorized, "请先登录"},

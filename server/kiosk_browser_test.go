@@ -47,7 +47,9 @@ type kioskRig struct {
 	errors []string // JavaScript exceptions and console errors
 }
 
-func newKioskRig(t *testing.T) *kioskRig {
+// newKioskRig starts the rig; speech says whether the server reads aloud
+// (espeak-ng) for a browser without a Mandarin voice.
+func newKioskRig(t *testing.T, speech bool) *kioskRig {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the kiosk tests need headless Chromium at %s (make test installs it, or .ci/install-deps chromium fonts-noto-cjk): %v", chromiumPath, err)
@@ -70,8 +72,15 @@ func newKioskRig(t *testing.T) *kioskRig {
 		t.Fatal(err)
 	}
 	k := &kioskRig{t: t, db: db, base: "http://" + ln.Addr().String(), token: token, termID: term.ID, printer: printer, art: artifactsDir(t)}
+	var speaker *kiosk.Speaker
+	if speech {
+		speaker = kiosk.NewSpeaker(2)
+		if !speaker.Available() {
+			t.Fatal("the kiosk tests need espeak-ng for read-aloud (make test installs it)")
+		}
+	}
 	srv := server.New(server.Deps{Log: slog.New(slog.DiscardHandler), DB: db, Staff: staff.NewStore(db), Catalog: catalog,
-		Search: idx, PublicBaseURL: k.base, KioskIdle: 12 * time.Second,
+		Search: idx, PublicBaseURL: k.base, KioskIdle: 12 * time.Second, Speech: speaker,
 		Printer: kiosk.NewPrinter(printjob.NewBuilder(nil), printjob.Client{}, k.base)})
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -248,10 +257,29 @@ func (k *kioskRig) waitRows(what, countSQL string, args ...any) {
 	}
 }
 
-// checkScreen checks what every screen must satisfy: touch targets of at
-// least 60×60 px, text contrast of at least 4.5:1, and in elder mode no
-// text under 24 px.
+// checkScreen checks the screen in landscape and in portrait, then turns
+// back to the orientation it was in.
 func (k *kioskRig) checkScreen(name string) {
+	k.t.Helper()
+	// The checks take seconds that a citizen would spend touching the
+	// screen; they must not run into the idle reset.
+	defer eval[bool](k, `document.dispatchEvent(new Event('pointerdown')) || true`)
+	eval[bool](k, `document.dispatchEvent(new Event('pointerdown')) || true`)
+	portrait := eval[bool](k, `matchMedia('(orientation: portrait)').matches`)
+	k.checkLayout(name + map[bool]string{true: " (portrait)", false: " (landscape)"}[portrait])
+	other, back := k.portrait(), k.landscape()
+	if portrait {
+		other, back = back, other
+	}
+	k.do("turn the screen", other, waitJS(`document.readyState === 'complete'`, 5*time.Second))
+	k.checkLayout(name + map[bool]string{true: " (landscape)", false: " (portrait)"}[portrait])
+	k.do("turn the screen back", back, waitJS(`document.readyState === 'complete'`, 5*time.Second))
+}
+
+// checkLayout checks what every screen must satisfy: touch targets of at
+// least 60×60 px, text contrast of at least 4.5:1, in elder mode no text
+// under 24 px, and no critical or serious WCAG 2.1 AA violation (axe-core).
+func (k *kioskRig) checkLayout(name string) {
 	k.t.Helper()
 	for _, b := range eval[[]string](k, smallTargetsJS) {
 		k.t.Errorf("%s: touch target smaller than 60×60: %s", name, b)
@@ -264,6 +292,9 @@ func (k *kioskRig) checkScreen(name string) {
 			k.t.Errorf("%s (elder mode): text under 24px: %s", name, s)
 		}
 	}
+	// Pinch zoom stays off on purpose: a kiosk's layout is fixed to its
+	// screen, and elder mode enlarges everything instead.
+	axeCheck(k.t, k.tab, name, "meta-viewport")
 }
 
 const visibleJS = `const visible = (el) => el.checkVisibility({ checkVisibilityCSS: true, checkOpacity: true });`

@@ -13,7 +13,7 @@ import (
 // as a citizen would, in landscape and portrait.
 func TestKioskInChromium(t *testing.T) {
 	start := time.Now()
-	k := newKioskRig(t)
+	k := newKioskRig(t, true)
 	t.Logf("screenshots in %s", k.art)
 	k.openWithToken()
 	k.searchWithKeyboard()
@@ -53,10 +53,15 @@ func (k *kioskRig) openWithToken() {
 			k.t.Errorf("home has no hot topic %s", hot)
 		}
 	}
+	if eval[bool](k, `!!document.querySelector('[data-category="人事信息"]')`) {
+		k.t.Errorf("home shows a tile for 人事信息, a category with no public documents")
+	}
+	if eval[bool](k, `document.getElementById('nav-back').checkVisibility({ checkVisibilityCSS: true })`) {
+		k.t.Errorf("home offers 返回, which leads nowhere there")
+	}
 	k.checkScreen("home")
 	k.shot("landscape-home")
 	k.do("portrait home", k.portrait(), chromedp.WaitVisible(chromedp.CSS(".tile-cat")))
-	k.checkScreen("home portrait")
 	k.shot("portrait-home")
 	k.do("back to landscape", k.landscape())
 }
@@ -67,10 +72,12 @@ func (k *kioskRig) searchWithKeyboard() {
 	if got := eval[string](k, `document.getElementById('search-input').value`); got != "DB" {
 		k.t.Errorf("search field after tapping D, B = %q, want DB", got)
 	}
+	if !eval[bool](k, `document.getElementById('nav-back').checkVisibility({ checkVisibilityCSS: true })`) {
+		k.t.Errorf("the search screen does not offer 返回")
+	}
 	k.checkScreen("search")
 	k.shot("landscape-search")
 	k.do("portrait search", k.portrait(), chromedp.WaitVisible(chromedp.CSS(".keyboard")))
-	k.checkScreen("search portrait")
 	k.shot("portrait-search")
 	k.do("search DB", k.landscape(), tap(`[data-key="ENTER"]`), chromedp.WaitVisible(chromedp.CSS("#results .result")))
 	if got := k.textOf(".page-title"); !strings.Contains(got, "DB") {
@@ -88,6 +95,28 @@ func (k *kioskRig) searchWithKeyboard() {
 	k.waitEvent("search", "低保")
 	k.checkScreen("results")
 	k.shot("landscape-results")
+	k.resultsFirstInPortrait("results")
+}
+
+// resultsFirstInPortrait checks that in portrait the first result shows on
+// the first screen, the filters waiting behind one 筛选 button.
+func (k *kioskRig) resultsFirstInPortrait(name string) {
+	k.do(name+": portrait", k.portrait(), chromedp.WaitVisible(chromedp.CSS("#results .result")))
+	firstOnScreen := `(() => { const r = document.querySelector('#results .result').getBoundingClientRect(),
+		m = document.getElementById('main').getBoundingClientRect(); return r.top >= m.top && r.top + 80 <= m.bottom; })()`
+	if !eval[bool](k, firstOnScreen) {
+		k.t.Errorf("%s, portrait: the first result is not on the first screen", name)
+	}
+	if eval[bool](k, `document.getElementById('facets').checkVisibility()`) {
+		k.t.Errorf("%s, portrait: the filters show before the results", name)
+	}
+	k.do(name+": open the filters", tap("#filter-toggle"), chromedp.WaitVisible(chromedp.CSS("#facets")))
+	if got := eval[string](k, `document.getElementById('filter-toggle').getAttribute('aria-expanded')`); got != "true" {
+		k.t.Errorf("%s: 筛选 button aria-expanded = %q after opening", name, got)
+	}
+	k.checkLayout(name + " (portrait, filters open)")
+	k.shot("portrait-" + strings.ReplaceAll(name, " ", "-") + "-filters")
+	k.do(name+": close the filters", tap("#filter-toggle"), chromedp.WaitNotVisible(chromedp.CSS("#facets")), k.landscape())
 }
 
 func (k *kioskRig) hotTopicAndCategory() {
@@ -120,18 +149,35 @@ func (k *kioskRig) documentWithInterpretation() {
 	}
 	k.checkScreen("document")
 	k.shot("landscape-document")
+	k.pageThrough("#body-pager", "#doc-body")
 	k.do("portrait document", k.portrait(), chromedp.WaitVisible(chromedp.CSS("#doc-side")))
 	stacked := `(() => { const b = document.querySelector('.doc-body').getBoundingClientRect(), s = document.querySelector('#doc-side').getBoundingClientRect();
 		return s.top >= b.bottom - 1; })()`
 	if !eval[bool](k, stacked) {
 		k.t.Errorf("portrait: the interpretation is not below the text")
 	}
-	k.checkScreen("document portrait")
+	k.do("portrait: the text box loses its own page buttons (the page scrolls)",
+		waitJS(`!document.getElementById('body-pager').checkVisibility()`, 5*time.Second))
+	k.pageThrough("#page-pager", "#main")
 	k.shot("portrait-document")
 	qr := fmt.Sprintf(`(() => { const f = document.getElementById('qr'), img = f && f.querySelector('img');
 		return !!img && !f.hidden && img.complete && img.naturalWidth > 0 && new URL(img.src).pathname === '/api/v1/documents/%d/qr.svg'; })()`, policy)
 	k.do("the QR code of the document shows", waitJS(qr, 10*time.Second))
 	k.do("landscape again", k.landscape())
+}
+
+// pageThrough checks the page buttons of a scrolling box: they show where
+// the reader is, and 下一页 / 上一页 turn the box a page on and back.
+func (k *kioskRig) pageThrough(pagerSel, boxSel string) {
+	k.t.Helper()
+	k.do("page buttons "+pagerSel, chromedp.WaitVisible(chromedp.CSS(pagerSel)))
+	if got := k.textOf(pagerSel + " .pager-pos"); !strings.HasPrefix(got, "第 1 / ") {
+		k.t.Errorf("%s says %q at the top, want 第 1 / N 页", pagerSel, got)
+	}
+	top := `document.querySelector(` + jsq(boxSel) + `).scrollTop`
+	k.do("下一页", tap(pagerSel+" .btn-primary"), waitJS(top+` > 100`, 5*time.Second),
+		waitJS(`document.querySelector(`+jsq(pagerSel+" .pager-pos")+`).textContent.startsWith('第 2 / ')`, 5*time.Second))
+	k.do("上一页", tap(pagerSel+" .btn-secondary"), waitJS(top+` < 2`, 5*time.Second))
 }
 
 func (k *kioskRig) repealedDocument() {
@@ -155,7 +201,9 @@ func (k *kioskRig) repealedDocument() {
 }
 
 func (k *kioskRig) notFoundAndHelp() {
-	k.do("a category with no documents", tap("#nav-home"), tap(`[data-category="人事信息"]`), chromedp.WaitVisible(chromedp.CSS("#notfound")))
+	k.do("a search that finds nothing", tap("#nav-search"), tap(`[data-key="CLEAR"]`), tap(`[data-key="X"]`), tap(`[data-key="Q"]`),
+		tap(`[data-key="X"]`), tap(`[data-key="Q"]`), tap(`[data-key="X"]`), tap(`[data-key="Q"]`), tap(`[data-key="ENTER"]`),
+		chromedp.WaitVisible(chromedp.CSS("#notfound")))
 	if got := k.textOf("#notfound"); !strings.Contains(got, "96128") || !strings.Contains(got, "申请") {
 		k.t.Errorf("nothing found page = %q, want the way to 依申请公开 and 96128", got)
 	}
@@ -206,21 +254,36 @@ func (k *kioskRig) elderMode() {
 	k.checkScreen("elder home")
 	k.shot("landscape-elder-home")
 	k.do("elder search", tap("#nav-search"), chromedp.WaitVisible(chromedp.CSS(".keyboard")))
+	k.do("clear the last search", tap("#search-clear"), chromedp.WaitVisible(chromedp.CSS(`[data-candidate="低保"]`)))
 	k.checkScreen("elder search")
 	k.do("elder results", tap(`[data-candidate="低保"]`), chromedp.WaitVisible(chromedp.CSS("#results .result")))
 	k.checkScreen("elder results")
+	k.resultsFirstInPortrait("elder results")
 	k.do("elder document", tap("#results .result-open"), chromedp.WaitVisible(chromedp.CSS(".doc-text")))
 	if px := eval[float64](k, `parseFloat(getComputedStyle(document.querySelector('.doc-text')).fontSize)`); px < 24 {
 		k.t.Errorf("elder mode document text = %.1fpx, want ≥ 24", px)
 	}
 	k.checkScreen("elder document")
 	k.do("portrait elder document", k.portrait(), chromedp.WaitVisible(chromedp.CSS(".doc-text")))
-	k.checkScreen("elder document portrait")
 	k.shot("portrait-elder-document")
-	if !eval[bool](k, `!document.getElementById('nav-speak').hidden`) {
-		k.t.Errorf("the read-aloud button is hidden although Chromium has speechSynthesis")
-	}
 	k.do("landscape", k.landscape())
+	k.readAloud()
+}
+
+// readAloud taps 朗读: Debian's Chromium has no Mandarin voice, so the
+// server speaks (espeak-ng) and the page plays what it sends.
+func (k *kioskRig) readAloud() {
+	if !eval[bool](k, `!document.getElementById('nav-speak').hidden`) {
+		k.t.Errorf("朗读 is hidden although the server can speak")
+		return
+	}
+	spoken := `performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/api/v1/terminals/speech') && e.responseStatus === 200).length`
+	k.do("朗读", tap("#nav-speak"), waitJS(spoken+` > 0`, 15*time.Second))
+	if got := k.textOf("#speak-label"); got != "停止朗读" && eval[int](k, spoken) == 0 {
+		k.t.Errorf("after tapping 朗读 the button says %q", got)
+	}
+	k.do("stop reading", waitJS(`document.getElementById('speak-label').textContent === '停止朗读' ? (document.getElementById('nav-speak').click(), true) : true`, 5*time.Second),
+		waitJS(`document.getElementById('speak-label').textContent === '朗读'`, 5*time.Second))
 }
 
 func (k *kioskRig) printSlip() {
@@ -242,9 +305,26 @@ func (k *kioskRig) printSlip() {
 	if got := k.textOf("#dialog-title") + k.textOf("#dialog-text"); !strings.Contains(got, "打印没有成功") || !strings.Contains(got, "缺纸") {
 		k.t.Errorf("print without paper said %q", got)
 	}
+	k.plainForCitizens("print without paper", k.textOf("#dialog-text"))
 	k.do("the button follows the printer", tap("#dialog-close"),
 		waitJS(`document.getElementById('print')?.disabled && document.getElementById('print-area').innerText.includes('打印机暂不可用')`, 10*time.Second))
+	k.plainForCitizens("print area without paper", k.textOf("#print-area"))
 	k.shot("landscape-elder-no-paper")
+}
+
+// plainForCitizens checks a message shown to citizens: no doubled full
+// stops, no printer address, no advice meant for staff, and the QR code
+// offered instead.
+func (k *kioskRig) plainForCitizens(what, msg string) {
+	k.t.Helper()
+	for _, bad := range []string{"。。", "127.0.0.1", "网线", "热敏纸卷", "请检查"} {
+		if strings.Contains(msg, bad) {
+			k.t.Errorf("%s: %q contains %q", what, msg, bad)
+		}
+	}
+	if !strings.Contains(msg, "二维码") {
+		k.t.Errorf("%s: %q does not offer the QR code", what, msg)
+	}
 }
 
 func (k *kioskRig) idleReset() {
@@ -291,6 +371,9 @@ func (k *kioskRig) offline() {
 		chromedp.WaitVisible(chromedp.CSS(".doc-text")))
 	if got := k.textOf("#doc-title"); got == "" {
 		k.t.Errorf("the saved document has no title offline")
+	}
+	if !eval[bool](k, `!document.getElementById('print') || document.getElementById('print').disabled`) {
+		k.t.Errorf("print is offered while offline")
 	}
 	k.shot("landscape-offline-document")
 }

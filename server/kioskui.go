@@ -24,7 +24,7 @@ const kioskPrefix = "/kiosk/"
 // kioskCSP keeps the kiosk page to its own server: nothing from the
 // internet, no inline script, no framing.
 const kioskCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'"
+	"connect-src 'self'; media-src 'self' blob:; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'"
 
 // kioskFile is one file of the app, ready to send.
 type kioskFile struct {

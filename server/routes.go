@@ -55,6 +55,7 @@ func (s *Server) routes() {
 	term.Get("/me", s.terminalSelf)
 	term.Post("/heartbeat", s.heartbeat)
 	term.Post("/events", s.terminalEvent)
+	term.Post("/speech", s.speak)
 	term.Post("/:id/print", s.printSlip)
 	st.Post("/terminals", admin, s.registerTerminal)
 	st.Get("/terminals", s.requireRole(staff.RoleSupervisor), s.listTerminals)

@@ -30,6 +30,7 @@ type Deps struct {
 	Calendar       *calendar.Store
 	Search         *search.Store
 	Printer        *kiosk.Printer // receipt printing; nil disables it
+	Speech         *kiosk.Speaker // read-aloud for kiosks without a browser voice; nil disables it
 	Queries        *queries.Store // tracked queries (查询单); nil disables them
 	Calls          CallService    // hotline calls; nil disables the routes
 	PublicBaseURL  string

@@ -57,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.srv = server.New(server.Deps{Log: slog.New(slog.DiscardHandler), DB: db, Staff: f.staff, Catalog: f.catalog,
 		Calendar: cal, Search: idx, Queries: queries.NewStore(db, cal, nil, queries.Options{}), PublicBaseURL: "http://kiosk.test",
-		Printer: kiosk.NewPrinter(printjob.NewBuilder(nil), printjob.Client{}, "http://kiosk.test")})
+		Printer: kiosk.NewPrinter(printjob.NewBuilder(nil), printjob.Client{}, "http://kiosk.test"), Speech: kiosk.NewSpeaker(2)})
 	return f
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	t := terminal(c)
+	t := s.knownPrinter(c, terminal(c))
 	if err := s.deps.Catalog.Heartbeat(c.UserContext(), t.ID, in.PrinterState, in.PrinterMessage, c.IP()); err != nil {
 		return err
 	}
@@ -60,13 +61,25 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 func (s *Server) terminalConfig(t kiosk.Terminal) fiber.Map {
 	return fiber.Map{"id": t.ID, "name": t.Name, "place_type": t.PlaceType,
 		"idle_seconds": int(s.deps.KioskIdle.Seconds()), "heartbeat_seconds": 30,
-		"printer": fiber.Map{"configured": t.PrinterAddr != "", "state": t.PrinterState, "message": t.PrinterMessage,
-			"can_print": t.PrinterAddr != "" && printable(t.PrinterState)}}
+		"printer": fiber.Map{"configured": t.PrinterAddr != "", "state": t.PrinterState,
+			"message": kiosk.CitizenPrinterMessage(t.PrinterState), "can_print": t.PrinterAddr != "" && kiosk.PrinterReady(t.PrinterState)},
+		"speech": s.deps.Speech != nil && s.deps.Speech.Available()}
 }
 
-// printable reports whether a printer state allows printing a slip.
-func printable(state string) bool {
-	return state == "ok" || state == "paper_near_end" || state == "unknown"
+// knownPrinter asks a printer that has never answered for its state, so a
+// kiosk starting up learns at once whether it can print. A printer that
+// does not answer within a few seconds stays not ready.
+func (s *Server) knownPrinter(c *fiber.Ctx, t kiosk.Terminal) kiosk.Terminal {
+	if t.PrinterAddr == "" || t.PrinterState != "unknown" || s.deps.Printer == nil {
+		return t
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 4*time.Second)
+	defer cancel()
+	polled, err := s.deps.Catalog.PollPrinter(ctx, s.deps.Printer, t)
+	if err != nil {
+		s.deps.Log.Warn("printer poll failed", "terminal", t.ID, "err", err)
+	}
+	return polled
 }
 
 // terminalEvent is POST /api/v1/terminals/events {"kind","document_id","query"}.
@@ -86,7 +99,9 @@ func (s *Server) terminalEvent(c *fiber.Ctx) error {
 }
 
 // terminalSelf is GET /api/v1/terminals/me: the kiosk's own settings.
-func (s *Server) terminalSelf(c *fiber.Ctx) error { return c.JSON(s.terminalConfig(terminal(c))) }
+func (s *Server) terminalSelf(c *fiber.Ctx) error {
+	return c.JSON(s.terminalConfig(s.knownPrinter(c, terminal(c))))
+}
 
 // registerTerminal is POST /api/v1/staff/terminals (admin): answers the
 // device token once.
@@ -148,4 +163,25 @@ func (s *Server) terminalUsage(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"from": from.Format("2006-01-02"), "to": strings.TrimSpace(to.Format("2006-01-02")),
 		"terminals": rows, "by_place_type": byPlace})
+}
+
+// speak is POST /api/v1/terminals/speech {"text"}: the text read aloud as
+// a WAV file, for kiosks whose browser has no Mandarin voice.
+func (s *Server) speak(c *fiber.Ctx) error {
+	var in struct {
+		Text string `json:"text"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if s.deps.Speech == nil {
+		return clientErr(http.StatusNotFound, "本机不提供朗读")
+	}
+	wav, err := s.deps.Speech.Speak(c.UserContext(), in.Text)
+	if err != nil {
+		return err
+	}
+	c.Set("Content-Type", "audio/wav")
+	c.Set("Cache-Control", "no-store")
+	return c.Send(wav)
 }

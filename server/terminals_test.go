@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -82,6 +83,91 @@ func TestTerminalHeartbeatOfflineAndUsage(t *testing.T) {
 		t.Errorf("usage = %s", body)
 	}
 	_ = context.Background()
+}
+
+// registerTerminal registers a terminal with a printer at addr and returns
+// its device token.
+func (f *fixture) registerTerminal(name, printerAddr string) string {
+	f.t.Helper()
+	in, _ := json.Marshal(map[string]string{"name": name, "place_type": "服务大厅", "printer_addr": printerAddr, "printer_profile": "generic-58"})
+	st, body := f.do("POST", "/api/v1/staff/terminals", f.login("admin1"), string(in))
+	if st != 201 {
+		f.t.Fatalf("register %s: %d %s", name, st, body)
+	}
+	var reg struct{ Token string }
+	json.Unmarshal([]byte(body), &reg)
+	return reg.Token
+}
+
+// TestTerminalPrinterNeverAnswered checks that a printer nobody has heard
+// from is not offered as ready, and that citizens never see its address.
+func TestTerminalPrinterNeverAnswered(t *testing.T) {
+	f := newFixture(t)
+	// A port with nothing listening: the printer never answers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	token := f.registerTerminal("县档案馆查询机", addr)
+	for _, path := range []string{"/api/v1/terminals/me", "/api/v1/terminals/heartbeat"} {
+		method := map[bool]string{true: "GET", false: "POST"}[strings.HasSuffix(path, "/me")]
+		st, body := f.terminalDo(method, path, token, "")
+		if st != 200 {
+			t.Fatalf("%s = %d %s", path, st, body)
+		}
+		var cfg struct {
+			Printer struct {
+				CanPrint bool   `json:"can_print"`
+				Message  string `json:"message"`
+				State    string `json:"state"`
+			}
+		}
+		json.Unmarshal([]byte(body), &cfg)
+		if cfg.Printer.CanPrint || cfg.Printer.State != "unreachable" {
+			t.Errorf("%s: a printer that never answered is offered: %+v", path, cfg.Printer)
+		}
+		if strings.Contains(cfg.Printer.Message, "127.0.0.1") || strings.Contains(cfg.Printer.Message, "网线") ||
+			!strings.Contains(cfg.Printer.Message, "二维码") || strings.Count(cfg.Printer.Message, "。") != 1 {
+			t.Errorf("%s: citizens are told %q; want one plain sentence with the QR alternative", path, cfg.Printer.Message)
+		}
+	}
+	_, body := f.do("GET", "/api/v1/staff/terminals", f.login("supervisor1"), "")
+	if !strings.Contains(body, addr) {
+		t.Errorf("the staff list lacks the printer's detail (%s): %s", addr, body)
+	}
+}
+
+// TestTerminalSpeech checks the read-aloud endpoint: a WAV for a terminal,
+// plain errors for bad text, nothing without a device token.
+func TestTerminalSpeech(t *testing.T) {
+	f := newFixture(t)
+	token := f.registerTerminal("县政务服务中心查询机", "")
+	st, body := f.terminalDo("POST", "/api/v1/terminals/speech", token, `{"text":"最低生活保障申请办事指南。"}`)
+	if st != 200 || !strings.HasPrefix(body, "RIFF") || !strings.Contains(body[:16], "WAVE") || len(body) < 8000 {
+		t.Fatalf("speech = %d, %d bytes %q…; want a WAV file", st, len(body), body[:min(len(body), 16)])
+	}
+	if st, _ := f.terminalDo("POST", "/api/v1/terminals/speech", "kt_wrong", `{"text":"你好"}`); st != 401 {
+		t.Errorf("speech without a registered terminal = %d, want 401", st)
+	}
+	for _, tt := range []struct{ body, want string }{
+		{`{"text":"  "}`, "没有要朗读的文字"},
+		{`{"text":"` + strings.Repeat("政", kiosk.MaxSpeechChars+1) + `"}`, "一次最多朗读"},
+		{`{"text":"--help"}`, ""},
+	} {
+		st, got := f.terminalDo("POST", "/api/v1/terminals/speech", token, tt.body)
+		if tt.want == "" {
+			// Text that looks like an option is read, not obeyed.
+			if st != 200 || !strings.HasPrefix(got, "RIFF") {
+				t.Errorf("speech of %s = %d %.40q", tt.body, st, got)
+			}
+			continue
+		}
+		if st != 400 || !strings.Contains(got, tt.want) {
+			t.Errorf("speech of %.40s = %d %s, want 400 %s", tt.body, st, got, tt.want)
+		}
+	}
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }

@@ -72,7 +72,7 @@ func (p *program) serve(ctx context.Context) error {
 	go p.pollPrinters(ctx, svc.catalog, printer)
 	srv := server.New(server.Deps{
 		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar, Search: svc.search,
-		Printer: printer, Queries: svc.queries, Calls: calls,
+		Printer: printer, Speech: kiosk.NewSpeaker(2), Queries: svc.queries, Calls: calls,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 	})
 	svc.search.StartIndex(ctx)

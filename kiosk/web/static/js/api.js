@@ -94,6 +94,21 @@ export class Api {
     this.onStatus({ online: false, at: this.contentAt });
   }
 
+  // speech asks the server to read text aloud; it resolves to a WAV Blob,
+  // or null when the server cannot speak now.
+  async speech(text) {
+    try {
+      const res = await fetch('/api/v1/terminals/speech', {
+        method: 'POST', cache: 'no-store', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-Terminal-Token': this.token },
+        body: JSON.stringify({ text }),
+      });
+      return res.ok ? await res.blob() : null;
+    } catch {
+      return null;
+    }
+  }
+
   // event records one use of the terminal for the statistics. Events that
   // cannot be sent wait in memory until the network is back.
   async event(kind, extra = {}) {

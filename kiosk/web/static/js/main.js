@@ -26,7 +26,10 @@ function resetSession(state) {
 
 function showNetwork({ online, at }) {
   const banner = $('offline');
+  const was = !document.body.classList.contains('is-offline');
   document.body.classList.toggle('is-offline', !online);
+  // The print button follows the network as it follows the printer.
+  if (was !== online) document.dispatchEvent(new CustomEvent('kiosk:config'));
   if (online) {
     banner.hidden = true;
     return;
@@ -55,6 +58,7 @@ function applyConfig(ctx, idle, r) {
     $('device').textContent = '本机未登记或已停用，请联系管理员';
     localStorage.removeItem(CONFIG_KEY);
     ctx.state.config = null;
+    ctx.reader.useServer(null);
     document.dispatchEvent(new CustomEvent('kiosk:config'));
     return;
   }
@@ -68,6 +72,7 @@ function applyConfig(ctx, idle, r) {
 // that an offline kiosk still knows its name and idle time).
 function useConfig(ctx, idle, config) {
   ctx.state.config = config;
+  if (ctx.reader) ctx.reader.useServer(config.speech ? (text) => ctx.api.speech(text) : null);
   $('place').textContent = config.name || '';
   idle.setIdleSeconds(config.idle_seconds);
   document.dispatchEvent(new CustomEvent('kiosk:config'));
@@ -120,15 +125,19 @@ function wireNav(ctx, reader) {
   $('nav-help').addEventListener('click', () => r.go('help', {}));
   $('nav-elder').addEventListener('click', () => setElder(!document.documentElement.classList.contains('elder')));
   $('dialog-close').addEventListener('click', () => { $('dialog').hidden = true; });
-  if (reader.available()) {
-    $('nav-speak').hidden = false;
-    $('nav-speak').addEventListener('click', () => reader.toggle(textToRead($('main'))));
-  }
+  $('nav-speak').addEventListener('click', () => reader.toggle(textToRead($('main'))));
+  $('nav-back').classList.toggle('nav-off', true);
   r.onChange = (entry) => {
     reader.stop();
     for (const [id, view] of [['nav-home', 'home'], ['nav-search', 'search'], ['nav-code', 'code'], ['nav-help', 'help']]) {
       $(id).toggleAttribute('aria-current', entry.name === view);
     }
+    // On the home screen there is nowhere to go back to: the button goes.
+    const back = $('nav-back');
+    const atHome = entry.name === 'home';
+    back.classList.toggle('nav-off', atHome);
+    back.disabled = atHome;
+    back.setAttribute('aria-hidden', String(atHome));
   };
 }
 
@@ -142,7 +151,10 @@ function boot() {
   const reader = new Reader((on) => {
     $('speak-label').textContent = on ? '停止朗读' : '朗读';
     $('nav-speak').setAttribute('aria-pressed', String(on));
+  }, (yes) => {
+    $('nav-speak').hidden = !yes;
   });
+  ctx.reader = reader;
   const idle = new Idle({
     overlay: $('idle'), countEl: $('idle-count'), stayButton: $('idle-stay'),
     onReset: () => {

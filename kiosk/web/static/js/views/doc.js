@@ -8,6 +8,7 @@ import { renderBody } from '../markdown.js';
 import { KIND_NAMES, VALIDITY_NOTES, formatDate, isCurrent } from '../text.js';
 import { validityBadge, replacementOf, replacementButton, kindBadge, applyGuide } from './common.js';
 import { printAction } from './print.js';
+import { pager } from './pager.js';
 
 function meta(doc) {
   const rows = [
@@ -71,7 +72,8 @@ function sidePanel(ctx, doc, alive) {
   const tabs = links.length > 1 ? h('div', { class: 'chips tabs' }, links.map((l, i) =>
     button(l.title, () => load(l), { cls: 'chip', dataset: { tab: i } }))) : null;
   load(links[0]);
-  return h('aside', { class: 'doc-side', id: 'doc-side', 'aria-labelledby': 'side-title' },
+  // The panel scrolls on its own in landscape: it can take keyboard focus.
+  return h('aside', { class: 'doc-side', id: 'doc-side', tabindex: '0', 'aria-labelledby': 'side-title' },
     h('h2', { id: 'side-title', class: 'side-title' }, icon(isInterp ? 'doc' : 'help'), isInterp ? '这份解读对应的政策文件' : '政策解读（帮您读懂这份文件）'),
     tabs, content);
 }
@@ -107,12 +109,18 @@ export async function doc(ctx, params, alive) {
   // In portrait the side panel comes after the whole text: offer a jump.
   const jump = side ? button(d.interpretations && d.interpretations.length ? '看政策解读' : '看对应的政策文件',
     () => side.scrollIntoView({ block: 'start' }), { cls: 'btn btn-secondary jump-side', iconName: 'doc' }) : null;
+  // In landscape the text and the 解读 scroll in boxes of their own, each
+  // with its page buttons; in portrait the whole screen scrolls, with one
+  // pair of page buttons that stays at the bottom.
+  const body = h('article', { class: 'doc-body', id: 'doc-body', tabindex: '0', 'aria-labelledby': 'doc-title' }, bodyOf(d));
+  const main = document.getElementById('main');
   return h('div', { class: side ? 'doc-view with-side' : 'doc-view', dataset: { id: d.id } },
     h('header', { class: 'doc-head' },
       h('div', { class: 'result-badges' }, kindBadge(d.kind_name || KIND_NAMES[d.kind]), validityBadge(d.validity)),
       h('h1', { class: 'doc-title', id: 'doc-title', 'data-speak': '', text: d.title }),
       meta(d), validityNotice(ctx, d), replacesNote(ctx, d), jump),
     h('aside', { class: 'doc-actions' }, qrFigure(d), printAction(ctx, d, params.q)),
-    h('article', { class: 'doc-body' }, bodyOf(d)),
-    side);
+    body, pager(body, '正文', 'body-pager'),
+    side, side ? pager(side, '解读', 'side-pager') : null,
+    pager(main, '本页', 'page-pager'));
 }

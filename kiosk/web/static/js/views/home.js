@@ -30,7 +30,8 @@ function categoryTiles(ctx, res) {
   if (!res.ok && !res.data) {
     body.push(h('p', { class: 'notice', text: '暂时无法读取文件目录，请稍后再试。' }));
   } else {
-    const roots = rootCategories(res.data.items || []);
+    // A category with nothing public in it would be a tile that leads nowhere.
+    const roots = rootCategories(res.data.items || []).filter((c) => c.total > 0);
     body.push(h('div', { class: 'tiles tiles-cat' }, roots.map((c) =>
       h('button', { type: 'button', class: 'tile tile-cat', dataset: { category: c.path },
         onclick: () => ctx.router.go('results', { q: '', filters: { category: c.path } }) },

@@ -93,7 +93,7 @@ function facetGroups(ctx, params, facets) {
         h('button', { type: 'button', class: 'chip chip-facet', dataset: { facet: name, value: f.value },
           onclick: () => ctx.router.replace('results', withFilter(params, name, String(f.value), f.label || '')) },
         h('span', { text: f.label || facetLabel(name, f.value) }), h('span', { class: 'count', text: `${f.count}份` }))))));
-  return groups.length ? h('aside', { class: 'facets', 'aria-label': '筛选' }, groups) : null;
+  return groups.length ? h('aside', { class: 'facets', id: 'facets', 'aria-label': '筛选' }, groups) : null;
 }
 
 // subCategories offers the children of the chosen category when the server
@@ -103,10 +103,10 @@ async function subCategories(ctx, params, facets) {
   if (!path || (facets.category && facets.category.length)) return null;
   const r = await ctx.api.get('/api/v1/categories');
   const items = (r.data && r.data.items) || [];
-  const kids = items.filter((c) => c.path.startsWith(path + '/') && !c.path.slice(path.length + 1).includes('/'));
-  if (!kids.length) return null;
   const count = (p) => items.filter((c) => c.path === p || c.path.startsWith(p + '/')).reduce((n, c) => n + (c.count || 0), 0);
-  return h('aside', { class: 'facets' }, h('div', { class: 'facet' },
+  const kids = items.filter((c) => c.path.startsWith(path + '/') && !c.path.slice(path.length + 1).includes('/') && count(c.path) > 0);
+  if (!kids.length) return null;
+  return h('aside', { class: 'facets', id: 'facets', 'aria-label': '筛选' }, h('div', { class: 'facet' },
     h('h2', { class: 'facet-title', text: '细分类别' }),
     h('div', { class: 'chips' }, kids.map((c) => h('button', { type: 'button', class: 'chip chip-facet', dataset: { facet: 'category', value: c.path },
       onclick: () => ctx.router.replace('results', withFilter(params, 'category', c.path, c.name)) },
@@ -156,12 +156,24 @@ export async function results(ctx, params, alive) {
   });
   updateMore();
   const side = facetGroups(ctx, params, facets) || (await subCategories(ctx, params, facets));
+  // In portrait the filters wait behind this button, so results come first.
+  const toggle = side ? h('button', { type: 'button', class: 'btn btn-secondary filter-toggle', id: 'filter-toggle',
+    'aria-expanded': 'false', 'aria-controls': 'facets' }, icon('filter'), h('span', { class: 'btn-label', text: '筛选' })) : null;
   const body = total === 0
     ? notFound(ctx, params.q)
     : h('div', { class: 'result-body' }, searchNotes(data), list, more,
       button('找不到想要的文件？', () => ctx.router.go('help', {}), { cls: 'btn btn-link', iconName: 'help', id: 'results-help' }));
-  return h('div', { class: side ? 'results with-facets' : 'results' },
+  const view = h('div', { class: side ? 'results with-facets' : 'results' },
     h('div', { class: 'results-head' }, heading(params, data), activeFilters(ctx, params),
-      params.q ? button('修改搜索词', () => ctx.router.go('search', { q: params.q }), { cls: 'btn btn-secondary', iconName: 'search' }) : null),
+      params.q ? button('修改搜索词', () => ctx.router.go('search', { q: params.q }), { cls: 'btn btn-secondary', iconName: 'search' }) : null,
+      toggle),
     side, body);
+  if (toggle) {
+    toggle.addEventListener('click', () => {
+      const open = view.classList.toggle('filters-open');
+      toggle.setAttribute('aria-expanded', String(open));
+      toggle.querySelector('.btn-label').textContent = open ? '收起筛选' : '筛选';
+    });
+  }
+  return view;
 }

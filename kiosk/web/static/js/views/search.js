@@ -40,7 +40,7 @@ export async function search(ctx, params, alive) {
   const field = h('input', { id: 'search-input', class: 'search-input', type: 'text', inputmode: 'none',
     autocomplete: 'off', spellcheck: 'false', 'aria-label': '搜索内容', placeholder: '请用下方键盘输入拼音或首字母' });
   field.value = typed;
-  const cands = h('div', { id: 'candidates', class: 'candidates', role: 'list', 'aria-live': 'polite' });
+  const cands = h('div', { id: 'candidates', class: 'candidates', role: 'group', 'aria-label': '候选词', 'aria-live': 'polite' });
   const hint = h('p', { class: 'cand-hint', text: '' });
 
   const refresh = () => {
