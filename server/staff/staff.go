@@ -5,6 +5,7 @@
 package staff
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -89,15 +90,28 @@ type NewAccount struct {
 	DepartmentID                    int64 // 0: none
 }
 
-// Create adds an account with a bcrypt-hashed password. It returns ErrExists
-// for a taken username and ErrInvalid for a bad name, role or short password.
-func (s *Store) Create(ctx context.Context, a NewAccount) (int64, error) {
-	if len(a.Password) < 8 {
-		return 0, fmt.Errorf("%w: password must have at least 8 characters", ErrInvalid)
+// hashPassword returns the bcrypt hash of password, or ErrInvalid for one
+// shorter than 8 characters or longer than the 72 bytes bcrypt reads.
+func hashPassword(password string) ([]byte, error) {
+	if len(password) < 8 {
+		return nil, fmt.Errorf("%w: password must have at least 8 characters", ErrInvalid)
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(a.Password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if errors.Is(err, bcrypt.ErrPasswordTooLong) {
+		return nil, fmt.Errorf("%w: password must have at most 72 bytes", ErrInvalid)
+	}
 	if err != nil {
-		return 0, fmt.Errorf("staff: hash password: %w", err)
+		return nil, fmt.Errorf("staff: hash password: %w", err)
+	}
+	return hash, nil
+}
+
+// Create adds an account with a bcrypt-hashed password. It returns ErrExists
+// for a taken username and ErrInvalid for a bad name, role or password.
+func (s *Store) Create(ctx context.Context, a NewAccount) (int64, error) {
+	hash, err := hashPassword(a.Password)
+	if err != nil {
+		return 0, err
 	}
 	const q = `INSERT INTO accounts (username, display_name, password_hash, roles, department_id)
 		VALUES ($1, $2, $3, $4, NULLIF($5, 0)) RETURNING id`
@@ -107,7 +121,7 @@ func (s *Store) Create(ctx context.Context, a NewAccount) (int64, error) {
 	switch {
 	case errors.As(err, &pqErr) && pqErr.Code == "23505":
 		return 0, fmt.Errorf("%w: %s", ErrExists, a.Username)
-	case errors.As(err, &pqErr) && pqErr.Code == "23514":
+	case errors.As(err, &pqErr) && (pqErr.Code == "23514" || pqErr.Code == "23502"): // 23502: nil roles
 		return 0, fmt.Errorf("%w: username must be 2–64 of a-z 0-9 _ . - and roles from admin, reviewer, operator, liaison, supervisor", ErrInvalid)
 	case err != nil:
 		return 0, fmt.Errorf("staff: create account %s: %w", a.Username, err)
@@ -115,11 +129,12 @@ func (s *Store) Create(ctx context.Context, a NewAccount) (int64, error) {
 	return id, nil
 }
 
-// SetPassword replaces the password of an existing account.
+// SetPassword replaces the password of an existing account. It returns
+// ErrNotFound for an unknown username and ErrInvalid for a bad password.
 func (s *Store) SetPassword(ctx context.Context, username, password string) error {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := hashPassword(password)
 	if err != nil {
-		return fmt.Errorf("staff: hash password: %w", err)
+		return err
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET password_hash = $2 WHERE username = $1`, username, string(hash))
 	if err != nil {
@@ -148,17 +163,15 @@ func (s *Store) ByUsername(ctx context.Context, username string) (Account, error
 // too many recent failures for the username or the address it returns
 // ErrThrottled and the time to wait, without checking the password.
 func (s *Store) Login(ctx context.Context, username, password, ip string) (string, Account, time.Duration, error) {
-	if wait, err := s.throttle(ctx, username, ip); err != nil || wait > 0 {
-		if err == nil {
-			err = ErrThrottled
-		}
+	attempt, wait, err := s.countAttempt(ctx, username, ip)
+	if err != nil {
 		return "", Account{}, wait, err
 	}
 	var row struct {
 		Account
 		Hash string `db:"password_hash"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT id, username, display_name, roles, department_id, disabled, password_hash FROM accounts WHERE username = $1`, username)
+	err = s.db.GetContext(ctx, &row, `SELECT id, username, display_name, roles, department_id, disabled, password_hash FROM accounts WHERE username = $1`, username)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", Account{}, 0, fmt.Errorf("staff: login %s: %w", username, err)
 	}
@@ -167,11 +180,12 @@ func (s *Store) Login(ctx context.Context, username, password, ip string) (strin
 		hash = s.dummy
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || row.Disabled {
-		if _, ferr := s.db.ExecContext(ctx, `INSERT INTO login_failures (username, ip) VALUES ($1, $2)`, username, ip); ferr != nil {
-			return "", Account{}, 0, fmt.Errorf("staff: record failed login: %w", ferr)
-		}
+		// The attempt stays recorded as a failure.
 		s.Record(ctx, Actor{Username: username, IP: ip}, "login.failed", "account", username, nil)
 		return "", Account{}, 0, ErrBadCredentials
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE id = $1`, attempt); err != nil {
+		return "", Account{}, 0, fmt.Errorf("staff: withdraw login attempt: %w", err)
 	}
 	token, err := s.openSession(ctx, row.ID, ip)
 	if err != nil {
@@ -181,13 +195,55 @@ func (s *Store) Login(ctx context.Context, username, password, ip string) (strin
 	return token, row.Account, 0, nil
 }
 
-func (s *Store) throttle(ctx context.Context, username, ip string) (time.Duration, error) {
-	const q = `SELECT count(*), COALESCE(min(at), now()) FROM (
+// Classes of the advisory locks countAttempt takes, "staf" and "stag".
+const (
+	lockUsername = 0x73746166
+	lockIP       = 0x73746167
+)
+
+// countAttempt counts a login attempt before its password is checked, so that
+// parallel attempts cannot all pass the limit at once: under locks on the
+// username and the address, it returns ErrThrottled with the time to wait, or
+// records the attempt as a failure and returns its id for a successful login
+// to withdraw. The locks are held only for these two statements.
+func (s *Store) countAttempt(ctx context.Context, username, ip string) (int64, time.Duration, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("staff: count login attempt: %w", err)
+	}
+	defer tx.Rollback()
+	// Always the username before the address, so two attempts never deadlock.
+	for _, l := range []struct {
+		class int
+		key   string
+	}{{lockUsername, username}, {lockIP, ip}} {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, l.class, l.key); err != nil {
+			return 0, 0, fmt.Errorf("staff: lock login attempts: %w", err)
+		}
+	}
+	wait, err := throttle(ctx, tx, username, ip)
+	if err != nil || wait > 0 {
+		return 0, wait, cmp.Or(err, ErrThrottled)
+	}
+	var id int64
+	if err := tx.GetContext(ctx, &id, `INSERT INTO login_failures (username, ip) VALUES ($1, $2) RETURNING id`, username, ip); err != nil {
+		return 0, 0, fmt.Errorf("staff: record login attempt: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("staff: record login attempt: %w", err)
+	}
+	return id, 0, nil
+}
+
+// throttle returns how long to wait before the next attempt for username or
+// ip, zero when it may go ahead.
+func throttle(ctx context.Context, q sqlx.QueryerContext, username, ip string) (time.Duration, error) {
+	const query = `SELECT count(*), COALESCE(min(at), now()) FROM (
 		SELECT at FROM login_failures WHERE (username = $1 OR ip = $2) AND at > now() - $3::interval
 		ORDER BY at DESC LIMIT $4) f`
 	var n int
 	var oldest time.Time
-	err := s.db.QueryRowxContext(ctx, q, username, ip, fmt.Sprintf("%d seconds", int(FailureWindow.Seconds())), FailureLimit).Scan(&n, &oldest)
+	err := q.QueryRowxContext(ctx, query, username, ip, fmt.Sprintf("%d seconds", int(FailureWindow.Seconds())), FailureLimit).Scan(&n, &oldest)
 	if err != nil {
 		return 0, fmt.Errorf("staff: check failed logins: %w", err)
 	}
