@@ -54,9 +54,10 @@ var endpoints = []endpoint{
 	{"POST", "/api/v1/staff/terminals", "terminals", "Register a kiosk {name, place_type: 服务大厅|图书馆|档案馆, address, department, printer_addr, printer_profile} → its device token, once", "admin"},
 	{"GET", "/api/v1/staff/terminals", "terminals", "Terminals with online state and offline-since", "supervisor, admin"},
 	{"GET", "/api/v1/staff/terminals/usage", "terminals", "Use per terminal and place type (from, to), for the annual report", "supervisor, admin"},
-	{"GET", "/api/v1/terminals/me", "kiosk", "The kiosk's settings (idle time, printer state)", "device"},
+	{"GET", "/api/v1/terminals/me", "kiosk", "The kiosk's settings (idle time, printer state with a sentence for citizens, speech); a printer never heard from is asked first", "device"},
 	{"POST", "/api/v1/terminals/heartbeat", "kiosk", "Heartbeat every 30 s {printer_state, printer_message}", "device"},
 	{"POST", "/api/v1/terminals/events", "kiosk", "Count a use {kind: search|view|print|idle_reset|query_check|offline_view, document_id, query}", "device"},
+	{"POST", "/api/v1/terminals/speech", "kiosk", "Read text aloud {text: at most 400 characters} → audio/wav (espeak-ng, Mandarin), for kiosks without a browser voice", "device"},
 	{"POST", "/api/v1/terminals/{id}/print", "kiosk", "Print a slip with the QR code {document_id} on the kiosk's printer → the job's outcome", "device"},
 	{"GET", "/kiosk/", "kiosk", "The kiosk web app (open with ?terminal=TOKEN)", ""},
 }
