@@ -37,8 +37,9 @@ bench: deps-test build ## benchmarks: import, search over HTTP, queries, SIP loa
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./hotline 2>&1 | tee bench-results/hotline.txt
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./kiosk/printjob ./hotline/calendar 2>&1 | tee bench-results/micro.txt
 
-lint: ## gofmt, go vet, staticcheck
+lint: ## gofmt, go mod tidy, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@if ! out=$$($(GO) mod tidy -diff 2>&1); then echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
