@@ -226,6 +226,7 @@ func (c *call) teardown() {
 	if err := c.h.store.EndCall(ctx, c.id, c.h.cfg.Now(), outcome, c.reason, rec); err != nil && !errors.Is(err, calls.ErrNotFound) {
 		c.log.Error("record end of call", "err", err)
 	}
+	c.emit(CallEvent{Kind: EventEnded, Outcome: outcome, Detail: outcomeText(outcome)})
 	st := c.bridge.Stats()
 	c.h.relay.relayIn.Add(st.RelayIn)
 	c.h.relay.toPeer.Add(st.ToPeer)

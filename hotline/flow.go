@@ -53,7 +53,8 @@ func (c *call) serve() {
 func (c *call) queue() (op *party, timedOut bool) {
 	h := c.h
 	w := h.acd.Join(c.id)
-	defer h.acd.Leave(w)
+	h.queueChanged(c.id)
+	defer func() { h.acd.Leave(w); h.queueChanged(c.id) }()
 	in := h.cfg.Now()
 	defer func() { // one write, off the path to an operator
 		ctx, cancel := recordCtx()
@@ -70,11 +71,15 @@ func (c *call) queue() (op *party, timedOut bool) {
 	defer deadline.Stop()
 	for c.ctx.Err() == nil {
 		if a, ok := h.acd.Take(c.ctx, w); ok {
+			h.queueChanged(c.id)
+			c.emit(CallEvent{Kind: EventOffered, AccountID: a.Account.AccountID, Extension: a.Account.Extension,
+				Waited: h.cfg.Now().Sub(w.Joined)})
 			if p := c.ring(a.Account, calls.KindOperator, 0, h.cfg.RingTimeout, func() { stopAnn(); <-annDone }); p != nil {
 				return p, false
 			}
 			h.acd.Release(context.Background(), a.Account.ID, false)
 			h.acd.Rejoin(w)
+			h.queueChanged(c.id)
 			continue
 		}
 		select {
@@ -175,6 +180,7 @@ func (c *call) answered(p *party, beforeConnect func()) bool {
 	}
 	c.bridge.Attach(p.ep)
 	c.log.Info("leg answered", "party", p.kind, "extension", p.acct.Extension)
+	c.emitParty(EventAnswered, p, CallEvent{Department: p.acct.DepartmentCode})
 	return true
 }
 

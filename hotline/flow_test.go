@@ -106,7 +106,8 @@ func TestOperatorAnswersThenSurvey(t *testing.T) {
 // liaison hangs up the caller rates 5 by SIP INFO.
 func TestTransferByRefer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, workingMorning, nil)
+	evs := newEventLog()
+	e := newEnv(t, workingMorning, func(c *Config) { c.Events = evs })
 	op := startBaresip(t, "8001", "pw8001", e.addr)
 	li := startBaresip(t, "8101", "pw8101", e.addr)
 	e.waitRegistered("8001")
@@ -150,6 +151,20 @@ func TestTransferByRefer(t *testing.T) {
 		}
 		return false
 	})
+	evs.wait(t, EventEnded, 1, 5*time.Second)
+	evs.checkKinds(t, "queue=1", "queue=0", EventOffered, EventAnswered, EventTransferRinging, EventAnswered,
+		EventTransferAnswered, EventTransferCompleted, EventEnded)
+	for _, ev := range evs.events() {
+		if ev.Kind != EventQueue && (ev.CallID != c.ID || ev.Caller != "13800138000") {
+			t.Errorf("event %+v is not of call %d from 13800138000", ev, c.ID)
+		}
+		if ev.Kind == EventTransferRinging && (ev.Extension != "8101" || ev.Department != "mzj" || ev.TransferID != c.Transfers[0].ID) {
+			t.Errorf("transfer event %+v", ev)
+		}
+		if ev.Kind == EventEnded && ev.Outcome != calls.OutcomeTransferred {
+			t.Errorf("ended %+v", ev)
+		}
+	}
 }
 
 // The console transfers the call (API) to a department whose desk phone
@@ -251,9 +266,17 @@ func TestCallerHangsUpWhileOperatorRings(t *testing.T) {
 // box; the caller hangs up during the message, which is still kept.
 func TestMaxWaitEndsInVoicemail(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, workingMorning, func(c *Config) { c.MaxWait = 3 * time.Second })
+	evs := newEventLog()
+	e := newEnv(t, workingMorning, func(c *Config) { c.MaxWait = 3 * time.Second; c.Events = evs })
 	r := startSipp(t, "hangup.xml", e.addr, "-d", "9000")
+	evs.wait(t, EventQueue, 1, 20*time.Second)
+	e.waitFor("a second in the queue", 3*time.Second, func() bool { n, d := e.h.QueueStatus(); return n == 1 && d >= time.Second })
 	r.wait(t, 30*time.Second)
+	evs.wait(t, EventEnded, 1, 5*time.Second)
+	evs.checkKinds(t, "queue=1", "queue=0", EventEnded)
+	if n, d := e.h.QueueStatus(); n != 0 || d != 0 {
+		t.Errorf("queue status after the call: %d, %v", n, d)
+	}
 	c := e.lastCall(10 * time.Second)
 	if c.Outcome != calls.OutcomeVoicemail || c.Voicemail == nil || c.Voicemail.DurationS < 1 || c.QueryCode == "" {
 		t.Fatalf("call %+v voicemail %+v", c, c.Voicemail)

@@ -84,6 +84,7 @@ type Config struct {
 	RTPTimeout  time.Duration // no RTP from the caller this long ends the call; default 60s
 	Now         func() time.Time
 	Log         *slog.Logger
+	Events      Notifier // told what happens on calls, for the consoles; nil: nobody
 
 	// SIP over TLS, optional: address and PEM certificate and key files.
 	TLSAddr, TLSCertFile, TLSKeyFile string
@@ -135,6 +136,9 @@ type Hotline struct {
 	mu     sync.Mutex
 	active map[int64]*call
 	relay  relayTotals
+
+	queueMu  sync.Mutex // orders the queue events
+	queueLen int        // callers waiting, as last told
 }
 
 // relayTotals add up the bridge counters of finished calls.

@@ -109,7 +109,7 @@ func (c *call) transfer(p *party, tr transferReq) (*party, next) {
 	liaisons, result := c.liaisons(tr.dept.ID)
 	var lp *party
 	if result == "" {
-		lp, result = c.ringLiaisons(p, liaisons, tr.dept.ID)
+		lp, result = c.ringLiaisons(p, liaisons, tr.dept, id)
 	}
 	finish := func(result string, legID int64, note string) {
 		ctx, cancel := recordCtx()
@@ -119,10 +119,13 @@ func (c *call) transfer(p *party, tr transferReq) (*party, next) {
 		}
 		c.notifyRefer(tr, result)
 	}
+	ev := CallEvent{Department: tr.dept.Code, TransferID: id}
 	switch {
 	case lp != nil:
 		finish(calls.TransferAnswered, lp.legID, "")
+		c.emitParty(EventTransferAnswered, lp, ev)
 		c.endParty(p, "transfer")
+		c.emitParty(EventTransferCompleted, lp, ev)
 		return lp, nextContinue
 	case c.ctx.Err() != nil:
 		finish(calls.TransferCallerHungUp, 0, "")
@@ -130,6 +133,8 @@ func (c *call) transfer(p *party, tr transferReq) (*party, next) {
 		return nil, nextEnd
 	}
 	finish(result, 0, fmt.Sprintf("%s: no liaison of %s took the call", result, tr.dept.Code))
+	ev.Kind, ev.Detail = transferEvent(result)
+	c.emit(ev)
 	return c.transferFailed(p)
 }
 
@@ -157,7 +162,7 @@ func (c *call) liaisons(deptID int64) ([]calls.SIPAccount, string) {
 }
 
 // ringLiaisons rings the liaisons in order while the caller holds.
-func (c *call) ringLiaisons(p *party, ls []calls.SIPAccount, deptID int64) (*party, string) {
+func (c *call) ringLiaisons(p *party, ls []calls.SIPAccount, dept calls.Department, transferID int64) (*party, string) {
 	c.bridge.Connect(nil)
 	c.setTalking(nil)
 	hold, stop := context.WithCancel(c.ctx)
@@ -173,7 +178,8 @@ func (c *call) ringLiaisons(p *party, ls []calls.SIPAccount, deptID int64) (*par
 	stopHold := func() { stop(); <-done }
 	defer stopHold()
 	for _, l := range ls {
-		if lp := c.ring(l, calls.KindLiaison, deptID, c.h.cfg.LiaisonRing, stopHold); lp != nil {
+		c.emit(CallEvent{Kind: EventTransferRinging, AccountID: l.AccountID, Extension: l.Extension, Department: dept.Code, TransferID: transferID})
+		if lp := c.ring(l, calls.KindLiaison, dept.ID, c.h.cfg.LiaisonRing, stopHold); lp != nil {
 			return lp, calls.TransferAnswered
 		}
 		if c.ctx.Err() != nil {
@@ -228,4 +234,18 @@ func (c *call) transferFailed(p *party) (*party, next) {
 		return nil, nextEnd
 	}
 	return nil, nextQueue
+}
+
+// transferEvent returns the event kind and plain reason of a failed
+// transfer's result.
+func transferEvent(result string) (kind, detail string) {
+	switch result {
+	case calls.TransferNoAnswer:
+		return EventTransferTimeout, "无人接听"
+	case calls.TransferOutOfHours:
+		return EventTransferRefused, "不在工作时间"
+	case calls.TransferNoLiaison:
+		return EventTransferRefused, "无可接听的联络员"
+	}
+	return EventTransferRefused, "转接失败"
 }

@@ -56,6 +56,7 @@ type stateSave struct {
 // Waiter is a caller in the queue.
 type Waiter struct {
 	CallID int64
+	Joined time.Time // when the caller joined the queue
 	tried  map[int64]bool
 	wake   chan struct{}
 }
@@ -175,7 +176,7 @@ func (q *ACD) notify() {
 
 // Join puts a caller at the end of the queue.
 func (q *ACD) Join(callID int64) *Waiter {
-	w := &Waiter{CallID: callID, tried: map[int64]bool{}, wake: make(chan struct{}, 1)}
+	w := &Waiter{CallID: callID, Joined: q.cfg.Now(), tried: map[int64]bool{}, wake: make(chan struct{}, 1)}
 	q.mu.Lock()
 	q.waiting = append(q.waiting, w)
 	q.notify()
@@ -202,6 +203,20 @@ func (q *ACD) Leave(w *Waiter) {
 			return
 		}
 	}
+}
+
+// Waiting returns the number of callers in the queue and when the one
+// waiting longest joined (zero when nobody waits). Callers whose operator's
+// phone is ringing are not in the queue.
+func (q *ACD) Waiting() (n int, oldest time.Time) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, w := range q.waiting {
+		if oldest.IsZero() || w.Joined.Before(oldest) {
+			oldest = w.Joined
+		}
+	}
+	return len(q.waiting), oldest
 }
 
 // Position returns the caller's place in the queue (1 = next), or 0.

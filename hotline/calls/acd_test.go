@@ -40,9 +40,14 @@ func TestACD(t *testing.T) {
 	_, err = q.SetState(ctx, accountID(t, db, "op1"), StateAvailable)
 	must(t, err)
 
-	w1, w2 := q.Join(1), q.Join(2)
+	w1 := q.Join(1)
+	clk.add(time.Second)
+	w2 := q.Join(2)
 	if q.Position(w2) != 2 {
 		t.Fatalf("position of the second caller %d", q.Position(w2))
+	}
+	if n, oldest := q.Waiting(); n != 2 || !oldest.Equal(w1.Joined) || !w2.Joined.After(w1.Joined) {
+		t.Fatalf("waiting %d since %v, want 2 since %v", n, oldest, w1.Joined)
 	}
 	if _, ok := q.Take(ctx, w2); ok {
 		t.Fatal("the second caller jumped the queue")
@@ -53,6 +58,9 @@ func TestACD(t *testing.T) {
 	}
 	if q.Position(w2) != 1 {
 		t.Fatal("the second caller did not move up while the first one's operator rang")
+	}
+	if n, oldest := q.Waiting(); n != 1 || !oldest.Equal(w2.Joined) {
+		t.Fatalf("while the first caller's operator rings: waiting %d since %v", n, oldest)
 	}
 	// No answer: 8002 is free again but at the back; the first caller is
 	// back at the head and the next try rings 8001.
