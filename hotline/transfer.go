@@ -151,7 +151,7 @@ func (c *call) liaisons(deptID int64) ([]calls.SIPAccount, string) {
 	}
 	var out []calls.SIPAccount
 	for _, a := range all {
-		if c.h.reachable(a) {
+		if !a.Away && c.h.reachable(a) {
 			out = append(out, a)
 		}
 	}

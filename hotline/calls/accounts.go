@@ -29,6 +29,7 @@ type SIPAccount struct {
 	ContactURI     string `db:"contact_uri" json:"contact_uri,omitempty"`
 	RingOrder      int    `db:"ring_order" json:"ring_order"`
 	Disabled       bool   `db:"disabled" json:"disabled"`
+	Away           bool   `db:"away" json:"away"` // a liaison transfers skip
 }
 
 // NewSIPAccount is a SIP account to create or update (by extension).
@@ -47,7 +48,7 @@ var extensionRE = regexp.MustCompile(`^[0-9]{3,8}$`)
 
 const accountCols = `s.id, s.extension, s.realm, s.ha1, COALESCE(s.account_id, 0) AS account_id,
 	COALESCE(a.username, '') AS username, COALESCE(s.department_id, 0) AS department_id,
-	COALESCE(d.code, '') AS department_code, s.kind, s.contact_uri, s.ring_order, s.disabled
+	COALESCE(d.code, '') AS department_code, s.kind, s.contact_uri, s.ring_order, s.disabled, s.away
 	FROM sip_accounts s LEFT JOIN accounts a ON a.id = s.account_id LEFT JOIN departments d ON d.id = s.department_id`
 
 // SIPAccount returns the account of an extension, or ErrNotFound.
@@ -140,18 +141,25 @@ func (n NewSIPAccount) validate() error {
 	return nil
 }
 
+// How a transfer rings a department's liaisons.
+const (
+	RingOrder = "order" // one after another, in ring order
+	RingAll   = "all"   // all at once: the first to answer takes the call
+)
+
 // Department is the part of a department the hotline needs.
 type Department struct {
-	ID        int64  `db:"id" json:"id"`
-	Code      string `db:"code" json:"code"`
-	Name      string `db:"name" json:"name"`
-	GovOffice bool   `db:"gov_office" json:"gov_office"`
+	ID           int64  `db:"id" json:"id"`
+	Code         string `db:"code" json:"code"`
+	Name         string `db:"name" json:"name"`
+	GovOffice    bool   `db:"gov_office" json:"gov_office"`
+	RingStrategy string `db:"ring_strategy" json:"ring_strategy"` // RingOrder or RingAll
 }
 
 // Department returns a department by code or name, or ErrNotFound.
 func (s *Store) Department(ctx context.Context, key string) (Department, error) {
 	var d Department
-	const q = `SELECT id, code, name, gov_office FROM departments WHERE code = $1 OR name = $1 OR full_name = $1 LIMIT 1`
+	const q = `SELECT id, code, name, gov_office, ring_strategy FROM departments WHERE code = $1 OR name = $1 OR full_name = $1 LIMIT 1`
 	err := s.db.GetContext(ctx, &d, q, key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, fmt.Errorf("department %q: %w", key, ErrNotFound)
@@ -160,4 +168,22 @@ func (s *Store) Department(ctx context.Context, key string) (Department, error) 
 		return d, fmt.Errorf("calls: department %q: %w", key, err)
 	}
 	return d, nil
+}
+
+// SetRingStrategy sets how transfers ring the liaisons of the department
+// with code: RingOrder or RingAll. Another strategy is a FieldError, an
+// unknown code ErrNotFound.
+func (s *Store) SetRingStrategy(ctx context.Context, code, strategy string) error {
+	if strategy != RingOrder && strategy != RingAll {
+		return fieldErr("ring_strategy", "%q must be order or all", strategy)
+	}
+	return s.exec(ctx, "set ring strategy of department", `UPDATE departments SET ring_strategy = $2 WHERE code = $1`, code, strategy)
+}
+
+// SetLiaisonAvailability marks the liaison phones of a staff account as
+// available to transfers or away (transfers skip them). It returns
+// ErrNotFound when the account has no liaison phone.
+func (s *Store) SetLiaisonAvailability(ctx context.Context, accountID int64, available bool) error {
+	const q = `UPDATE sip_accounts SET away = NOT $2 WHERE account_id = $1 AND kind = 'liaison'`
+	return s.exec(ctx, "set availability of the liaison phones of account", q, accountID, available)
 }

@@ -152,6 +152,8 @@ func TestCloseCutOff(t *testing.T) {
 	must(t, s.Answered(ctx, id, t0, "PCMU", "/rec/cut.wav"))
 	leg, err := s.StartLeg(ctx, NewLeg{CallID: id, Party: KindOperator, Extension: "8001", At: t0})
 	must(t, err)
+	_, err = s.StartHold(ctx, id, leg, 0, t0)
+	must(t, err)
 	open, err := s.OpenCalls(ctx)
 	if err != nil || len(open) != 1 || open[0].RecordingPath != "/rec/cut.wav" {
 		t.Fatalf("open calls %+v, %v", open, err)
@@ -162,7 +164,9 @@ func TestCloseCutOff(t *testing.T) {
 	if c.Outcome != OutcomeCutOff || c.EndedAt == nil || c.Recording == nil || !c.Recording.Repaired || c.Legs[0].Result != LegCancelled {
 		t.Fatalf("after close: %+v legs %+v", c, c.Legs)
 	}
-	_ = leg
+	if len(c.Holds) != 1 || c.Holds[0].EndedAt == nil {
+		t.Errorf("hold left open: %+v", c.Holds)
+	}
 	if open, _ := s.OpenCalls(ctx); len(open) != 0 {
 		t.Fatalf("still open: %+v", open)
 	}

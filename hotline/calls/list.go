@@ -28,6 +28,7 @@ type Call struct {
 	Codec        string         `db:"codec" json:"codec,omitempty"`
 	Legs         []Leg          `db:"-" json:"legs"`
 	Transfers    []Transfer     `db:"-" json:"transfers"`
+	Holds        []Hold         `db:"-" json:"holds"`
 	Recording    *RecordingView `db:"-" json:"recording,omitempty"`
 	Voicemail    *RecordingView `db:"-" json:"voicemail,omitempty"`
 
@@ -62,6 +63,7 @@ type Leg struct {
 	EndedAt    *time.Time `db:"ended_at" json:"ended_at"`
 	Result     string     `db:"result" json:"result"`
 	EndedBy    string     `db:"ended_by" json:"ended_by,omitempty"`
+	TransferID *int64     `db:"transfer_id" json:"transfer_id,omitempty"` // the transfer a liaison's leg was placed for
 }
 
 // Transfer is one transfer of a call to a department.
@@ -70,9 +72,11 @@ type Transfer struct {
 	CallID      int64      `db:"call_id" json:"-"`
 	Department  string     `db:"department" json:"department"`
 	Method      string     `db:"method" json:"method"`
+	Strategy    string     `db:"ring_strategy" json:"ring_strategy"`
 	RequestedBy string     `db:"requested_by" json:"requested_by,omitempty"`
 	RequestedAt time.Time  `db:"requested_at" json:"requested_at"`
 	AnsweredAt  *time.Time `db:"answered_at" json:"answered_at"`
+	ThreeWayAt  *time.Time `db:"threeway_at" json:"threeway_at,omitempty"`
 	FinishedAt  *time.Time `db:"finished_at" json:"finished_at"`
 	Result      string     `db:"result" json:"result"`
 	Note        string     `db:"note" json:"note,omitempty"`
@@ -115,7 +119,7 @@ func (s *Store) complete(ctx context.Context, cs []Call) error {
 	for i := range cs {
 		c := &cs[i]
 		ids[i], at[c.ID] = c.ID, c
-		c.Legs, c.Transfers = []Leg{}, []Transfer{}
+		c.Legs, c.Transfers, c.Holds = []Leg{}, []Transfer{}, []Hold{}
 		if c.RecSHA256 != "" {
 			c.Recording = &RecordingView{DurationS: float64(c.RecMillis) / 1000, SHA256: c.RecSHA256, Size: c.RecSize, Repaired: c.RecRepaired}
 		}
@@ -125,7 +129,7 @@ func (s *Store) complete(ctx context.Context, cs []Call) error {
 	}
 	var legs []Leg
 	const ql = `SELECT l.id, l.call_id, l.party, l.extension, COALESCE(a.username, '') AS username, COALESCE(d.code, '') AS department,
-		l.started_at, l.answered_at, l.ended_at, l.result, l.ended_by
+		l.started_at, l.answered_at, l.ended_at, l.result, l.ended_by, l.transfer_id
 		FROM call_legs l LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN departments d ON d.id = l.department_id
 		WHERE l.call_id = ANY($1) ORDER BY l.started_at, l.id`
 	if err := s.db.SelectContext(ctx, &legs, ql, pq.Array(ids)); err != nil {
@@ -135,8 +139,8 @@ func (s *Store) complete(ctx context.Context, cs []Call) error {
 		at[l.CallID].Legs = append(at[l.CallID].Legs, l)
 	}
 	var trs []Transfer
-	const qt = `SELECT t.id, t.call_id, d.code AS department, t.method, COALESCE(a.username, '') AS requested_by,
-		t.requested_at, t.answered_at, t.finished_at, t.result, t.note
+	const qt = `SELECT t.id, t.call_id, d.code AS department, t.method, t.ring_strategy, COALESCE(a.username, '') AS requested_by,
+		t.requested_at, t.answered_at, t.threeway_at, t.finished_at, t.result, t.note
 		FROM call_transfers t JOIN departments d ON d.id = t.department_id LEFT JOIN accounts a ON a.id = t.requested_by
 		WHERE t.call_id = ANY($1) ORDER BY t.requested_at, t.id`
 	if err := s.db.SelectContext(ctx, &trs, qt, pq.Array(ids)); err != nil {
@@ -145,7 +149,23 @@ func (s *Store) complete(ctx context.Context, cs []Call) error {
 	for _, t := range trs {
 		at[t.CallID].Transfers = append(at[t.CallID].Transfers, t)
 	}
+	if err := s.holds(ctx, ids, at); err != nil {
+		return err
+	}
 	return s.voicemails(ctx, ids, at)
+}
+
+func (s *Store) holds(ctx context.Context, ids []int64, at map[int64]*Call) error {
+	var hs []Hold
+	const q = `SELECT h.id, h.call_id, COALESCE(a.username, '') AS by, h.started_at, h.ended_at
+		FROM call_holds h LEFT JOIN accounts a ON a.id = h.account_id WHERE h.call_id = ANY($1) ORDER BY h.started_at, h.id`
+	if err := s.db.SelectContext(ctx, &hs, q, pq.Array(ids)); err != nil {
+		return fmt.Errorf("calls: list holds: %w", err)
+	}
+	for _, h := range hs {
+		at[h.CallID].Holds = append(at[h.CallID].Holds, h)
+	}
+	return nil
 }
 
 func (s *Store) voicemails(ctx context.Context, ids []int64, at map[int64]*Call) error {

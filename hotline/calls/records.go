@@ -32,17 +32,6 @@ const (
 	LegFailed    = "failed"
 )
 
-// Results of a transfer (转接质量).
-const (
-	TransferPending      = "pending"
-	TransferAnswered     = "answered"
-	TransferNoAnswer     = "no_answer"
-	TransferOutOfHours   = "out_of_hours"
-	TransferNoLiaison    = "no_liaison"
-	TransferFailed       = "failed"
-	TransferCallerHungUp = "caller_hung_up"
-)
-
 // NewCall is a call arriving at 96128.
 type NewCall struct {
 	SIPCallID string
@@ -144,6 +133,7 @@ type NewLeg struct {
 	SIPAccountID int64
 	AccountID    int64
 	DepartmentID int64
+	TransferID   int64 // the transfer a liaison's leg is placed for, 0: none
 	Extension    string
 	SIPCallID    string
 	At           time.Time
@@ -152,9 +142,10 @@ type NewLeg struct {
 // StartLeg records a leg being offered (ringing) and returns its id.
 func (s *Store) StartLeg(ctx context.Context, n NewLeg) (int64, error) {
 	var id int64
-	const q = `INSERT INTO call_legs (call_id, party, sip_account_id, account_id, department_id, extension, sip_call_id, started_at)
-		VALUES ($1, $2, NULLIF($3, 0), NULLIF($4, 0), NULLIF($5, 0), $6, $7, $8) RETURNING id`
-	err := s.db.GetContext(ctx, &id, q, n.CallID, n.Party, n.SIPAccountID, n.AccountID, n.DepartmentID, n.Extension, n.SIPCallID, n.At)
+	const q = `INSERT INTO call_legs (call_id, party, sip_account_id, account_id, department_id, transfer_id, extension, sip_call_id, started_at)
+		VALUES ($1, $2, NULLIF($3, 0), NULLIF($4, 0), NULLIF($5, 0), NULLIF($6, 0), $7, $8, $9) RETURNING id`
+	err := s.db.GetContext(ctx, &id, q, n.CallID, n.Party, n.SIPAccountID, n.AccountID, n.DepartmentID, n.TransferID,
+		n.Extension, n.SIPCallID, n.At)
 	if err != nil {
 		return 0, fmt.Errorf("calls: start leg of call %d: %w", n.CallID, err)
 	}
@@ -173,36 +164,6 @@ func (s *Store) EndLeg(ctx context.Context, legID int64, at time.Time, result, e
 		result = CASE WHEN result = 'answered' THEN result ELSE $3 END
 		WHERE id = $1 AND ended_at IS NULL`
 	return s.exec(ctx, "end leg", q, legID, at, result, endedBy)
-}
-
-// NewTransfer is a request to transfer a call to a department.
-type NewTransfer struct {
-	CallID       int64
-	DepartmentID int64
-	Method       string // "refer" or "api"
-	RequestedBy  int64  // staff account, 0 if unknown
-	FromLegID    int64
-	At           time.Time
-}
-
-// StartTransfer records a transfer request and returns its id.
-func (s *Store) StartTransfer(ctx context.Context, n NewTransfer) (int64, error) {
-	var id int64
-	const q = `INSERT INTO call_transfers (call_id, department_id, method, requested_by, from_leg_id, requested_at)
-		VALUES ($1, $2, $3, NULLIF($4, 0), NULLIF($5, 0), $6) RETURNING id`
-	if err := s.db.GetContext(ctx, &id, q, n.CallID, n.DepartmentID, n.Method, n.RequestedBy, n.FromLegID, n.At); err != nil {
-		return 0, fmt.Errorf("calls: start transfer of call %d: %w", n.CallID, err)
-	}
-	return id, nil
-}
-
-// FinishTransfer records how a transfer ended; toLegID is the liaison leg
-// that answered (0: none).
-func (s *Store) FinishTransfer(ctx context.Context, id int64, at time.Time, result string, toLegID int64, note string) error {
-	const q = `UPDATE call_transfers SET finished_at = $2::timestamptz, result = $3::text, to_leg_id = NULLIF($4, 0), note = $5,
-		answered_at = CASE WHEN $3::text = 'answered' THEN $2::timestamptz ELSE NULL END
-		WHERE id = $1 AND result = 'pending'`
-	return s.exec(ctx, "finish transfer", q, id, at, result, toLegID, note)
 }
 
 // Voicemail is a message a caller left.
@@ -241,7 +202,8 @@ func (s *Store) OpenCalls(ctx context.Context) ([]OpenCall, error) {
 }
 
 // CloseCutOff closes a call cut off by a crash, with its repaired
-// recording (rec.Path empty: none), and closes its open legs and transfers.
+// recording (rec.Path empty: none), and closes its open legs, transfers
+// and holds.
 func (s *Store) CloseCutOff(ctx context.Context, id int64, at time.Time, rec Recording) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -261,6 +223,10 @@ func (s *Store) CloseCutOff(ctx context.Context, id int64, at time.Time, rec Rec
 	if _, err := tx.ExecContext(ctx, `UPDATE call_transfers SET finished_at = $2, result = 'failed', note = 'govhall stopped'
 		WHERE call_id = $1 AND result = 'pending'`, id, at); err != nil {
 		return fmt.Errorf("calls: close transfers of call %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE call_holds SET ended_at = GREATEST($2, started_at) WHERE call_id = $1 AND ended_at IS NULL`,
+		id, at); err != nil {
+		return fmt.Errorf("calls: close holds of call %d: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("calls: close cut-off call %d: %w", id, err)
