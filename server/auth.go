@@ -39,14 +39,15 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true,
-		SameSite: "Strict", Secure: strings.HasPrefix(s.deps.PublicBaseURL, "https://"),
-		Expires: time.Now().Add(staff.SessionTTL)})
+	s.setSessionCookie(c, token)
 	return c.JSON(fiber.Map{"token": token, "account": acct, "expires_in": int(staff.SessionTTL.Seconds())})
 }
 
 // logout is DELETE /api/v1/session.
 func (s *Server) logout(c *fiber.Ctx) error {
+	if err := checkCSRF(c); err != nil {
+		return err
+	}
 	if tok := sessionToken(c); tok != "" {
 		if acct, err := s.deps.Staff.Session(c.UserContext(), tok); err == nil {
 			s.deps.Staff.Record(c.UserContext(), staff.Actor{AccountID: acct.ID, Username: acct.Username, IP: c.IP()}, "logout", "account", acct.Username, nil)
@@ -82,6 +83,9 @@ func (s *Server) requireRole(roles ...string) fiber.Handler {
 		}
 		if !acct.Has(roles...) && !acct.Has(staff.RoleAdmin) {
 			return clientErr(http.StatusForbidden, "your account (%s) lacks the role for this: one of %s", strings.Join(acct.Roles, ","), strings.Join(roles, ", "))
+		}
+		if err := checkCSRF(c); err != nil {
+			return err
 		}
 		c.Locals("account", acct)
 		return c.Next()

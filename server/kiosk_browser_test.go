@@ -2,17 +2,14 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/jmoiron/sqlx"
 
@@ -40,11 +37,7 @@ type kioskRig struct {
 	termID  int64
 	printer *fakePrinter
 	stop    func()
-	tab     context.Context
-	art     string
-
-	mu     sync.Mutex
-	errors []string // JavaScript exceptions and console errors
+	*browser
 }
 
 // newKioskRig starts the rig; speech says whether the server reads aloud
@@ -71,7 +64,7 @@ func newKioskRig(t *testing.T, speech bool) *kioskRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &kioskRig{t: t, db: db, base: "http://" + ln.Addr().String(), token: token, termID: term.ID, printer: printer, art: artifactsDir(t)}
+	k := &kioskRig{t: t, db: db, base: "http://" + ln.Addr().String(), token: token, termID: term.ID, printer: printer}
 	var speaker *kiosk.Speaker
 	if speech {
 		speaker = kiosk.NewSpeaker(2)
@@ -92,110 +85,8 @@ func newKioskRig(t *testing.T, speech bool) *kioskRig {
 		}
 	})
 	t.Cleanup(k.stop)
-	k.tab = k.startChromium()
+	k.browser = newBrowser(t, "kiosk-e2e")
 	return k
-}
-
-func artifactsDir(t *testing.T) string {
-	dir := os.Getenv("GOVHALL_ARTIFACTS")
-	if dir == "" {
-		return t.TempDir()
-	}
-	dir = filepath.Join(dir, "kiosk-e2e")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func (k *kioskRig) startChromium() context.Context {
-	profile := k.t.TempDir()
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath), chromedp.UserDataDir(profile), chromedp.WindowSize(1920, 1080),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true), chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("mute-audio", true), chromedp.Flag("lang", "zh-CN"))
-	tab, cancelTab := chromedp.NewContext(actx)
-	k.t.Cleanup(func() { cancelTab(); cancelAlloc() })
-	if err := chromedp.Do(tab); err != nil {
-		k.t.Fatalf("start Chromium: %v", err)
-	}
-	err := chromedp.Listen(tab, func(ev any) {
-		var msg string
-		switch e := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			msg = "exception: " + e.ExceptionDetails.Text
-			if e.ExceptionDetails.Exception != nil {
-				msg += " " + e.ExceptionDetails.Exception.Description
-			}
-		case *runtime.EventConsoleAPICalled:
-			if e.Type != runtime.ConsoleAPICalledTypeError {
-				return
-			}
-			msg = "console.error:"
-			for _, a := range e.Args {
-				msg += " " + string(a.Value) + a.Description
-			}
-		default:
-			return
-		}
-		k.mu.Lock()
-		k.errors = append(k.errors, msg)
-		k.mu.Unlock()
-	})
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	return tab
-}
-
-// do runs browser actions with a time limit; on failure it saves a
-// screenshot of what the kiosk showed.
-func (k *kioskRig) do(what string, actions ...chromedp.Action[chromedp.Void]) {
-	k.t.Helper()
-	ctx, cancel := context.WithTimeout(k.tab, 40*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		k.shot("failed")
-		k.t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// eval evaluates a JavaScript expression in the page and decodes its value.
-func eval[T any](k *kioskRig, expr string) T {
-	k.t.Helper()
-	ctx, cancel := context.WithTimeout(k.tab, 10*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		k.t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
-// waitJS waits until a JavaScript expression is truthy.
-func waitJS(expr string, timeout time.Duration) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(timeout))
-}
-
-// tap touches an element the way a finger does (touch events, then click).
-func tap(sel string) chromedp.Action[chromedp.Void] {
-	return chromedp.Tap(chromedp.CSS(sel))
-}
-
-// jsq quotes a string for JavaScript.
-func jsq(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
-// textOf waits for an element and returns its text.
-func (k *kioskRig) textOf(sel string) string {
-	k.t.Helper()
-	k.do("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
-	return eval[string](k, `document.querySelector(`+jsq(sel)+`).innerText`)
 }
 
 func (k *kioskRig) landscape() chromedp.Action[chromedp.Void] {
@@ -204,20 +95,6 @@ func (k *kioskRig) landscape() chromedp.Action[chromedp.Void] {
 
 func (k *kioskRig) portrait() chromedp.Action[chromedp.Void] {
 	return chromedp.EmulateViewport(1080, 1920, chromedp.EmulateTouch, chromedp.EmulatePortrait)
-}
-
-// shot saves a screenshot of the viewport as NAME.png in the artifacts dir.
-func (k *kioskRig) shot(name string) {
-	ctx, cancel := context.WithTimeout(k.tab, 10*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		k.t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(k.art, name+".png"), png, 0o644); err != nil {
-		k.t.Errorf("screenshot %s: %v", name, err)
-	}
 }
 
 func (k *kioskRig) docID(indexNo string) int64 {

@@ -26,11 +26,7 @@ func TestKioskInChromium(t *testing.T) {
 	k.printSlip()
 	k.idleReset()
 	k.offline()
-	k.mu.Lock()
-	for _, e := range k.errors {
-		t.Errorf("page error: %s", e)
-	}
-	k.mu.Unlock()
+	k.pageErrors()
 	t.Logf("kiosk e2e took %s", time.Since(start).Round(time.Millisecond))
 }
 

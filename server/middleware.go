@@ -32,9 +32,14 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if c.Path() == "/healthz" || c.Path() == "/api/v1/terminals/heartbeat" {
 		level = slog.LevelDebug
 	}
+	// Body() would read a stream (Server-Sent Events) to its end.
+	size := -1
+	if !c.Response().IsBodyStream() {
+		size = len(c.Response().Body())
+	}
 	s.log.Log(c.UserContext(), level, "http",
 		"method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
-		"dur_ms", float64(time.Since(start).Microseconds())/1000, "ip", c.IP(), "bytes", len(c.Response().Body()))
+		"dur_ms", float64(time.Since(start).Microseconds())/1000, "ip", c.IP(), "bytes", size)
 	return nil
 }
 

@@ -34,6 +34,8 @@ func (s *Server) queryRoutes(v1 fiber.Router) {
 	st.Get("/queries/stats", supervisor, s.queryStats)
 	st.Get("/queries/:code", anyStaff, s.staffGetQuery)
 	st.Post("/queries/:code/answer", liaison, s.answerQuery)
+	st.Post("/queries/:code/sign", liaison, s.signQuery)
+	st.Get("/desk", s.requireRole(staff.RoleLiaison, staff.RoleSupervisor), s.queryDesk)
 	st.Post("/queries/:code/forward", liaison, s.queryAction("reason", (*queries.Store).Forward))
 	st.Post("/queries/:code/extension", liaison, s.requestExtension)
 	st.Post("/queries/:code/stop", liaison, s.queryAction("reason", (*queries.Store).Stop))
@@ -63,6 +65,8 @@ var queryEndpoints = []endpoint{
 	{"GET", "/api/v1/staff/queries", "queries", "Clocks in a list: list=due_soon|overdue|open|accountable, department (liaisons: their own), limit, offset → {total, items}", "liaison, supervisor, admin"},
 	{"GET", "/api/v1/staff/queries/stats", "queries", "Statistics recomputed from events for queries accepted from..to (YYYY-MM-DD, to exclusive)", "supervisor, admin"},
 	{"GET", "/api/v1/staff/queries/{code}", "queries", "Full record: personal data, clocks with overdue and 问责 flags, answers, complaints, events", "any staff role"},
+	{"POST", "/api/v1/staff/queries/{code}/sign", "queries", "签收: the department's liaison takes the query in hand; 409 when signed already", "liaison of the department"},
+	{"GET", "/api/v1/staff/desk", "queries", "The liaison's desk: every open clock of the department (department= for supervisors) by working days left on the calendar, with light red|amber|green|stopped|awaiting, light_text, signed, pending approval", "liaison, supervisor, admin"},
 	{"POST", "/api/v1/staff/queries/{code}/answer", "queries", "Answer {answer, general?, next?: department|unclear}", "liaison of the department"},
 	{"POST", "/api/v1/staff/queries/{code}/forward", "queries", "Ask the government office to take it back {reason} (转发理由, mandatory)", "liaison of the department"},
 	{"POST", "/api/v1/staff/queries/{code}/extension", "queries", "Ask the department head for an extension {days (total, ≤20; applications ≤40), reason}", "liaison of the department"},

@@ -64,6 +64,7 @@ func (s *Server) routes() {
 		s.calendarRoutes(v1)
 	}
 	s.kioskRoutes()
+	s.consoleRoutes()
 	if s.deps.Queries != nil {
 		s.queryRoutes(v1)
 	}

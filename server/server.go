@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govhall/govhall/hotline/calendar"
+	"github.com/govhall/govhall/hotline/events"
 	"github.com/govhall/govhall/hotline/queries"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/kiosk/search"
@@ -33,6 +34,7 @@ type Deps struct {
 	Speech         *kiosk.Speaker // read-aloud for kiosks without a browser voice; nil disables it
 	Queries        *queries.Store // tracked queries (查询单); nil disables them
 	Calls          CallService    // hotline calls; nil disables the routes
+	Events         *events.Hub    // live events of the consoles; nil disables the stream
 	PublicBaseURL  string
 	RequestTimeout time.Duration // per request; default 10s
 	KioskIdle      time.Duration // kiosk idle reset; default 120s
@@ -40,9 +42,11 @@ type Deps struct {
 
 // Server is the HTTP server.
 type Server struct {
-	deps Deps
-	app  *fiber.App
-	log  *slog.Logger
+	deps    Deps
+	app     *fiber.App
+	log     *slog.Logger
+	console *consoleUI
+	closing chan struct{} // closed when Serve begins to shut down: streams end
 }
 
 // New builds the server and its routes.
@@ -53,7 +57,7 @@ func New(d Deps) *Server {
 	if d.KioskIdle == 0 {
 		d.KioskIdle = 120 * time.Second
 	}
-	s := &Server{deps: d, log: d.Log}
+	s := &Server{deps: d, log: d.Log, closing: make(chan struct{})}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "govhall",
 		DisableStartupMessage: true,
@@ -82,6 +86,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.log.Info("http shutting down")
+	close(s.closing)
 	if err := s.app.ShutdownWithTimeout(10 * time.Second); err != nil {
 		return err
 	}

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/govhall/govhall/hotline"
+	"github.com/govhall/govhall/hotline/events"
 	"github.com/govhall/govhall/hotline/queries"
+	"github.com/govhall/govhall/server"
 )
 
 // queryWorkerEvery is how often the clocks are swept (due soon, overdue)
@@ -28,11 +30,17 @@ func (p *program) queryStore(svc *services) *queries.Store {
 // runQueryWorker sweeps the clocks and delivers the outbox with the log
 // sender every queryWorkerEvery until ctx ends. The returned func waits for
 // it to stop.
-func (p *program) runQueryWorker(ctx context.Context, qs *queries.Store) (wait func()) {
+func (p *program) runQueryWorker(ctx context.Context, qs *queries.Store, hub *events.Hub) (wait func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		qs.Run(ctx, queries.LogSender{Log: p.log.With("component", "notify")}, queryWorkerEvery)
+		// Notifications reach the consoles live, then the log (where an SMS
+		// or mail gateway would take them).
+		var sender queries.Sender = queries.LogSender{Log: p.log.With("component", "notify")}
+		if hub != nil {
+			sender = server.QuerySender{Hub: hub, Next: sender}
+		}
+		qs.Run(ctx, sender, queryWorkerEvery)
 	}()
 	return func() { <-done }
 }

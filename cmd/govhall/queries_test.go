@@ -57,7 +57,7 @@ func TestQueryWiring(t *testing.T) {
 	}
 
 	wctx, cancel := context.WithCancel(ctx)
-	wait := p.runQueryWorker(wctx, qs)
+	wait := p.runQueryWorker(wctx, qs, nil)
 	cancel()
 	done := make(chan struct{})
 	go func() { wait(); close(done) }()

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govhall/govhall/hotline/calendar"
+	"github.com/govhall/govhall/hotline/events"
 	"github.com/govhall/govhall/hotline/queries"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/kiosk/printjob"
@@ -60,7 +61,16 @@ func (p *program) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	waitWorker := p.runQueryWorker(ctx, svc.queries)
+	hub := events.NewHub(db, p.dbURL, p.log.With("component", "console_events"))
+	hctx, stopHub := context.WithCancel(ctx)
+	hubDone, err := hub.Start(hctx, 5*time.Second)
+	if err != nil {
+		stopHub()
+		return err
+	}
+	defer func() { stopHub(); <-hubDone }()
+	go p.pruneEvents(ctx, hub)
+	waitWorker := p.runQueryWorker(ctx, svc.queries, hub)
 	defer waitWorker()
 	calls, stopSIP, err := p.startHotline(ctx, svc)
 	if err != nil {
@@ -72,7 +82,7 @@ func (p *program) serve(ctx context.Context) error {
 	go p.pollPrinters(ctx, svc.catalog, printer)
 	srv := server.New(server.Deps{
 		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar, Search: svc.search,
-		Printer: printer, Speech: kiosk.NewSpeaker(2), Queries: svc.queries, Calls: calls,
+		Printer: printer, Speech: kiosk.NewSpeaker(2), Queries: svc.queries, Calls: calls, Events: hub,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 	})
 	svc.search.StartIndex(ctx)
@@ -94,6 +104,22 @@ func (p *program) serve(ctx context.Context) error {
 	}
 	p.log.Info("stopped")
 	return err
+}
+
+// pruneEvents deletes console events older than a day, hourly.
+func (p *program) pruneEvents(ctx context.Context, hub *events.Hub) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := hub.Prune(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn("prune console events", "err", err)
+			}
+		}
+	}
 }
 
 // printer builds the slip printer with the fonts for characters printers

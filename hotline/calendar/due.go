@@ -111,6 +111,29 @@ func ParseLimit(s string) (Limit, error) {
 	return Limit(s), nil
 }
 
+// Text names the limit in Chinese, for staff pages.
+func (l Limit) Text() string {
+	switch l {
+	case Ordinary:
+		return "一般查询（5个工作日）"
+	case Complex:
+		return "复杂查询（10个工作日）"
+	case Extended:
+		return "已延期（20个工作日）"
+	case Complaint:
+		return "投诉（15个工作日）"
+	case ComplaintExtended:
+		return "投诉已延期（30个工作日）"
+	case Application:
+		return "依申请公开（20个工作日）"
+	case ApplicationExtended:
+		return "依申请公开已延期（40个工作日）"
+	case Forward:
+		return "转办（5个工作日）"
+	}
+	return string(l)
+}
+
 // Days returns the working days of the limit (the most allowed, for the
 // extended ones), or 0 for an unknown limit.
 func (l Limit) Days() int {

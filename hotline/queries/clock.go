@@ -29,12 +29,13 @@ type Clock struct {
 	Outcome      sql.NullString `db:"outcome" json:"-"`
 	Explanation  string         `db:"explanation" json:"explanation,omitempty"`
 	ExplainedAt  sql.NullTime   `db:"explained_at" json:"-"`
+	SignedAt     sql.NullTime   `db:"signed_at" json:"-"` // 签收 by the department's liaison
 	// DepartmentName is filled in where the department is read with it.
 	DepartmentName string `db:"department_name" json:"-"`
 }
 
 const clockColumns = `id, query_id, complaint_id, department_id, kind, days, extra_days, stopped_days,
-	started_at, due_at, due_date, provisional, stopped_at, closed_at, outcome, explanation, explained_at`
+	started_at, due_at, due_date, provisional, stopped_at, closed_at, outcome, explanation, explained_at, signed_at`
 
 // Overdue reports whether the clock missed its deadline: it closed after it
 // or is open, running and past it at now.

@@ -131,11 +131,7 @@ func (s *Store) Sign(ctx context.Context, a Actor, code string) error {
 		if err != nil {
 			return err
 		}
-		var signed sql.NullTime
-		if err := o.tx.GetContext(o.ctx, &signed, `SELECT signed_at FROM query_clocks WHERE id = $1`, c.ID); err != nil {
-			return fmt.Errorf("queries: read clock %d: %w", c.ID, err)
-		}
-		if signed.Valid {
+		if c.SignedAt.Valid {
 			return conflict("查询单 %s 已经签收", o.q.Code)
 		}
 		const q = `UPDATE query_clocks SET signed_at = $2, signed_by = NULLIF($3, 0) WHERE id = $1`

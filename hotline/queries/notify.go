@@ -151,7 +151,8 @@ func (s *Store) Deliver(ctx context.Context, sender Sender, limit int) (int, err
 	return sent, nil
 }
 
-// Run sweeps the clocks and delivers notifications every interval until ctx
+// Run sweeps the clocks and delivers notifications every interval, and
+// delivers at once whenever a change of this store queued some, until ctx
 // ends. Errors are logged and retried on the next round. cmd starts it in a
 // goroutine next to the server.
 func (s *Store) Run(ctx context.Context, sender Sender, every time.Duration) {
@@ -161,19 +162,30 @@ func (s *Store) Run(ctx context.Context, sender Sender, every time.Duration) {
 		if _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("query clock sweep", "err", err)
 		}
-		for {
-			n, err := s.Deliver(ctx, sender, 100)
-			if err != nil && ctx.Err() == nil {
-				s.log.Error("deliver notifications", "err", err)
-			}
-			if n < 100 || err != nil {
-				break
+		s.deliverAll(ctx, sender)
+		for swept := false; !swept; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				swept = true
+			case <-s.queued:
+				s.deliverAll(ctx, sender)
 			}
 		}
-		select {
-		case <-ctx.Done():
+	}
+}
+
+// deliverAll delivers the outbox in rounds of 100 until it is empty or a
+// round fails.
+func (s *Store) deliverAll(ctx context.Context, sender Sender) {
+	for {
+		n, err := s.Deliver(ctx, sender, 100)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("deliver notifications", "err", err)
+		}
+		if n < 100 || err != nil {
 			return
-		case <-t.C:
 		}
 	}
 }

@@ -168,6 +168,7 @@ type Store struct {
 	now     func() time.Time
 	limiter *Limiter
 	dueSoon int
+	queued  chan struct{} // a change queued notifications: deliver now
 }
 
 // NewStore returns a store on db that dates every clock with cal. log may
@@ -189,7 +190,7 @@ func NewStore(db *sqlx.DB, cal Calendars, log *slog.Logger, o Options) *Store {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Store{db: db, cal: cal, log: log, now: o.Now, dueSoon: o.DueSoonDays,
-		limiter: NewLimiter(o.LookupRate, o.LookupBurst)}
+		limiter: NewLimiter(o.LookupRate, o.LookupBurst), queued: make(chan struct{}, 1)}
 }
 
 // AllowLookup takes one lookup by code from the client key (an IP address,

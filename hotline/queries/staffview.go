@@ -85,7 +85,7 @@ func (s *Store) clockViews(ctx context.Context, cs []Clock) ([]ClockView, error)
 		if c.ComplaintID.Valid {
 			dep = "监察室"
 		}
-		out = append(out, ClockView{Clock: c, Department: dep, Complaint: c.ComplaintID.Valid, Open: !c.ClosedAt.Valid,
+		out = append(out, ClockView{Clock: c, Department: dep, Complaint: c.ComplaintID.Valid, Open: !c.ClosedAt.Valid, Signed: c.SignedAt.Valid,
 			Stopped: c.StoppedAt.Valid, Outcome: c.Outcome.String, Overdue: c.Overdue(now), Accountable: c.Accountable(now)})
 	}
 	return out, nil

@@ -116,6 +116,12 @@ func (s *Store) inTx(ctx context.Context, a Actor, fn func(*op) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("queries: commit: %w", err)
 	}
+	if len(o.notes) > 0 {
+		select { // Run delivers at once (the consoles show it live)
+		case s.queued <- struct{}{}:
+		default:
+		}
+	}
 	return nil
 }
 

@@ -205,6 +205,7 @@ type ClockView struct {
 	Outcome     string `json:"outcome,omitempty"`
 	Overdue     bool   `json:"overdue"`
 	Accountable bool   `json:"accountable"`
+	Signed      bool   `json:"signed"`
 }
 
 // Event is one row of a query's history, for staff.
