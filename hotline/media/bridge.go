@@ -27,9 +27,10 @@ func (s BridgeStats) Lost() uint64 { return s.RelayIn - s.ToPeer + s.PeerIn - s.
 
 // Bridge is the media of one call: the caller's endpoint, the call
 // recording, and the party (operator or liaison) currently connected to the
-// caller. The caller's audio goes to the left channel of the recording and
-// everything the caller hears (prompts and the party) to the right one. DTMF
-// from the caller becomes digits on Digits.
+// caller, or a Mix of the parties and music (hold, consultation, three-way).
+// The caller's audio goes to the left channel of the recording; the right
+// one gets the prompts the caller hears and the connected party, or what a
+// Mix records. DTMF from the caller becomes digits on Digits.
 type Bridge struct {
 	caller *Endpoint
 	rec    *Recorder
@@ -41,6 +42,7 @@ type Bridge struct {
 	muted  int
 	nPeers int
 	tap    *Recorder // a second recording of the caller (a voicemail message)
+	mixer  *mixer    // while mixing instead of relaying
 
 	det  DTMFDetector // used by the caller's reader only
 	keys []byte
@@ -90,7 +92,7 @@ func (b *Bridge) DrainDigits() {
 func (b *Bridge) fromCaller(p Packet) {
 	d := b.caller.Peer()
 	b.mu.Lock()
-	peer, tap := b.peer, b.tap
+	peer, tap, mx := b.peer, b.tap, b.mixer
 	b.mu.Unlock()
 	switch {
 	case d.EventPT >= 0 && int(p.PT) == d.EventPT:
@@ -108,6 +110,9 @@ func (b *Bridge) fromCaller(p Packet) {
 		}
 		if tap != nil {
 			tap.Write(Left, d.Codec, p.Payload)
+		}
+		if mx != nil {
+			mx.push(b.caller, d.Codec, p.Payload)
 		}
 		if peer != nil {
 			switch err := peer.WriteAudio(srcPeer, p.Payload); {
@@ -142,7 +147,12 @@ func (b *Bridge) fromPeer(peer *Endpoint, src int, p Packet) {
 	}
 	b.mu.Lock()
 	live := b.peer == peer && b.muted == 0
+	mx := b.mixer
 	b.mu.Unlock()
+	if mx != nil {
+		mx.push(peer, codec, p.Payload)
+		return
+	}
 	if !live {
 		return
 	}
@@ -164,11 +174,50 @@ func (b *Bridge) Tap(rec *Recorder) {
 	b.mu.Unlock()
 }
 
-// Connect makes peer the party talking with the caller (nil: nobody).
+// Connect makes peer the party talking with the caller (nil: nobody). It
+// stops a mix.
 func (b *Bridge) Connect(peer *Endpoint) {
+	b.SetMix(nil)
 	b.mu.Lock()
 	b.peer = peer
 	b.mu.Unlock()
+}
+
+// SetMix makes the bridge mix m instead of relaying: nobody is connected
+// to the caller, every endpoint of m.Hears is sent its mix each 20 ms, and
+// the right channel of the recording gets m.Record. A new mix replaces the
+// one running without a break in the music or the recording; nil stops
+// mixing (nobody is connected then). Play must not be used while the caller
+// is in a mix.
+func (b *Bridge) SetMix(m *Mix) {
+	b.mu.Lock()
+	x := b.mixer
+	if m == nil {
+		b.mixer = nil
+		b.mu.Unlock()
+		if x != nil {
+			x.stop()
+		}
+		return
+	}
+	b.peer = nil
+	if x == nil {
+		x = newMixer(b.rec)
+		b.mixer = x
+		x.set(m)
+		b.wg.Add(1)
+		go func() { defer b.wg.Done(); x.run() }()
+	} else {
+		x.set(m)
+	}
+	b.mu.Unlock()
+}
+
+// Mixing reports whether the bridge runs a mix.
+func (b *Bridge) Mixing() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.mixer != nil
 }
 
 // Connected returns the party talking with the caller, or nil.

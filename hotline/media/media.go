@@ -2,7 +2,9 @@
 // PCMA), SDP offer/answer for one audio stream with RFC 4733
 // telephone-event, RTP endpoints with symmetric latching and re-stamping,
 // RFC 4733 DTMF detection, paced prompt playback, the bridge that relays a
-// caller to an operator or liaison, and the stereo WAV recording of a call.
+// caller to an operator or liaison or mixes the parties and hold music
+// (decode, sum with clipping, encode, every 20 ms) for hold, consultation
+// and three-way calls, and the stereo WAV recording of a call.
 //
 // It knows nothing of SIP or of the database: the call flow in package
 // hotline feeds it SDP bodies and reads its results.

@@ -61,6 +61,40 @@ func Tone(name string, freq float64, on, off, total time.Duration) *Prompt {
 	return NewPrompt(name, pcm)
 }
 
+// Note is one note of a melody: a frequency in Hz (0: a rest) and how
+// long it lasts.
+type Note struct {
+	Freq float64
+	Dur  time.Duration
+}
+
+// Melody returns the notes played one after another, each with a soft
+// attack and a fading release and a touch of its octave, at a level below
+// the spoken prompts (hold music).
+func Melody(name string, notes []Note) *Prompt {
+	var pcm []int16
+	for _, n := range notes {
+		samples := int(n.Dur * SampleRate / time.Second)
+		attack := min(samples/4, SampleRate/100) // 10 ms
+		for i := range samples {
+			if n.Freq == 0 {
+				pcm = append(pcm, 0)
+				continue
+			}
+			env := math.Exp(-2.5 * float64(i) / float64(samples))
+			if i < attack {
+				env *= float64(i) / float64(attack)
+			}
+			if tail := samples - i; tail < attack {
+				env *= float64(tail) / float64(attack)
+			}
+			ph := 2 * math.Pi * n.Freq * float64(i) / SampleRate
+			pcm = append(pcm, int16(4000*env*(math.Sin(ph)+0.3*math.Sin(2*ph))))
+		}
+	}
+	return NewPrompt(name, pcm)
+}
+
 // Silence returns d of silence.
 func Silence(d time.Duration) *Prompt {
 	return NewPrompt("silence", make([]int16, int(d*SampleRate/time.Second)))
