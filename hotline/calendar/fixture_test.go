@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// published is the schedule of 2024–2026 as the notices state it (see
-// /work/shared/DOMAIN.md), written as the notices' own ranges, independently
-// of migrations/0003_calendar.sql: periods off (放假) and weekend days worked
-// (上班).
+// published is the schedule of 2024–2026 as the State Council General
+// Office's yearly holiday notices (节假日安排的通知) state it, written as the
+// notices' own ranges, independently of migrations/0003_calendar.sql:
+// periods off (放假) and weekend days worked (上班).
 var published = map[int]struct {
 	off  [][2]string
 	work []string
