@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -64,6 +65,8 @@ func callErr(err error) error {
 		return clientErr(http.StatusConflict, "现在无法转接：来电没有在与您通话（或正在转接中）")
 	case errors.Is(err, calls.ErrNotFound):
 		return clientErr(http.StatusNotFound, "没有找到您要的内容")
+	case errors.Is(err, calls.ErrConflict):
+		return clientErr(http.StatusConflict, "%s", strings.TrimPrefix(err.Error(), calls.ErrConflict.Error()+": "))
 	}
 	return err
 }
@@ -143,17 +146,53 @@ func (s *Server) operatorState(c *fiber.Ctx) error {
 	return c.JSON(st)
 }
 
-// setOperatorState is POST /api/v1/operators/me/state {"state"}.
+// setOperatorState is POST /api/v1/operators/me/state {"state","reason"}:
+// a pause takes a reason from the list admins edit.
 func (s *Server) setOperatorState(c *fiber.Ctx) error {
 	var in struct {
-		State string `json:"state"`
+		State  string `json:"state"`
+		Reason string `json:"reason"`
 	}
 	if err := decode(c, &in); err != nil {
 		return err
+	}
+	if in.State != "paused" {
+		in.Reason = ""
+	}
+	if s.desk != nil {
+		if in.State == "paused" && in.Reason == "" {
+			return &apiError{status: http.StatusBadRequest, msg: "请选择小休原因", field: "reason"}
+		}
+		// The reason is checked before the state changes, so a bad one changes nothing.
+		if in.Reason != "" {
+			if err := s.checkPauseReason(c.UserContext(), in.Reason); err != nil {
+				return callErr(err)
+			}
+		}
 	}
 	st, err := s.deps.Calls.SetOperatorState(c.UserContext(), account(c).ID, in.State)
 	if err != nil {
 		return callErr(err)
 	}
-	return c.JSON(st)
+	if s.desk != nil {
+		if err := s.desk.Store().SetPauseReason(c.UserContext(), account(c).ID, in.Reason); err != nil {
+			return callErr(err)
+		}
+	}
+	return c.JSON(fiber.Map{"extension": st.Extension, "state": st.State, "since": st.Since, "registered": st.Registered,
+		"today_seconds": st.Today, "pause_reason": in.Reason})
+}
+
+// checkPauseReason fails with a field error for a reason not on the list.
+func (s *Server) checkPauseReason(ctx context.Context, reason string) error {
+	rs, err := s.desk.Store().PauseReasons(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.Label == reason {
+			return nil
+		}
+	}
+	return &calls.FieldError{Field: "reason", Msg: "请从列表中选择小休原因"}
 }

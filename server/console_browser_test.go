@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,8 +13,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/govhall/govhall/hotline"
 	"github.com/govhall/govhall/hotline/calendar"
+	"github.com/govhall/govhall/hotline/calls"
 	"github.com/govhall/govhall/hotline/events"
+	"github.com/govhall/govhall/hotline/media"
 	"github.com/govhall/govhall/hotline/queries"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/kiosk/search"
@@ -31,9 +35,14 @@ type consoleRig struct {
 	base    string
 	queries *queries.Store
 	hub     *events.Hub
+	hotline *hotline.Hotline // with withHotline
+	sipAddr string
 	actors  map[string]queries.Actor
 	*browser
 }
+
+// rigOption adds a part to the console rig.
+type rigOption func(*consoleRig, *server.Deps)
 
 // consoleAccounts are the rig's staff: username, roles, department code.
 var consoleAccounts = []struct{ name, display, role, dept string }{
@@ -45,7 +54,7 @@ var consoleAccounts = []struct{ name, display, role, dept string }{
 	{"reviewer1", "信息员 孙丽", staff.RoleReviewer, ""},
 }
 
-func newConsoleRig(t *testing.T) *consoleRig {
+func newConsoleRig(t *testing.T, opts ...rigOption) *consoleRig {
 	t.Helper()
 	db := pgtest.New(t)
 	ctx := context.Background()
@@ -93,8 +102,12 @@ func newConsoleRig(t *testing.T) *consoleRig {
 		t.Fatal(err)
 	}
 	r.base = "http://" + ln.Addr().String()
-	srv := server.New(server.Deps{Log: slog.New(slog.DiscardHandler), DB: db, Staff: st, Catalog: catalog, Calendar: cal,
-		Search: idx, Queries: r.queries, Events: r.hub, PublicBaseURL: r.base})
+	deps := server.Deps{Log: slog.New(slog.DiscardHandler), DB: db, Staff: st, Catalog: catalog, Calendar: cal,
+		Search: idx, Queries: r.queries, Events: r.hub, PublicBaseURL: r.base}
+	for _, o := range opts {
+		o(r, &deps)
+	}
+	srv := server.New(deps)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(sctx, ln) }()
 	t.Cleanup(sync.OnceFunc(func() {
@@ -139,4 +152,53 @@ func (r *consoleRig) create(in queries.NewQuery) string {
 		r.t.Fatal(err)
 	}
 	return c.Code
+}
+
+// openHours is a calendar on which every moment is in office hours, so
+// the call flow queues for an operator whenever the test runs.
+type openHours struct{}
+
+func (openHours) InHours(time.Time) bool { return true }
+
+// withHotline starts the 96128 hotline on a free loopback port, with its
+// call events going to the consoles, short prompts, and SIP phones 8001
+// (operator1) and 8101 (liaison1, 民政局), password "pw" + extension.
+func withHotline(r *consoleRig, deps *server.Deps) {
+	t, ctx := r.t, context.Background()
+	store := calls.NewStore(r.db)
+	for _, a := range []calls.NewSIPAccount{
+		{Extension: "8001", Username: "operator1", Kind: calls.KindOperator},
+		{Extension: "8101", Username: "liaison1", Kind: calls.KindLiaison, Department: "mzj"},
+	} {
+		a.Realm, a.Password = "govhall", "pw"+a.Extension
+		if _, err := store.SaveSIPAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prompts := t.TempDir()
+	for _, name := range hotline.PromptNames() {
+		if err := media.Synthesize(ctx, "请", filepath.Join(prompts, name+".wav")); err != nil {
+			t.Fatalf("prompts (espeak-ng and sox are required): %v", err)
+		}
+	}
+	ce := server.NewCallEvents(r.hub, slog.New(slog.DiscardHandler))
+	cctx, cancel := context.WithCancel(ctx)
+	go ce.Run(cctx)
+	h, err := hotline.New(hotline.Config{SIPAddr: "127.0.0.1:0", DataDir: t.TempDir(), PromptsDir: prompts,
+		RingTimeout: 10 * time.Second, LiaisonRing: 10 * time.Second, WrapUp: time.Second, SurveyWait: 2 * time.Second,
+		Events: ce, Log: slog.New(slog.DiscardHandler)}, r.db, openHours{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
+		defer scancel()
+		h.Stop(sctx)
+		cancel()
+	})
+	r.hotline, r.sipAddr = h, h.SIP().Addr().String()
+	deps.Calls = h
 }

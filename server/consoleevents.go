@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/govhall/govhall/hotline"
 	"github.com/govhall/govhall/hotline/events"
 	"github.com/govhall/govhall/hotline/queries"
+	"github.com/govhall/govhall/server/staff"
 )
 
 // sseHeartbeat is how often an idle stream sends a comment: a closed tab
@@ -108,4 +111,75 @@ func (q QuerySender) Send(ctx context.Context, n queries.Notification) error {
 		return nil
 	}
 	return q.Next.Send(ctx, n)
+}
+
+// CallEvents hands the hotline's call events to the consoles: each event
+// goes to every staff account that has been on the call (the operator who
+// answered sees the liaison ring, answer, refuse), queue changes to all
+// operators. The hotline must never wait for the database, so events pass
+// through a buffer to a goroutine that stores them in order.
+type CallEvents struct {
+	hub      *events.Hub
+	log      *slog.Logger
+	ch       chan hotline.CallEvent
+	involved map[int64]map[int64]bool // call → accounts on it
+}
+
+// NewCallEvents returns the adapter; Run must be started.
+func NewCallEvents(hub *events.Hub, log *slog.Logger) *CallEvents {
+	return &CallEvents{hub: hub, log: log, ch: make(chan hotline.CallEvent, 4096), involved: map[int64]map[int64]bool{}}
+}
+
+// CallEvent queues e; when the buffer is full (the database is stuck) the
+// event is dropped and logged, and the call goes on.
+func (ce *CallEvents) CallEvent(e hotline.CallEvent) {
+	select {
+	case ce.ch <- e:
+	default:
+		ce.log.Warn("console event dropped: buffer full", "kind", e.Kind, "call", e.CallID)
+	}
+}
+
+// Run stores queued events until ctx ends.
+func (ce *CallEvents) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-ce.ch:
+			ce.publish(ctx, e)
+		}
+	}
+}
+
+func (ce *CallEvents) publish(ctx context.Context, e hotline.CallEvent) {
+	data := map[string]any{"call_id": e.CallID, "sip_call_id": e.SIPCallID, "caller": e.Caller, "account_id": e.AccountID,
+		"extension": e.Extension, "department": e.Department, "transfer_id": e.TransferID, "detail": e.Detail,
+		"outcome": e.Outcome, "queue_len": e.QueueLen, "waited_s": e.Waited.Seconds(), "at": e.At}
+	if e.Kind == hotline.EventQueue {
+		ce.send(ctx, e.Kind, events.Audience{Role: staff.RoleOperator}, data)
+		return
+	}
+	who := ce.involved[e.CallID]
+	if who == nil {
+		who = map[int64]bool{}
+		ce.involved[e.CallID] = who
+	}
+	if e.AccountID != 0 {
+		who[e.AccountID] = true
+	}
+	for id := range who {
+		ce.send(ctx, e.Kind, events.Audience{AccountID: id}, data)
+	}
+	if e.Kind == hotline.EventEnded {
+		delete(ce.involved, e.CallID)
+	}
+}
+
+func (ce *CallEvents) send(ctx context.Context, kind string, to events.Audience, data any) {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := ce.hub.Publish(pctx, kind, to, data); err != nil {
+		ce.log.Warn("console event not stored", "kind", kind, "err", err)
+	}
 }

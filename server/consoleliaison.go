@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/govhall/govhall/hotline/calls"
 	"github.com/govhall/govhall/hotline/queries"
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/server/staff"
@@ -18,6 +19,7 @@ type liaisonDeskData struct {
 	Items       []queries.DeskItem
 	Counts      map[string]int
 	Approvals   []queries.Approval
+	Phone       *calls.SIPAccount // the liaison's phone, when the hotline runs
 }
 
 // liaisonDesk is GET /console/liaison[?department=CODE]: the department's
@@ -60,6 +62,17 @@ func (s *Server) liaisonDesk(c *fiber.Ctx) error {
 	}
 	if d.Approvals, err = s.deps.Queries.Approvals(ctx, a, true, 100); err != nil && !errors.Is(err, queries.ErrForbidden) {
 		return err
+	}
+	if s.desk != nil && account(c).Has(staff.RoleLiaison) {
+		phones, err := s.desk.Store().SIPAccounts(ctx, calls.KindLiaison, account(c).DepartmentID.Int64)
+		if err != nil {
+			return err
+		}
+		for i := range phones {
+			if phones[i].AccountID == account(c).ID {
+				d.Phone = &phones[i]
+			}
+		}
 	}
 	return s.render(c, "liaison", "联络员工作台", d, "desk.js")
 }

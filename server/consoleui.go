@@ -82,7 +82,6 @@ func (s *Server) consoleRoutes() {
 	if s.deps.Events != nil {
 		a.Get(consolePrefix+"events", s.consoleAuth(), s.consoleEvents)
 	}
-	s.operatorRoutes()
 }
 
 // consoleAuth admits a request with a valid session cookie whose account

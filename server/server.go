@@ -46,6 +46,7 @@ type Server struct {
 	app     *fiber.App
 	log     *slog.Logger
 	console *consoleUI
+	desk    DeskService   // the hotline as the operators' desk reads it; nil without calls
 	closing chan struct{} // closed when Serve begins to shut down: streams end
 }
 

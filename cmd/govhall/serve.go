@@ -72,7 +72,9 @@ func (p *program) serve(ctx context.Context) error {
 	go p.pruneEvents(ctx, hub)
 	waitWorker := p.runQueryWorker(ctx, svc.queries, hub)
 	defer waitWorker()
-	calls, stopSIP, err := p.startHotline(ctx, svc)
+	callEvents := server.NewCallEvents(hub, p.log.With("component", "console_events"))
+	go callEvents.Run(hctx)
+	calls, stopSIP, err := p.startHotline(ctx, svc, callEvents)
 	if err != nil {
 		return err
 	}

@@ -29,12 +29,12 @@ func (h calendarHours) InHours(t time.Time) bool { return h.store.Calendar().InH
 // (UDP and TCP); it returns the hotline for server.Deps.Calls. stop drains
 // it: new calls get 503 with Retry-After, calls in progress finish until
 // stop's ctx ends, then the rest are hung up.
-func (p *program) startHotline(ctx context.Context, svc *services) (*hotline.Hotline, func(ctx context.Context) error, error) {
+func (p *program) startHotline(ctx context.Context, svc *services, ev hotline.Notifier) (*hotline.Hotline, func(ctx context.Context) error, error) {
 	qs := svc.queries
 	h, err := hotline.New(hotline.Config{
 		SIPAddr: p.cfg.SIPAddr, Realm: sipRealm, RTPMin: rtpPortMin, RTPMax: rtpPortMax,
 		DataDir: p.cfg.DataDir, PromptsDir: filepath.Join(p.cfg.DataDir, "prompts"),
-		Log: p.log.With("component", "hotline"),
+		Log: p.log.With("component", "hotline"), Events: ev,
 	}, svc.db, calendarHours{svc.calendar}, callQueries{store: qs, log: p.log.With("component", "hotline")})
 	if err != nil {
 		return nil, nil, fmt.Errorf("GOVHALL_SIP_ADDR %s: %w", p.cfg.SIPAddr, err)

@@ -49,7 +49,7 @@ func TestSIPWiring(t *testing.T) {
 	if !strings.Contains(out.String(), "8105") {
 		t.Errorf("demo output %q lacks the phones", out.String())
 	}
-	h, stop, err := p.startHotline(ctx, svc)
+	h, stop, err := p.startHotline(ctx, svc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

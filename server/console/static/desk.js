@@ -1,7 +1,7 @@
 // desk.js is the liaison's desk: the filter buttons over the list, and a
 // notice (with a reload) when a query reaches the department meanwhile.
 
-import { on } from './console.js';
+import { api, on } from './console.js';
 
 function wireFilter() {
   const bar = document.getElementById('desk-filter');
@@ -40,3 +40,30 @@ function newWork() {
 
 wireFilter();
 for (const k of ['query_assigned', 'query_due_soon', 'query_overdue', 'query_approval']) on(k, newWork);
+
+// A call transferred to me pops up like the operator's: who transferred
+// it, the operator's notes and the caller's history.
+const me = Number(document.body.dataset.me || 0);
+async function incoming(d) {
+  if (d.account_id !== me) return;
+  const box = document.getElementById('incoming');
+  if (!box) return;
+  box.hidden = false;
+  document.getElementById('incoming-status').textContent = `来电 ${d.caller || '未知号码'} 正在转接到您的话机（分机 ${d.extension}），请在话机上接听。`;
+  const items = [];
+  const notes = await api('GET', `/api/v1/calls/${d.call_id}/notes`);
+  for (const n of (notes.ok && notes.data.items) || []) items.push(`话务员 ${n.by} 备注：${n.note}`);
+  const hist = await api('GET', `/api/v1/staff/callers/${encodeURIComponent(d.caller)}?except=${d.call_id}`);
+  for (const q of (hist.ok && hist.data.queries) || []) items.push(`查询码 ${q.code}：${q.status_text}，${q.question}`);
+  if (!items.length) items.push('这个号码以前没有查询单，话务员没有留备注。');
+  document.getElementById('incoming-history').replaceChildren(...items.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
+}
+on('transfer_ringing', incoming);
+on('transfer_answered', (d) => {
+  if (d.account_id !== me) return;
+  document.getElementById('incoming-status').textContent = `通话中：来电 ${d.caller || ''}`;
+});
+on('ended', () => {
+  const s = document.getElementById('incoming-status');
+  if (s && s.textContent) s.textContent += '（通话已结束）';
+});
