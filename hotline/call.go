@@ -37,9 +37,9 @@ type call struct {
 	deptID    int64  // department of the last transfer
 	deptCode  string // its code
 
-	transfers chan transferReq
-	mu        sync.Mutex
-	talking   *party // the party connected to the caller, while conversing
+	commands chan command // from the consoles and phones, served while conversing
+	mu       sync.Mutex
+	talking  *party // the staff member in charge of the caller, while conversing
 }
 
 // party is an operator or liaison connected (or being connected) to the caller.
@@ -55,7 +55,7 @@ type party struct {
 
 // handle runs one call (the sipua.Handler of the hotline).
 func (h *Hotline) handle(hard context.Context, in *sipua.Inbound) {
-	c := &call{h: h, in: in, transfers: make(chan transferReq), session: rand.Uint64() >> 2}
+	c := &call{h: h, in: in, commands: make(chan command), session: rand.Uint64() >> 2}
 	c.ctx, c.cancel = context.WithCancel(hard)
 	stop := context.AfterFunc(in.Context(), c.cancel)
 	defer stop()
@@ -207,6 +207,7 @@ func (c *call) teardown() {
 	hcancel()
 	ctx, cancel := recordCtx()
 	defer cancel()
+	c.bridge.SetMix(nil)
 	c.ep.Close()
 	c.bridge.Wait()
 	var rec calls.Recording

@@ -74,7 +74,7 @@ func (c *call) queue() (op *party, timedOut bool) {
 			h.queueChanged(c.id)
 			c.emit(CallEvent{Kind: EventOffered, AccountID: a.Account.AccountID, Extension: a.Account.Extension,
 				Waited: h.cfg.Now().Sub(w.Joined)})
-			if p := c.ring(a.Account, calls.KindOperator, 0, h.cfg.RingTimeout, func() { stopAnn(); <-annDone }); p != nil {
+			if p, _ := c.dial(c.ctx, a.Account, calls.KindOperator, 0, 0, h.cfg.RingTimeout); p != nil {
 				return p, false
 			}
 			h.acd.Release(context.Background(), a.Account.ID, false)
@@ -115,64 +115,64 @@ func (c *call) announce(ctx context.Context, w *calls.Waiter) {
 	}
 }
 
-// ring places a leg to a phone for timeout and returns the party when it
-// answers, after calling beforeConnect (may be nil). It returns nil when
-// the phone cannot be reached or does not answer, or the caller hung up.
-func (c *call) ring(acct calls.SIPAccount, kind string, deptID int64, timeout time.Duration, beforeConnect func()) *party {
+// dial places a leg to a phone (for a transfer when transferID is not 0)
+// and waits up to timeout for the answer. It returns the party once
+// answered, or nil and the leg's result (calls.Leg*) when the phone cannot
+// be reached, does not answer or declines, or ctx ends.
+func (c *call) dial(ctx context.Context, acct calls.SIPAccount, kind string, deptID, transferID int64, timeout time.Duration) (*party, string) {
 	h := c.h
 	ts := h.targets(acct)
 	if len(ts) == 0 {
-		return nil
+		return nil, calls.LegFailed
 	}
 	ep, err := media.NewEndpoint(h.ports)
 	if err != nil {
 		c.log.Warn("rtp for a leg", "err", err)
-		return nil
+		return nil, calls.LegFailed
 	}
-	if c.ctx.Err() != nil {
+	if ctx.Err() != nil {
 		ep.Close()
-		return nil
+		return nil, calls.LegCancelled
 	}
 	sctx, scancel := recordCtx() // not the caller's: a cancelled insert may still commit
 	legID, err := h.store.StartLeg(sctx, calls.NewLeg{CallID: c.id, Party: kind, SIPAccountID: acct.ID, AccountID: acct.AccountID,
-		DepartmentID: deptID, Extension: acct.Extension, At: h.cfg.Now()})
+		DepartmentID: deptID, TransferID: transferID, Extension: acct.Extension, At: h.cfg.Now()})
 	scancel()
 	if err != nil {
 		c.log.Error("record leg", "err", err)
 		ep.Close()
-		return nil
+		return nil, calls.LegFailed
 	}
 	p := &party{kind: kind, acct: acct, ep: ep, legID: legID, deptID: deptID}
+	if transferID != 0 {
+		c.emitParty(EventTransferRinging, p, CallEvent{Department: acct.DepartmentCode, TransferID: transferID})
+	}
 	offer := media.Marshal(ep.Local(), media.Description{Codec: c.codec, EventPT: 101, Direction: media.SendRecv}, c.session+uint64(legID), 1)
-	rctx, cancel := context.WithTimeout(c.ctx, timeout)
+	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	out, err := h.sip.Dial(rctx, sipua.DialRequest{Target: ts[0], FromUser: c.in.Caller, FromName: "96128", SDP: offer})
 	if err != nil {
-		c.legFailed(p, err)
-		return nil
+		return nil, c.legFailed(rctx, p, err)
 	}
 	p.leg = out
-	if !c.answered(p, beforeConnect) {
-		return nil
+	if !c.answered(p) {
+		return nil, calls.LegFailed
 	}
-	return p
+	return p, calls.LegAnswered
 }
 
 // answered takes the party's SDP answer, records the answer and starts
 // reading the party's RTP; it reports false (the leg closed) when the
 // answer is unusable.
-func (c *call) answered(p *party, beforeConnect func()) bool {
+func (c *call) answered(p *party) bool {
 	ans, err := media.Parse(p.leg.Answer, media.Codec{Name: c.codec.Name})
 	if err != nil {
 		c.log.Warn("leg answer without our codec", "extension", p.acct.Extension, "err", err)
-		c.legFailed(p, err)
+		c.legFailed(context.Background(), p, err)
 		return false
 	}
 	p.ep.SetPeer(ans)
 	c.watchLeg(p)
-	if beforeConnect != nil {
-		beforeConnect()
-	}
 	ctx, cancel := recordCtx()
 	defer cancel()
 	if err := c.h.store.LegAnswered(ctx, p.legID, c.h.cfg.Now()); err != nil {
@@ -180,17 +180,22 @@ func (c *call) answered(p *party, beforeConnect func()) bool {
 	}
 	c.bridge.Attach(p.ep)
 	c.log.Info("leg answered", "party", p.kind, "extension", p.acct.Extension)
-	c.emitParty(EventAnswered, p, CallEvent{Department: p.acct.DepartmentCode})
 	return true
 }
 
-// legFailed closes a leg that was not answered (or whose answer was unusable).
-func (c *call) legFailed(p *party, err error) {
+// legFailed closes a leg that was not answered (or whose answer was
+// unusable) and returns its result; ctx is the one the leg rang under.
+func (c *call) legFailed(ctx context.Context, p *party, err error) string {
 	result, by := calls.LegFailed, "system"
 	var de *sipua.DialError
 	switch {
 	case c.ctx.Err() != nil:
 		result, by = calls.LegCancelled, "caller"
+	case errors.Is(err, context.Canceled):
+		result = calls.LegCancelled
+		if errors.Is(context.Cause(ctx), errCancelledByConsole) {
+			by = "console"
+		}
 	case errors.Is(err, context.DeadlineExceeded):
 		result = calls.LegNoAnswer
 	case errors.As(err, &de) && de.Busy():
@@ -201,17 +206,18 @@ func (c *call) legFailed(p *party, err error) {
 		result, by = calls.LegRejected, "party"
 	}
 	if p.leg != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = p.leg.Hangup(ctx)
-		cancel()
+		hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = p.leg.Hangup(hctx)
+		hcancel()
 	}
 	p.ep.Close()
-	ctx, cancel := recordCtx()
+	rctx, cancel := recordCtx()
 	defer cancel()
-	if err := c.h.store.EndLeg(ctx, p.legID, c.h.cfg.Now(), result, by); err != nil {
+	if err := c.h.store.EndLeg(rctx, p.legID, c.h.cfg.Now(), result, by); err != nil {
 		c.log.Error("record leg", "err", err)
 	}
 	c.log.Info("leg not answered", "party", p.kind, "extension", p.acct.Extension, "result", result, "err", err)
+	return result
 }
 
 // watchLeg answers the party's re-INVITEs, takes their REFERs as transfer
@@ -231,49 +237,6 @@ func (c *call) watchLeg(p *party) {
 			c.session+uint64(p.legID), version.Add(1)+1), nil
 	})
 	p.leg.OnRefer(func(target sip.Uri) error { return c.referred(p, target) })
-}
-
-// converse bridges the caller with p until someone hangs up, serving the
-// transfer requests meanwhile.
-func (c *call) converse(p *party) next {
-	c.connect(p)
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			c.endParty(p, "caller")
-			return nextEnd
-		case <-p.leg.Context().Done():
-			c.endParty(p, "party")
-			return nextSurvey
-		case tr := <-c.transfers:
-			np, nx := c.transfer(p, tr)
-			if nx != nextContinue {
-				return nx
-			}
-			p = np
-			c.connect(p)
-		case <-tick.C:
-			if last := c.ep.LastReceived(); !last.IsZero() && time.Since(last) > c.h.cfg.RTPTimeout {
-				c.reason = "no RTP from the caller"
-				c.endParty(p, "system")
-				return nextEnd
-			}
-		}
-	}
-}
-
-// connect makes p the party talking with the caller.
-func (c *call) connect(p *party) {
-	c.bridge.Connect(p.ep)
-	c.setTalking(p)
-	if p.kind == calls.KindOperator && c.outcome == "" {
-		c.outcome = calls.OutcomeAnswered
-	}
-	if p.kind == calls.KindLiaison {
-		c.outcome = calls.OutcomeTransferred
-	}
 }
 
 // endParty hangs up a party (unless they hung up) and closes their leg.

@@ -58,12 +58,6 @@ type QueryRater interface {
 	RateFromCall(ctx context.Context, code string, score int) error
 }
 
-// Errors of the hotline's API.
-var (
-	ErrNoSuchCall = errors.New("hotline: no such call in progress")
-	ErrNotNow     = errors.New("hotline: not possible now")
-)
-
 // Config configures the hotline.
 type Config struct {
 	SIPAddr     string // ip:port for SIP over UDP and TCP (port 0: any free port)

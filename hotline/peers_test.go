@@ -139,8 +139,15 @@ type baresip struct {
 	done chan struct{}
 }
 
-// startBaresip starts a phone for extension ext registering at sipAddr.
+// startBaresip starts a phone for extension ext registering at sipAddr;
+// it sends a 440 Hz tone.
 func startBaresip(t testing.TB, ext, password, sipAddr string) *baresip {
+	t.Helper()
+	return startBaresipTone(t, ext, password, sipAddr, 440)
+}
+
+// startBaresipTone starts a phone that sends a tone of freq Hz.
+func startBaresipTone(t testing.TB, ext, password, sipAddr string, freq int) *baresip {
 	t.Helper()
 	bin, err := exec.LookPath("baresip")
 	if err != nil {
@@ -150,7 +157,7 @@ func startBaresip(t testing.TB, ext, password, sipAddr string) *baresip {
 	sipPort, ctrlPort, rtp := freePort(t), freePort(t), freePort(t)
 	conf := fmt.Sprintf(`module_path /usr/lib/baresip/modules
 sip_listen 127.0.0.1:%d
-audio_source ausine,440
+audio_source ausine,%d
 audio_player aubridge,nil
 ausrc_srate 48000
 ausrc_channels 2
@@ -162,7 +169,7 @@ module_tmp account.so
 module_app menu.so
 module_app ctrl_tcp.so
 ctrl_tcp_listen 127.0.0.1:%d
-`, sipPort, rtp, rtp+3, ctrlPort)
+`, sipPort, freq, rtp, rtp+3, ctrlPort)
 	acct := fmt.Sprintf("<sip:%s@%s;transport=udp>;auth_pass=%s;regint=60;answermode=auto;audio_codecs=PCMA,PCMU\n", ext, sipAddr, password)
 	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)

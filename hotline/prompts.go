@@ -35,6 +35,7 @@ func promptTexts() map[string]string {
 		"survey-thanks":   "感谢您的评价，再见。",
 		"goodbye":         "感谢您的来电，再见。",
 		"operator-failed": "转接未成功，来电已转回给您。",
+		"hold-intro":      "请稍候，不要挂机。",
 		"digit-0":         "零",
 		"digit-1":         "幺",
 		"digit-2":         "二",
@@ -84,7 +85,41 @@ func LoadPrompts(dir string) (Prompts, error) {
 	ps["ringback"] = media.Tone("ringback", 450, time.Second, 4*time.Second, 10*time.Second)
 	ps["hold"] = media.Concat("hold", media.Tone("hold", 440, 200*time.Millisecond, 0, 200*time.Millisecond), media.Silence(3*time.Second))
 	ps["pause"] = media.Silence(500 * time.Millisecond)
+	music, err := loadMusic(dir)
+	if err != nil {
+		return nil, err
+	}
+	ps["music"] = music
 	return ps, nil
+}
+
+// loadMusic returns the hold music: music.wav of the prompts directory
+// when an admin put one there (8 kHz mono 16-bit), else a melody — the
+// first phrases of 茉莉花 — and a pause.
+func loadMusic(dir string) (*media.Prompt, error) {
+	path := filepath.Join(dir, "music.wav")
+	if _, err := os.Stat(path); err == nil {
+		p, err := media.LoadPrompt("music", path)
+		if err != nil {
+			return nil, fmt.Errorf("hotline: %w", err)
+		}
+		return p, nil
+	}
+	const c, d, e, g, a, c2 = 261.63, 293.66, 329.63, 392.00, 440.00, 523.25
+	q, h := 300*time.Millisecond, 600*time.Millisecond
+	var notes []media.Note
+	for _, n := range []struct {
+		f float64
+		d time.Duration
+	}{
+		{e, h}, {e, q}, {g, q}, {a, q}, {c2, q}, {c2, q}, {a, q}, {g, h}, {g, q}, {a, q}, {g, h + h},
+		{e, h}, {e, q}, {g, q}, {a, q}, {c2, q}, {c2, q}, {a, q}, {g, h}, {g, q}, {a, q}, {g, h + h},
+		{g, h}, {g, h}, {g, h}, {e, q}, {g, q}, {a, h}, {a, h}, {g, h + h},
+		{e, h}, {d, q}, {e, q}, {g, h}, {e, q}, {d, q}, {c, h}, {c, q}, {d, q}, {c, h + h},
+	} {
+		notes = append(notes, media.Note{Freq: n.f, Dur: n.d})
+	}
+	return media.Concat("music", media.Melody("music", notes), media.Silence(time.Second)), nil
 }
 
 // number returns the digits of s read one by one.

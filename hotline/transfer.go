@@ -12,134 +12,85 @@ import (
 	"github.com/govhall/govhall/hotline/media"
 )
 
-// transferReq asks the call to transfer the caller to a department.
-type transferReq struct {
-	dept   calls.Department
-	method string // "refer" or "api"
-	by     int64  // staff account asking, 0 if unknown
-	from   *party // the party whose phone sent the REFER (method "refer")
-	reply  chan error
+// Stages of a transfer.
+const (
+	stageRinging    = iota // the liaisons' phones ring
+	stageConsulting        // attended: the operator talks with the liaison, the caller hears music
+	stageThreeWay          // attended: all three hear each other
+)
+
+// errCancelledByConsole is the cause of ringing stopped from the console.
+var errCancelledByConsole = errors.New("hotline: transfer cancelled from the console")
+
+// xfer is a transfer in progress.
+type xfer struct {
+	id       int64
+	dept     calls.Department
+	method   string
+	blind    bool   // the caller goes to the liaison as soon as one answers
+	from     *party // the phone whose REFER asked for it, to be told the outcome
+	stage    int
+	l        *party            // the liaison who answered
+	stop     func(cause error) // stops the ringing
+	rang     chan ringOutcome  // the ringing's outcome, once; nil once taken
+	music    *media.Music      // what the caller hears meanwhile
+	ringback *media.Music      // what the operator hears while an attended transfer rings
 }
 
-// Transfer transfers a call in progress to a department's liaison (the
-// console's transfer button). by must be the staff member talking with the
-// caller unless anyone is true (supervisors, admins). It returns when the
-// transfer has begun: ErrNoSuchCall for a call not in progress, ErrNotNow
-// when nobody is talking with the caller, calls.ErrNotFound for an unknown
-// department.
-func (h *Hotline) Transfer(ctx context.Context, callID int64, department string, by calls.Actor, anyone bool) error {
-	dept, err := h.store.Department(ctx, department)
-	if err != nil {
-		return err
-	}
-	h.mu.Lock()
-	c := h.active[callID]
-	h.mu.Unlock()
-	if c == nil {
-		return fmt.Errorf("call %d: %w", callID, ErrNoSuchCall)
-	}
-	p := c.current()
-	if p == nil {
-		return fmt.Errorf("call %d is not connected to anyone: %w", callID, ErrNotNow)
-	}
-	if !anyone && p.acct.AccountID != by.AccountID {
-		return fmt.Errorf("call %d is talking with %s, not with you: %w", callID, p.acct.Extension, ErrNotNow)
-	}
-	return c.request(ctx, transferReq{dept: dept, method: "api", by: by.AccountID})
+// ringOutcome is how ringing a department ended: the liaison who answered,
+// or the transfer's result.
+type ringOutcome struct {
+	l      *party
+	result string
 }
 
-// request hands a transfer request to the call's conversation.
-func (c *call) request(ctx context.Context, tr transferReq) error {
-	tr.reply = make(chan error, 1)
-	t := time.NewTimer(3 * time.Second)
-	defer t.Stop()
-	select {
-	case c.transfers <- tr:
-	case <-t.C:
-		return fmt.Errorf("call %d is busy (already transferring?): %w", c.id, ErrNotNow)
-	case <-ctx.Done():
-		return ctx.Err()
+// startTransfer records a transfer to dept asked for by cmd and starts
+// ringing its liaisons; it returns the transfer's id. When no liaison can
+// be rung (out of hours, none reachable or all away) the transfer is
+// recorded with that result and ErrOutOfHours or ErrNoLiaison returned;
+// the caller stays where they were.
+func (c *call) startTransfer(cv *conv, cmd command) (int64, error) {
+	if cv.x != nil {
+		return 0, fmt.Errorf("call %d: %w", c.id, ErrTransferring)
 	}
-	select {
-	case err := <-tr.reply:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// referred takes a REFER from a party's phone: the Refer-To user is a
-// department code or a liaison's extension.
-func (c *call) referred(p *party, target sip.Uri) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	dept, err := c.h.store.Department(ctx, target.User)
-	if errors.Is(err, calls.ErrNotFound) {
-		a, aerr := c.h.store.SIPAccount(ctx, target.User)
-		if aerr != nil || a.Kind != calls.KindLiaison {
-			return fmt.Errorf("refer to %q: neither a department code nor a liaison's extension: %w", target.User, calls.ErrNotFound)
-		}
-		dept, err = calls.Department{ID: a.DepartmentID, Code: a.DepartmentCode}, nil
-	}
-	if err != nil {
-		return err
-	}
-	return c.request(ctx, transferReq{dept: dept, method: "refer", by: p.acct.AccountID, from: p})
-}
-
-// transfer rings the liaisons of a department while the caller hears a
-// ringback tone. On an answer the liaison takes over and the transferring
-// party is hung up; otherwise the caller goes back to that party, or —
-// when they left meanwhile — may leave a question or wait for an operator.
-func (c *call) transfer(p *party, tr transferReq) (*party, next) {
-	h := c.h
-	now := h.cfg.Now()
+	h, p := c.h, cv.p
 	rctx, cancel := recordCtx()
 	defer cancel()
-	id, err := h.store.StartTransfer(rctx, calls.NewTransfer{CallID: c.id, DepartmentID: tr.dept.ID, Method: tr.method,
-		RequestedBy: tr.by, FromLegID: p.legID, At: now})
-	tr.reply <- err
+	id, err := h.store.StartTransfer(rctx, calls.NewTransfer{CallID: c.id, DepartmentID: cmd.dept.ID, Method: cmd.method,
+		RingStrategy: cmd.dept.RingStrategy, RequestedBy: cmd.by, FromLegID: p.legID, At: h.cfg.Now()})
 	if err != nil {
-		c.log.Error("record transfer", "err", err)
-		return p, nextContinue
+		return 0, err
 	}
-	c.deptID, c.deptCode = tr.dept.ID, tr.dept.Code
-	_ = h.store.SetDepartment(rctx, c.id, tr.dept.ID)
-	c.log.Info("transfer", "department", tr.dept.Code, "method", tr.method)
-	liaisons, result := c.liaisons(tr.dept.ID)
-	var lp *party
-	if result == "" {
-		lp, result = c.ringLiaisons(p, liaisons, tr.dept, id)
+	c.deptID, c.deptCode = cmd.dept.ID, cmd.dept.Code
+	if err := h.store.SetDepartment(rctx, c.id, cmd.dept.ID); err != nil {
+		c.log.Error("record call department", "err", err)
 	}
-	finish := func(result string, legID int64, note string) {
-		ctx, cancel := recordCtx()
-		defer cancel()
-		if err := h.store.FinishTransfer(ctx, id, h.cfg.Now(), result, legID, note); err != nil {
-			c.log.Error("record transfer result", "err", err)
+	x := &xfer{id: id, dept: cmd.dept, method: cmd.method, blind: cmd.method != calls.MethodAttended, from: cmd.from}
+	c.log.Info("transfer", "department", cmd.dept.Code, "method", cmd.method, "strategy", cmd.dept.RingStrategy)
+	liaisons, result := c.liaisons(cmd.dept.ID)
+	if result != "" {
+		c.finishTransfer(x, result, fmt.Sprintf("%s: nobody of %s to ring", result, cmd.dept.Code))
+		kind, detail := transferEvent(result)
+		c.emit(CallEvent{Kind: kind, Department: cmd.dept.Code, TransferID: id, Detail: detail})
+		if result == calls.TransferOutOfHours {
+			return id, fmt.Errorf("transfer to %s: %w", cmd.dept.Code, ErrOutOfHours)
 		}
-		c.notifyRefer(tr, result)
+		return id, fmt.Errorf("transfer to %s: %w", cmd.dept.Code, ErrNoLiaison)
 	}
-	ev := CallEvent{Department: tr.dept.Code, TransferID: id}
-	switch {
-	case lp != nil:
-		finish(calls.TransferAnswered, lp.legID, "")
-		c.emitParty(EventTransferAnswered, lp, ev)
-		c.endParty(p, "transfer")
-		c.emitParty(EventTransferCompleted, lp, ev)
-		return lp, nextContinue
-	case c.ctx.Err() != nil:
-		finish(calls.TransferCallerHungUp, 0, "")
-		c.endParty(p, "caller")
-		return nil, nextEnd
+	c.endHold(cv)
+	ps := h.prompts
+	x.music = media.NewMusic(ps["transferring"], ps["ringback"])
+	if !x.blind {
+		x.music, x.ringback = media.NewMusic(ps["transferring"], ps["music"]), media.NewMusic(nil, ps["ringback"])
 	}
-	finish(result, 0, fmt.Sprintf("%s: no liaison of %s took the call", result, tr.dept.Code))
-	ev.Kind, ev.Detail = transferEvent(result)
-	c.emit(ev)
-	return c.transferFailed(p)
+	cv.x = x
+	c.setMedia(cv)
+	c.startRinging(x, liaisons)
+	return id, nil
 }
 
-// liaisons returns the reachable liaisons of a department, or the reason
-// there are none to ring.
+// liaisons returns the liaisons of a department to ring now (enabled, not
+// away, reachable), or the reason there are none.
 func (c *call) liaisons(deptID int64) ([]calls.SIPAccount, string) {
 	if !c.h.hours.InHours(c.h.cfg.Now()) {
 		return nil, calls.TransferOutOfHours
@@ -161,56 +112,167 @@ func (c *call) liaisons(deptID int64) ([]calls.SIPAccount, string) {
 	return out, ""
 }
 
-// ringLiaisons rings the liaisons in order while the caller holds.
-func (c *call) ringLiaisons(p *party, ls []calls.SIPAccount, dept calls.Department, transferID int64) (*party, string) {
-	c.bridge.Connect(nil)
-	c.setTalking(nil)
-	hold, stop := context.WithCancel(c.ctx)
-	done := make(chan struct{})
+// startRinging rings the liaisons, in order or all at once as the
+// department says, on a goroutine of its own; the outcome arrives on x.rang.
+func (c *call) startRinging(x *xfer, ls []calls.SIPAccount) {
+	ctx, cancel := context.WithCancelCause(c.ctx)
+	x.stop, x.rang = cancel, make(chan ringOutcome, 1)
 	go func() {
-		defer close(done)
-		if c.bridge.Play(hold, c.h.prompts["transferring"]) == nil {
-			for hold.Err() == nil {
-				_ = c.bridge.Play(hold, c.h.prompts["ringback"])
-			}
+		defer cancel(nil)
+		if x.dept.RingStrategy == calls.RingAll {
+			x.rang <- c.ringAll(ctx, x, ls)
+			return
 		}
+		x.rang <- c.ringInOrder(ctx, x, ls)
 	}()
-	stopHold := func() { stop(); <-done }
-	defer stopHold()
+}
+
+// ringInOrder rings one liaison after another, each for LiaisonRing.
+func (c *call) ringInOrder(ctx context.Context, x *xfer, ls []calls.SIPAccount) ringOutcome {
+	var results []string
 	for _, l := range ls {
-		c.emit(CallEvent{Kind: EventTransferRinging, AccountID: l.AccountID, Extension: l.Extension, Department: dept.Code, TransferID: transferID})
-		if lp := c.ring(l, calls.KindLiaison, dept.ID, c.h.cfg.LiaisonRing, stopHold); lp != nil {
-			return lp, calls.TransferAnswered
+		lp, result := c.dial(ctx, l, calls.KindLiaison, x.dept.ID, x.id, c.h.cfg.LiaisonRing)
+		if lp != nil {
+			return ringOutcome{l: lp}
 		}
-		if c.ctx.Err() != nil {
+		results = append(results, result)
+		if ctx.Err() != nil {
 			break
 		}
 	}
-	return nil, calls.TransferNoAnswer
+	return ringOutcome{result: x.failure(results)}
 }
 
-func (c *call) notifyRefer(tr transferReq, result string) {
-	if tr.from == nil || tr.from.leg == nil {
+// ringAll rings every liaison at once for LiaisonRing: the first to answer
+// takes the call and the others' phones are cancelled (one answering at
+// the same moment is hung up).
+func (c *call) ringAll(ctx context.Context, x *xfer, ls []calls.SIPAccount) ringOutcome {
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type dialed struct {
+		p      *party
+		result string
+	}
+	ch := make(chan dialed, len(ls))
+	for _, l := range ls {
+		go func() {
+			p, result := c.dial(actx, l, calls.KindLiaison, x.dept.ID, x.id, c.h.cfg.LiaisonRing)
+			ch <- dialed{p, result}
+		}()
+	}
+	var winner *party
+	var results []string
+	for range ls {
+		d := <-ch
+		switch {
+		case d.p != nil && winner == nil:
+			winner = d.p
+			cancel()
+		case d.p != nil:
+			c.endParty(d.p, "system")
+		default:
+			results = append(results, d.result)
+		}
+	}
+	if winner != nil {
+		return ringOutcome{l: winner}
+	}
+	return ringOutcome{result: x.failure(results)}
+}
+
+// failure is the transfer's result when no phone answered: refused when
+// every phone declined, else no answer (blind) or timeout (attended).
+func (x *xfer) failure(legResults []string) string {
+	refused := len(legResults) > 0
+	for _, r := range legResults {
+		if r != calls.LegBusy && r != calls.LegRejected {
+			refused = false
+		}
+	}
+	switch {
+	case refused:
+		return calls.TransferRefused
+	case x.method != calls.MethodAttended:
+		return calls.TransferNoAnswer
+	}
+	return calls.TransferTimeout
+}
+
+// stopRinging stops the ringing of x, if it still rings, and hangs up a
+// liaison who answered meanwhile.
+func (c *call) stopRinging(x *xfer, by string) {
+	if x.rang == nil {
 		return
 	}
-	code, reason := 480, "Temporarily Unavailable"
-	switch result {
-	case calls.TransferAnswered:
-		code, reason = 200, "OK"
-	case calls.TransferCallerHungUp:
-		code, reason = 487, "Request Terminated"
+	var cause error // context.Canceled
+	if by == "console" {
+		cause = errCancelledByConsole
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := tr.from.leg.NotifyRefer(ctx, code, reason, true); err != nil {
-		c.log.Debug("refer notify", "err", err)
+	x.stop(cause)
+	r := <-x.rang
+	x.rang = nil
+	if r.l != nil {
+		c.endParty(r.l, by)
 	}
 }
 
-// transferFailed brings the caller back to p, or — when p hung up
-// meanwhile — offers to leave a question (1) or wait for an operator.
-func (c *call) transferFailed(p *party) (*party, next) {
-	if !p.ended && p.leg.Context().Err() == nil {
+// rang takes the outcome of ringing: the liaison takes the call (blind),
+// the operator consults them (attended), or the caller is back with the
+// operator.
+func (c *call) rang(cv *conv, r ringOutcome) next {
+	x := cv.x
+	if r.l == nil {
+		return c.unanswered(cv, r.result)
+	}
+	x.l = r.l
+	ev := CallEvent{Department: x.dept.Code, TransferID: x.id}
+	if x.blind || cv.p == nil {
+		c.emitParty(EventAnswered, x.l, ev)
+		c.emitParty(EventTransferAnswered, x.l, ev)
+		c.complete(cv, "")
+		return nextContinue
+	}
+	ctx, cancel := recordCtx()
+	defer cancel()
+	if err := c.h.store.TransferAnswered(ctx, x.id, c.h.cfg.Now(), x.l.legID); err != nil {
+		c.log.Error("record transfer answer", "err", err)
+	}
+	x.stage = stageConsulting
+	c.setMedia(cv)
+	c.emitParty(EventAnswered, x.l, ev)
+	c.emitParty(EventTransferAnswered, x.l, ev)
+	return nextContinue
+}
+
+// complete leaves the caller with the liaison: the operator (if still
+// there) is hung up.
+func (c *call) complete(cv *conv, note string) {
+	x := cv.x
+	result := calls.TransferCompleted
+	if x.method != calls.MethodAttended {
+		result = calls.TransferAnswered
+	}
+	c.finishTransfer(x, result, note)
+	if cv.p != nil {
+		c.endParty(cv.p, "transfer")
+	}
+	cv.p, cv.x = x.l, nil
+	c.emitParty(EventTransferCompleted, x.l, CallEvent{Department: x.dept.Code, TransferID: x.id})
+	c.setMedia(cv)
+}
+
+// unanswered ends a transfer nobody answered: the caller is back with the
+// operator, or — when they left meanwhile — may leave a question (1) or
+// wait for an operator.
+func (c *call) unanswered(cv *conv, result string) next {
+	x := cv.x
+	c.finishTransfer(x, result, fmt.Sprintf("%s: no liaison of %s took the call", result, x.dept.Code))
+	kind, detail := transferEvent(result)
+	c.emit(CallEvent{Kind: kind, Department: x.dept.Code, TransferID: x.id, Detail: detail})
+	cv.x = nil
+	c.bridge.SetMix(nil)
+	p := cv.p
+	if p != nil && !p.ended && p.leg.Context().Err() == nil {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -219,33 +281,88 @@ func (c *call) transferFailed(p *party) (*party, next) {
 		err := c.play(c.h.prompts["transfer-back"])
 		<-done
 		if err != nil {
-			c.endParty(p, "caller")
-			return nil, nextEnd
+			c.endConv(cv, "caller", "来电人已挂机")
+			return nextEnd
 		}
-		return p, nextContinue
+		c.setMedia(cv)
+		return nextContinue
 	}
-	c.endParty(p, "party")
 	d, ok := c.ask(c.h.prompts["transfer-choice"], 8*time.Second)
 	if !ok {
-		return nil, nextEnd
+		return nextEnd
 	}
 	if d.Key == '1' {
 		c.message(kindQuestion, c.deptID, c.h.prompts["question"])
-		return nil, nextEnd
+		return nextEnd
 	}
-	return nil, nextQueue
+	return nextQueue
 }
 
-// transferEvent returns the event kind and plain reason of a failed
-// transfer's result.
+// finishTransfer records the end of x and tells the phone that asked for
+// it by REFER.
+func (c *call) finishTransfer(x *xfer, result, note string) {
+	var toLeg int64
+	if x.l != nil {
+		toLeg = x.l.legID
+	}
+	ctx, cancel := recordCtx()
+	defer cancel()
+	if err := c.h.store.FinishTransfer(ctx, x.id, c.h.cfg.Now(), result, toLeg, note); err != nil {
+		c.log.Error("record transfer result", "err", err)
+	}
+	c.notifyRefer(x, result)
+}
+
+func (c *call) notifyRefer(x *xfer, result string) {
+	if x.from == nil || x.from.leg == nil {
+		return
+	}
+	code, reason := 480, "Temporarily Unavailable"
+	switch result {
+	case calls.TransferAnswered, calls.TransferCompleted:
+		code, reason = 200, "OK"
+	case calls.TransferCallerHungUp:
+		code, reason = 487, "Request Terminated"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := x.from.leg.NotifyRefer(ctx, code, reason, true); err != nil {
+		c.log.Debug("refer notify", "err", err)
+	}
+}
+
+// transferEvent returns the event kind and plain reason of a transfer
+// that no liaison took.
 func transferEvent(result string) (kind, detail string) {
 	switch result {
-	case calls.TransferNoAnswer:
+	case calls.TransferNoAnswer, calls.TransferTimeout:
 		return EventTransferTimeout, "无人接听"
+	case calls.TransferRefused:
+		return EventTransferRefused, "拒接"
 	case calls.TransferOutOfHours:
 		return EventTransferRefused, "不在工作时间"
 	case calls.TransferNoLiaison:
 		return EventTransferRefused, "无可接听的联络员"
 	}
 	return EventTransferRefused, "转接失败"
+}
+
+// referred takes a REFER from a party's phone: the Refer-To user is a
+// department code or a liaison's extension.
+func (c *call) referred(p *party, target sip.Uri) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	dept, err := c.h.store.Department(ctx, target.User)
+	if errors.Is(err, calls.ErrNotFound) {
+		a, aerr := c.h.store.SIPAccount(ctx, target.User)
+		if aerr != nil || a.Kind != calls.KindLiaison {
+			return fmt.Errorf("refer to %q: neither a department code nor a liaison's extension: %w", target.User, calls.ErrNotFound)
+		}
+		dept, err = c.h.store.Department(ctx, a.DepartmentCode)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = c.request(ctx, command{op: opTransfer, dept: dept, method: calls.MethodRefer, by: p.acct.AccountID, from: p})
+	return err
 }
