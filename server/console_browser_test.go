@@ -37,6 +37,9 @@ type consoleRig struct {
 	hub     *events.Hub
 	hotline *hotline.Hotline // with withHotline
 	sipAddr string
+	deps    server.Deps
+	addr    string
+	stop    func() // stops the HTTP server (restart starts another)
 	actors  map[string]queries.Actor
 	*browser
 }
@@ -107,20 +110,48 @@ func newConsoleRig(t *testing.T, opts ...rigOption) *consoleRig {
 	for _, o := range opts {
 		o(r, &deps)
 	}
-	srv := server.New(deps)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(sctx, ln) }()
+	r.deps, r.addr = deps, ln.Addr().String()
+	r.serve(ln)
 	t.Cleanup(sync.OnceFunc(func() {
+		r.stopServer()
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
 		<-hubDone
 		<-workerDone
 	}))
 	r.browser = newBrowser(t, "console-e2e")
 	r.do("desk size", chromedp.EmulateViewport(1366, 768))
 	return r
+}
+
+// serve starts a govhall HTTP server of the rig's parts on ln.
+func (r *consoleRig) serve(ln net.Listener) {
+	srv := server.New(r.deps)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	r.stop = sync.OnceFunc(func() {
+		cancel()
+		if err := <-done; err != nil {
+			r.t.Errorf("serve: %v", err)
+		}
+	})
+}
+
+func (r *consoleRig) stopServer() { r.stop() }
+
+// restart stops the HTTP server and starts a new one on the same address,
+// as a deploy or a crash and restart would.
+func (r *consoleRig) restart(meanwhile func()) {
+	r.t.Helper()
+	r.stopServer()
+	if meanwhile != nil {
+		meanwhile()
+	}
+	ln, err := net.Listen("tcp", r.addr)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.serve(ln)
 }
 
 // login logs in through the console's form and waits for the page after.
