@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net"
@@ -39,6 +40,7 @@ type consoleRig struct {
 	sipAddr string
 	deps    server.Deps
 	addr    string
+	hours   hotline.Hours // of the hotline; default always open
 	stop    func() // stops the HTTP server (restart starts another)
 	actors  map[string]queries.Actor
 	*browser
@@ -191,6 +193,15 @@ type openHours struct{}
 
 func (openHours) InHours(time.Time) bool { return true }
 
+// closedHours is a calendar on which no moment is in office hours.
+type closedHours struct{}
+
+func (closedHours) InHours(time.Time) bool { return false }
+
+// withClosedHours makes the rig's hotline run outside office hours; it
+// goes before withHotline.
+func withClosedHours(r *consoleRig, _ *server.Deps) { r.hours = closedHours{} }
+
 // withHotline starts the 96128 hotline on a free loopback port, with its
 // call events going to the consoles, short prompts, and SIP phones 8001
 // (operator1) and 8101 (liaison1, 民政局), password "pw" + extension.
@@ -217,7 +228,7 @@ func withHotline(r *consoleRig, deps *server.Deps) {
 	go ce.Run(cctx)
 	h, err := hotline.New(hotline.Config{SIPAddr: "127.0.0.1:0", DataDir: t.TempDir(), PromptsDir: prompts,
 		RingTimeout: 10 * time.Second, LiaisonRing: 10 * time.Second, WrapUp: time.Second, SurveyWait: 2 * time.Second,
-		Events: ce, Log: slog.New(slog.DiscardHandler)}, r.db, openHours{}, nil)
+		Events: ce, Log: slog.New(slog.DiscardHandler)}, r.db, cmp.Or[hotline.Hours](r.hours, openHours{}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,3 +133,20 @@ func (r *consoleRig) endedCall(within time.Duration) calls.Call {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestDirectoryOutsideHours checks that the transfer directory shows a
+// department outside legal working hours as such, with nobody to ring.
+func TestDirectoryOutsideHours(t *testing.T) {
+	r := newConsoleRig(t, withClosedHours, withHotline)
+	peers.StartBaresip(t, "8101", "pw8101", r.sipAddr)
+	r.waitRegistered("8101")
+	r.login("operator1")
+	r.do("the directory", chromedp.Click(chromedp.CSS("#tab-dir")), chromedp.WaitVisible(chromedp.CSS(`#directory tr[data-department="mzj"]`)))
+	if got := r.textOf(`#directory tr[data-department="mzj"]`); !strings.Contains(got, "不在工作时间") {
+		t.Errorf("民政局 outside hours shows %q", got)
+	}
+	if got := eval[string](r, `document.querySelector('#department option[value="mzj"]').textContent`); !strings.Contains(got, "不在工作时间") {
+		t.Errorf("the transfer choice says %q, want 不在工作时间", got)
+	}
+	r.check("operator directory")
+}
