@@ -41,7 +41,7 @@ type consoleRig struct {
 	deps    server.Deps
 	addr    string
 	hours   hotline.Hours // of the hotline; default always open
-	stop    func() // stops the HTTP server (restart starts another)
+	stop    func()        // stops the HTTP server (restart starts another)
 	actors  map[string]queries.Actor
 	*browser
 }
