@@ -130,3 +130,24 @@ func TestConsoleLoginForm(t *testing.T) {
 		t.Errorf("a page without a session = %d → %q, want the login", res.StatusCode, loc)
 	}
 }
+
+// TestKnowledgeCitesRepealed checks that a knowledge-base answer citing a
+// repealed document comes with the warning and the document in force.
+func TestKnowledgeCitesRepealed(t *testing.T) {
+	f := newFixture(t)
+	st, body := f.do("POST", "/api/v1/staff/knowledge", f.login("reviewer1"),
+		`{"question":"低保标准是多少","answer":"按《沂源县最低生活保障审批管理办法（试行）》，城市低保每人每月660元。"}`)
+	if st != 201 {
+		t.Fatalf("propose: %d %s", st, body)
+	}
+	var id int64
+	f.db.Get(&id, `SELECT id FROM knowledge ORDER BY id DESC LIMIT 1`)
+	admin := f.login("admin1")
+	if st, body := f.do("POST", "/api/v1/staff/knowledge/"+itoa(id), admin, `{"approve":true}`); st >= 300 {
+		t.Fatalf("publish: %d %s", st, body)
+	}
+	st, body = f.do("GET", "/api/v1/staff/knowledge?q="+url.QueryEscape("低保"), f.login("operator1"), "")
+	if st != 200 || !strings.Contains(body, `"current":false`) || !strings.Contains(body, "现行文件是《沂源县最低生活保障审批管理办法》") {
+		t.Errorf("knowledge search = %d %s, want the repealed citation flagged with its replacement", st, body)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/govhall/govhall/hotline/queries"
+	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/server/staff"
 )
 
@@ -81,7 +82,7 @@ var queryEndpoints = []endpoint{
 	{"GET", "/api/v1/staff/complaints", "queries", "Complaints, open first (all=1 includes replied ones)", "supervisor, admin"},
 	{"POST", "/api/v1/staff/complaints/{id}/reply", "queries", "Reply to a complaint {reply}", "supervisor, admin"},
 	{"POST", "/api/v1/staff/complaints/{id}/extension", "queries", "Ask another supervisor to extend a complaint to 30 working days {reason}", "supervisor"},
-	{"GET", "/api/v1/staff/knowledge", "queries", "Search published entries (q) or, with pending=1, the review queue", "any staff role"},
+	{"GET", "/api/v1/staff/knowledge", "queries", "Search published entries (q) or, with pending=1, the review queue; each with citations: the public documents its answer cites by 《title》 or 文号, with current=false and the replacement when one is no longer in force", "any staff role"},
 	{"POST", "/api/v1/staff/knowledge", "queries", "Propose an FAQ entry {question, answer}", "reviewer, liaison, admin"},
 	{"POST", "/api/v1/staff/knowledge/{id}", "queries", "Publish or reject a proposed entry {approve, question?, answer?, note}", "reviewer, admin"},
 }
@@ -426,10 +427,22 @@ func (s *Server) staffKnowledge(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if es == nil {
-		es = []queries.Entry{}
+	// An answer that cites a document no longer in force says so, so that
+	// the operator does not read out a repealed rule.
+	items := make([]knowledgeItem, len(es))
+	for i, e := range es {
+		items[i].Entry = e
+		if items[i].Citations, err = s.deps.Catalog.Citations(c.UserContext(), e.Answer); err != nil {
+			return err
+		}
 	}
-	return c.JSON(fiber.Map{"items": es})
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// knowledgeItem is a knowledge-base entry with the documents it cites.
+type knowledgeItem struct {
+	queries.Entry
+	Citations []kiosk.Citation `json:"citations"`
 }
 
 // addFAQ is POST /api/v1/staff/knowledge {"question", "answer"}.

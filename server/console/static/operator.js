@@ -304,8 +304,10 @@ async function search(q) {
   out.push(el('h3', { text: '知识库' }));
   const entries = (kb.ok && kb.data.items) || [];
   for (const k of entries) {
-    out.push(el('div', { class: 'result-item' }, el('p', { class: 'strong', text: k.question }), el('p', { text: k.answer }),
-      k.source_validity && k.source_validity !== '有效' ? el('p', { class: 'field-error', text: `注意：引用的文件已${k.source_validity}` }) : null));
+    const stale = (k.citations || []).filter((c) => !c.current);
+    out.push(el('div', { class: 'result-item knowledge', 'data-stale': String(stale.length > 0) },
+      el('p', {}, el('strong', { text: k.question })), el('p', { text: k.answer }),
+      stale.map((c) => el('p', { class: 'field-error', text: `注意：答复引用的${c.cited}${c.explanation}，请以现行文件为准。` }))));
   }
   if (!entries.length) out.push(el('p', { text: '知识库中没有相关条目。' }));
   $('search-results').replaceChildren(...out);
