@@ -32,7 +32,7 @@ var callEndpoints = []endpoint{
 	{"GET", "/api/v1/calls/{id}/recording", "hotline", "The call's stereo WAV (caller left, operator/liaison right); every access is audited", "supervisor, admin"},
 	{"GET", "/api/v1/calls/{id}/voicemail", "hotline", "The message the caller left (mono WAV); every access is audited", "operator, liaison, supervisor, admin"},
 	{"GET", "/api/v1/operators/me/state", "hotline", "The operator's ACD state {extension, state, since, registered, today_seconds}", "operator, admin"},
-	{"POST", "/api/v1/operators/me/state", "hotline", "Choose a state {state: available|paused|offline}; while busy it applies after the call", "operator, admin"},
+	{"POST", "/api/v1/operators/me/state", "hotline", "Choose a state {state: available|paused|offline, reason: a pause reason of /api/v1/staff/pause-reasons, required to pause}; while busy it applies after the call", "operator, admin"},
 }
 
 func init() { endpoints = append(endpoints, callEndpoints...) }

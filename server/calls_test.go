@@ -144,8 +144,13 @@ func TestCallTransferAPI(t *testing.T) {
 func TestOperatorState(t *testing.T) {
 	f, _ := callFixture(t)
 	tok := f.login("operator1")
-	st, body := f.do("POST", "/api/v1/operators/me/state", tok, `{"state":"paused"}`)
-	if st != 200 || !strings.Contains(body, `"state":"paused"`) || !strings.Contains(body, `"extension":"8001"`) {
+	for _, bad := range []string{`{"state":"paused"}`, `{"state":"paused","reason":"睡觉"}`} {
+		if st, body := f.do("POST", "/api/v1/operators/me/state", tok, bad); st != 400 || !strings.Contains(body, `"field":"reason"`) {
+			t.Errorf("pause %s = %d %s, want 400 on the reason", bad, st, body)
+		}
+	}
+	st, body := f.do("POST", "/api/v1/operators/me/state", tok, `{"state":"paused","reason":"用餐"}`)
+	if st != 200 || !strings.Contains(body, `"state":"paused"`) || !strings.Contains(body, `"extension":"8001"`) || !strings.Contains(body, `"pause_reason":"用餐"`) {
 		t.Fatalf("pause: %d %s", st, body)
 	}
 	if st, body := f.do("POST", "/api/v1/operators/me/state", tok, `{"state":"busy"}`); st != 400 || !strings.Contains(body, `"field":"state"`) {
@@ -155,7 +160,7 @@ func TestOperatorState(t *testing.T) {
 	if st != 200 || !strings.Contains(body, `"state":"paused"`) || !strings.Contains(body, `"registered":false`) {
 		t.Errorf("get: %d %s", st, body)
 	}
-	if st, _ := f.do("POST", "/api/v1/operators/me/state", f.login("liaison1"), `{"state":"paused"}`); st != 403 {
+	if st, _ := f.do("POST", "/api/v1/operators/me/state", f.login("liaison1"), `{"state":"paused","reason":"用餐"}`); st != 403 {
 		t.Errorf("liaison: %d", st)
 	}
 	if st, _ := f.do("GET", "/api/v1/operators/me/state", f.login("admin1"), ""); st != 404 {
