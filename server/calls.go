@@ -90,27 +90,15 @@ func (s *Server) listCalls(c *fiber.Ctx) error {
 
 // transferCall is POST /api/v1/calls/{id}/transfer {"department"}.
 func (s *Server) transferCall(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, dept, err := transferRequest(c)
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Department string `json:"department"`
-	}
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	if in.Department == "" {
-		return &apiError{status: http.StatusBadRequest, msg: "department is required: a department code such as mzj", field: "department"}
-	}
 	anyone := account(c).Has(staff.RoleAdmin)
-	if err := s.deps.Calls.Transfer(c.UserContext(), id, in.Department, callActor(c), anyone); err != nil {
-		if errors.Is(err, calls.ErrNotFound) {
-			return &apiError{status: http.StatusBadRequest, msg: "no department " + in.Department, field: "department"}
-		}
-		return callErr(err)
+	if err := s.deps.Calls.Transfer(c.UserContext(), id, dept, callActor(c), anyone); err != nil {
+		return transferErr(err, dept)
 	}
-	return c.Status(http.StatusAccepted).JSON(fiber.Map{"status": "transferring", "department": in.Department})
+	return c.Status(http.StatusAccepted).JSON(fiber.Map{"status": "transferring", "department": dept})
 }
 
 // callRecording is GET /api/v1/calls/{id}/recording.

@@ -128,7 +128,7 @@ func TestCallTransferAPI(t *testing.T) {
 	}{
 		{`{"department":"mzj"}`, 404, "这通电话已经结束"},
 		{`{}`, 400, "department"},
-		{`{"department":"nope"}`, 400, "no department"},
+		{`{"department":"nope"}`, 400, "没有这个部门"},
 		{`{"dept":"mzj"}`, 400, ""},
 	} {
 		st, body := f.do("POST", "/api/v1/calls/1/transfer", tok, tc.body)

@@ -324,28 +324,42 @@ func (s *Server) control(fn callControl) fiber.Handler {
 	}
 }
 
+// transferRequest reads the call id and the department of a transfer.
+func transferRequest(c *fiber.Ctx) (int64, string, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return 0, "", err
+	}
+	var in struct {
+		Department string `json:"department"`
+	}
+	if err := decode(c, &in); err != nil {
+		return 0, "", err
+	}
+	if in.Department == "" {
+		return 0, "", &apiError{status: http.StatusBadRequest, msg: "请选择要转接的部门", field: "department"}
+	}
+	return id, in.Department, nil
+}
+
+// transferErr names an unknown department at its field.
+func transferErr(err error, department string) error {
+	if errors.Is(err, calls.ErrNotFound) {
+		return &apiError{status: http.StatusBadRequest, msg: "没有这个部门：" + department, field: "department"}
+	}
+	return callErr(err)
+}
+
 // attendedTransfer is POST /api/v1/calls/{id}/attended {"department"}.
 func (s *Server) attendedTransfer(cc CallControls) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := idParam(c, "id")
+		id, dept, err := transferRequest(c)
 		if err != nil {
 			return err
 		}
-		var in struct {
-			Department string `json:"department"`
-		}
-		if err := decode(c, &in); err != nil {
-			return err
-		}
-		if in.Department == "" {
-			return &apiError{status: http.StatusBadRequest, msg: "请选择要转接的部门", field: "department"}
-		}
-		tid, err := cc.AttendedTransfer(c.UserContext(), id, in.Department, callActor(c), account(c).Has(staff.RoleAdmin))
-		if errors.Is(err, calls.ErrNotFound) {
-			return &apiError{status: http.StatusBadRequest, msg: "没有这个部门：" + in.Department, field: "department"}
-		}
+		tid, err := cc.AttendedTransfer(c.UserContext(), id, dept, callActor(c), account(c).Has(staff.RoleAdmin))
 		if err != nil {
-			return callErr(err)
+			return transferErr(err, dept)
 		}
 		return c.Status(http.StatusAccepted).JSON(fiber.Map{"status": "ringing", "transfer_id": tid})
 	}
