@@ -21,6 +21,7 @@ type config struct {
 	OfficeHours   string
 	DemoPassword  string
 	KioskIdle     time.Duration
+	WrapUp        time.Duration // operator's wrap-up (话后整理) after a call
 	PrintFonts    string
 	LogLevel      slog.Level
 }
@@ -34,6 +35,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		OfficeHours:  or(getenv("GOVHALL_OFFICE_HOURS"), "08:30-12:00,14:00-17:30"),
 		DemoPassword: or(getenv("GOVHALL_DEMO_PASSWORD"), "demo-96128"),
 		KioskIdle:    120 * time.Second,
+		WrapUp:       30 * time.Second,
 	}
 	c.PublicBaseURL = strings.TrimRight(or(getenv("GOVHALL_PUBLIC_BASE_URL"), "http://"+c.HTTPAddr), "/")
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
@@ -48,6 +50,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("GOVHALL_KIOSK_IDLE %q must be a duration of at least 10s, such as 120s", s)
 		}
 		c.KioskIdle = d
+	}
+	if s := getenv("GOVHALL_WRAPUP"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			return c, fmt.Errorf("GOVHALL_WRAPUP %q must be a duration from 1s to 10m, such as 30s", s)
+		}
+		c.WrapUp = d
 	}
 	if _, err := calendar.ParseHours(c.OfficeHours); err != nil {
 		return c, fmt.Errorf("GOVHALL_OFFICE_HOURS: %w", err)
