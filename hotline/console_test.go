@@ -64,6 +64,9 @@ func goertzel(s []int16, f float64) float64 {
 // span returns the samples of a channel between two moments of the call.
 func span(ch []int16, c calls.Call, from, to time.Time) []int16 {
 	at := func(t time.Time) int { return min(max(int(t.Sub(c.StartedAt)*8000/time.Second), 0), len(ch)) }
+	if at(from) >= at(to) {
+		return nil
+	}
 	return ch[at(from):at(to)]
 }
 
