@@ -7,6 +7,24 @@
 // answering party hangs up the caller rates the answer 1–5. Every call is
 // recorded to one stereo WAV and accounted for in PostgreSQL.
 //
+// While staff talk with the caller, the consoles drive the call (each
+// action checked against the staff member in charge of the caller): Hold
+// and Resume (the caller hears music, the staff member silence), Hangup
+// (the caller still rates the answer), blind Transfer and AttendedTransfer
+// (the caller hears music while the operator talks with the liaison), then
+// CompleteTransfer, CancelTransfer, ThreeWay and Leave. A department's
+// liaisons ring one after another or all at once (the first to answer takes
+// the call); liaisons who are away are not rung. A transfer nobody answers
+// or the phones refuse brings the operator back to the caller. What happens
+// is told to Config.Events as CallEvents.
+//
+// The recording: the left channel is the caller. The right channel is what
+// the caller hears — prompts, the operator or liaison talking with them,
+// the hold music — except during the consultation of an attended transfer
+// and a three-way call, when it is the operator and the liaison mixed (the
+// caller's music is not recorded then: the staff's words are). The file is
+// one clock from answer to hang-up: gaps become silence, never a jump.
+//
 // Signalling is in hotline/sipua, media in hotline/media, records and the
 // ACD in hotline/calls.
 package hotline
