@@ -62,7 +62,8 @@ func callErr(err error) error {
 	case errors.Is(err, hotline.ErrNoSuchCall):
 		return clientErr(http.StatusNotFound, "这通电话已经结束或不存在")
 	case errors.Is(err, hotline.ErrNotNow):
-		return clientErr(http.StatusConflict, "现在无法转接：来电没有在与您通话（或正在转接中）")
+		msg, _ := hotline.Message(err)
+		return clientErr(http.StatusConflict, "%s", msg)
 	case errors.Is(err, calls.ErrNotFound):
 		return clientErr(http.StatusNotFound, "没有找到您要的内容")
 	case errors.Is(err, calls.ErrConflict):
