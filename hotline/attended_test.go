@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/peers"
 )
 
 // Tones of the phones in the transfer tests.
@@ -21,8 +22,8 @@ const (
 type transferCall struct {
 	e      *env
 	evs    *eventLog
-	op     *baresip
-	caller *sippRun
+	op     *peers.Baresip
+	caller *peers.Sipp
 	id     int64
 	op1    calls.Actor
 }
@@ -46,13 +47,13 @@ func startTransferCall(t *testing.T, tweak func(*Config), before func(e *env)) *
 	}
 	tc.caller = startSipp(t, "echo_caller.xml", e.addr, "-rtp_echo")
 	tc.id = evs.wait(t, EventAnswered, 1, 20*time.Second).CallID
-	tc.op.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	tc.op.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
 	return tc
 }
 
 // deskPhone starts a sipp desk phone running scenario and makes it
 // liaison ext of dept (account username may be "").
-func (e *env) deskPhone(scenario, ext, dept, username string) *sippRun {
+func (e *env) deskPhone(scenario, ext, dept, username string) *peers.Sipp {
 	e.t.Helper()
 	desk := startSipp(e.t, scenario, "")
 	_, err := e.store.SaveSIPAccount(context.Background(), calls.NewSIPAccount{Extension: ext, Realm: "govhall", Password: "x",
@@ -66,7 +67,7 @@ func (e *env) deskPhone(scenario, ext, dept, username string) *sippRun {
 // end waits for the call to end and returns its record.
 func (tc *transferCall) end(t *testing.T) calls.Call {
 	t.Helper()
-	tc.caller.wait(t, 40*time.Second)
+	tc.caller.Wait(t, 40*time.Second)
 	tc.evs.wait(t, EventEnded, 1, 10*time.Second)
 	return tc.e.lastCall(10 * time.Second)
 }
@@ -78,8 +79,8 @@ func (tc *transferCall) end(t *testing.T) calls.Call {
 // the liaison.
 func TestAttendedTransferRingAllComplete(t *testing.T) {
 	t.Parallel()
-	var desk *sippRun
-	var li *baresip
+	var desk *peers.Sipp
+	var li *peers.Baresip
 	tc := startTransferCall(t, nil, func(e *env) {
 		must(t, e.store.SetRingStrategy(context.Background(), "mzj", calls.RingAll))
 		li = startBaresipTone(t, "8101", "pw8101", e.addr, liaisonTone)
@@ -97,16 +98,16 @@ func TestAttendedTransferRingAllComplete(t *testing.T) {
 		t.Errorf("a second transfer: %v", err)
 	}
 	evs.wait(t, EventTransferAnswered, 1, 15*time.Second)
-	li.waitEvent("CALL_ESTABLISHED", 5*time.Second)
-	desk.wait(t, 10*time.Second) // it saw the CANCEL
+	li.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
+	desk.Wait(t, 10*time.Second) // it saw the CANCEL
 	time.Sleep(2 * time.Second)  // the operator consults the liaison
 	must(t, e.h.CompleteTransfer(ctx, tc.id, tc.op1, false))
-	tc.op.waitEvent("CALL_CLOSED", 5*time.Second)
+	tc.op.WaitEvent("CALL_CLOSED", 5*time.Second)
 	if err := e.h.Hold(ctx, tc.id, tc.op1, false); !errors.Is(err, ErrNotYours) {
 		t.Errorf("the operator holds a call given to the liaison: %v", err)
 	}
 	time.Sleep(1500 * time.Millisecond) // the caller talks with the liaison
-	li.command("hangup", "")
+	li.Command("hangup", "")
 	c := tc.end(t)
 	if c.Outcome != calls.OutcomeTransferred || c.Department != "mzj" || len(c.Transfers) != 1 {
 		t.Fatalf("call %+v transfers %+v", c, c.Transfers)
@@ -156,7 +157,7 @@ func TestAttendedTransferRingAllComplete(t *testing.T) {
 // call (the caller hears both), then the operator leaves it.
 func TestAttendedCancelThenThreeWayLeave(t *testing.T) {
 	t.Parallel()
-	var li *baresip
+	var li *peers.Baresip
 	tc := startTransferCall(t, nil, func(e *env) {
 		li = startBaresipTone(t, "8101", "pw8101", e.addr, liaisonTone)
 		e.waitRegistered("8101")
@@ -165,21 +166,21 @@ func TestAttendedCancelThenThreeWayLeave(t *testing.T) {
 	_, err := e.h.AttendedTransfer(ctx, tc.id, "mzj", tc.op1, false)
 	must(t, err)
 	evs.wait(t, EventTransferAnswered, 1, 15*time.Second)
-	li.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	li.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
 	time.Sleep(time.Second) // consult
 	must(t, e.h.CancelTransfer(ctx, tc.id, tc.op1, false))
-	li.waitEvent("CALL_CLOSED", 5*time.Second)
+	li.WaitEvent("CALL_CLOSED", 5*time.Second)
 	time.Sleep(1500 * time.Millisecond) // back with the caller
 	_, err = e.h.AttendedTransfer(ctx, tc.id, "mzj", tc.op1, false)
 	must(t, err)
 	evs.wait(t, EventTransferAnswered, 2, 15*time.Second)
-	li.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	li.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
 	must(t, e.h.ThreeWay(ctx, tc.id, tc.op1, false))
 	time.Sleep(2 * time.Second) // all three talk
 	must(t, e.h.Leave(ctx, tc.id, tc.op1, false))
-	tc.op.waitEvent("CALL_CLOSED", 5*time.Second)
+	tc.op.WaitEvent("CALL_CLOSED", 5*time.Second)
 	time.Sleep(time.Second)
-	li.command("hangup", "")
+	li.Command("hangup", "")
 	c := tc.end(t)
 	if c.Outcome != calls.OutcomeTransferred || len(c.Transfers) != 2 || len(c.Legs) != 3 {
 		t.Fatalf("call %+v transfers %+v legs %+v", c, c.Transfers, c.Legs)
@@ -219,7 +220,7 @@ func TestAttendedCancelThenThreeWayLeave(t *testing.T) {
 // reason. A department with nobody to ring fails at once.
 func TestAttendedTimeoutAndRefused(t *testing.T) {
 	t.Parallel()
-	var ringing, refusing *sippRun
+	var ringing, refusing *peers.Sipp
 	tc := startTransferCall(t, func(c *Config) { c.LiaisonRing = 1500 * time.Millisecond }, func(e *env) {
 		e.db.MustExec(`UPDATE sip_accounts SET disabled = true WHERE extension IN ('8101', '8102')`)
 		ringing = e.deskPhone("ring_no_answer.xml", "8103", "ybj", "")
@@ -241,14 +242,14 @@ func TestAttendedTimeoutAndRefused(t *testing.T) {
 		t.Errorf("hold while transferring: %v", err)
 	}
 	timeout := evs.wait(t, EventTransferTimeout, 1, 10*time.Second)
-	ringing.wait(t, 10*time.Second)
+	ringing.Wait(t, 10*time.Second)
 	e.waitFor("operator back", 10*time.Second, func() bool { return e.h.Hold(ctx, tc.id, tc.op1, false) == nil })
 	must(t, e.h.Resume(ctx, tc.id, tc.op1, false))
 	time.Sleep(time.Second) // back with the caller
 	_, err = e.h.AttendedTransfer(ctx, tc.id, "gjj", tc.op1, false)
 	must(t, err)
 	refused := evs.wait(t, EventTransferRefused, 2, 10*time.Second)
-	refusing.wait(t, 10*time.Second)
+	refusing.Wait(t, 10*time.Second)
 	e.waitFor("operator back", 10*time.Second, func() bool { return e.h.Hangup(ctx, tc.id, tc.op1, false) == nil })
 	c := tc.end(t)
 	if timeout.Detail != "无人接听" || refused.Detail != "拒接" || timeout.Department != "ybj" || refused.Department != "gjj" {

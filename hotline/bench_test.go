@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/peers"
 )
 
 // load is one load run: sipp callers at rate calls/s, at most limit at
@@ -63,7 +64,7 @@ func runLoad(b *testing.B, l load) {
 		caller := startSipp(b, scen, e.addr, "-r", strconv.Itoa(l.rate), "-l", strconv.Itoa(l.limit), "-m", strconv.Itoa(l.total),
 			"-d", strconv.Itoa(int(l.hold.Milliseconds())))
 		peak := 0
-		for caller.cmd.ProcessState == nil && !done(caller) {
+		for !caller.Exited() {
 			peak = max(peak, e.h.ActiveCalls())
 			time.Sleep(100 * time.Millisecond)
 		}
@@ -87,16 +88,6 @@ func runLoad(b *testing.B, l load) {
 		}
 		b.Logf("%+v: %d ok, %d failed in %v; %d answered, %d recorded; peak %d; relay %+v; cpu %v", l, ok, failed,
 			wall.Round(time.Millisecond), answered, recorded, peak, relay, cpu.Round(time.Millisecond))
-	}
-}
-
-func done(r *sippRun) bool {
-	select {
-	case err := <-r.done:
-		r.done <- err
-		return true
-	default:
-		return false
 	}
 }
 
@@ -153,10 +144,8 @@ var sippCounter = regexp.MustCompile(`(Successful call|Failed call)\s*\|\s*\d+\s
 
 // sippCounts reads the cumulative successful and failed calls from sipp's
 // final statistics screen.
-func sippCounts(r *sippRun) (ok, failed int) {
-	<-r.done
-	r.done <- nil
-	for _, m := range sippCounter.FindAllStringSubmatch(r.out.String(), -1) {
+func sippCounts(r *peers.Sipp) (ok, failed int) {
+	for _, m := range sippCounter.FindAllStringSubmatch(r.Output(), -1) {
 		n, _ := strconv.Atoi(m[2])
 		if m[1] == "Successful call" {
 			ok = n

@@ -83,7 +83,7 @@ func TestHoldResumeHangup(t *testing.T) {
 	e.waitRegistered("8001")
 	r := startSipp(t, "echo_caller.xml", e.addr, "-rtp_echo")
 	id := evs.wait(t, EventAnswered, 1, 20*time.Second).CallID
-	op.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	op.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
 	ctx := context.Background()
 	op1, op2 := e.accountID("operator1"), e.accountID("operator2")
 	for _, bad := range []struct {
@@ -112,7 +112,7 @@ func TestHoldResumeHangup(t *testing.T) {
 	must(t, e.h.Resume(ctx, id, op1, false))
 	time.Sleep(1500 * time.Millisecond)     // talk again
 	must(t, e.h.Hangup(ctx, id, op2, true)) // a supervisor may
-	r.wait(t, 30*time.Second)
+	r.Wait(t, 30*time.Second)
 	c := e.lastCall(10 * time.Second)
 	if c.Outcome != calls.OutcomeAnswered || len(c.Legs) != 1 || c.Legs[0].EndedBy != "console" {
 		t.Fatalf("call %+v legs %+v", c, c.Legs)

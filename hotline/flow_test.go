@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/peers"
 )
 
 // Out of hours (National Day, a holiday by the calendar) the caller leaves
@@ -17,7 +17,7 @@ func TestVoicemailOutOfHours(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nationalDay, nil)
 	r := startSipp(t, "voicemail.xml", e.addr)
-	r.wait(t, 60*time.Second)
+	r.Wait(t, 60*time.Second)
 	c := e.lastCall(10 * time.Second)
 	if c.Outcome != calls.OutcomeVoicemail || c.QueryCode != "960001" || c.Voicemail == nil {
 		t.Fatalf("call %+v voicemail %+v", c, c.Voicemail)
@@ -76,10 +76,10 @@ func TestOperatorAnswersThenSurvey(t *testing.T) {
 	e.waitRegistered("8001")
 	r := startSipp(t, "survey_rfc4733.xml", e.addr)
 	e.waitLegAnswered(1, 20*time.Second)
-	op.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	op.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
 	time.Sleep(4 * time.Second) // talk
-	op.command("hangup", "")
-	r.wait(t, 60*time.Second)
+	op.Command("hangup", "")
+	r.Wait(t, 60*time.Second)
 	c := e.lastCall(10 * time.Second)
 	if c.Outcome != calls.OutcomeAnswered || c.Satisfaction == nil || *c.Satisfaction != 4 {
 		t.Fatalf("outcome %s satisfaction %v", c.Outcome, c.Satisfaction)
@@ -114,14 +114,14 @@ func TestTransferByRefer(t *testing.T) {
 	e.waitRegistered("8101")
 	r := startSipp(t, "survey_info.xml", e.addr)
 	e.waitLegAnswered(1, 20*time.Second)
-	op.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	op.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
 	time.Sleep(2 * time.Second)
-	op.command("transfer", "sip:mzj@"+e.addr)
+	op.Command("transfer", "sip:mzj@"+e.addr)
 	e.waitLegAnswered(2, 20*time.Second)
-	li.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	li.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
 	time.Sleep(3 * time.Second)
-	li.command("hangup", "")
-	r.wait(t, 60*time.Second)
+	li.Command("hangup", "")
+	r.Wait(t, 60*time.Second)
 	c := e.lastCall(10 * time.Second)
 	if c.Outcome != calls.OutcomeTransferred || c.Department != "mzj" || c.Satisfaction == nil || *c.Satisfaction != 5 {
 		t.Fatalf("outcome %s department %q satisfaction %v", c.Outcome, c.Department, c.Satisfaction)
@@ -186,7 +186,7 @@ func TestTransferAPINoAnswer(t *testing.T) {
 	e.db.MustExec(`UPDATE sip_accounts SET disabled = true WHERE extension = '8102'`)
 	r := startSipp(t, "hangup.xml", e.addr, "-d", "14000")
 	c := e.waitLegAnswered(1, 20*time.Second)
-	op.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	op.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
 	var id int64
 	e.db.Get(&id, `SELECT id FROM accounts WHERE username = 'operator2'`)
 	if err := e.h.Transfer(context.Background(), c.ID, "ybj", calls.Actor{AccountID: id}, false); !errors.Is(err, ErrNotNow) {
@@ -199,8 +199,8 @@ func TestTransferAPINoAnswer(t *testing.T) {
 	if err := e.h.Transfer(context.Background(), c.ID, "ybj", calls.Actor{AccountID: id}, false); err != nil {
 		t.Fatal(err)
 	}
-	desk.wait(t, 20*time.Second) // it saw the CANCEL
-	r.wait(t, 60*time.Second)
+	desk.Wait(t, 20*time.Second) // it saw the CANCEL
+	r.Wait(t, 60*time.Second)
 	c = e.lastCall(10 * time.Second)
 	if c.Outcome != calls.OutcomeAnswered || len(c.Transfers) != 1 {
 		t.Fatalf("outcome %s transfers %+v", c.Outcome, c.Transfers)
@@ -215,16 +215,10 @@ func TestTransferAPINoAnswer(t *testing.T) {
 }
 
 // sippPort returns the SIP port a sipp process listens on (its -p).
-func sippPort(t testing.TB, r *sippRun) int {
+func sippPort(t testing.TB, r *peers.Sipp) int {
 	t.Helper()
-	for i, a := range r.cmd.Args {
-		if a == "-p" {
-			p, err := strconv.Atoi(r.cmd.Args[i+1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}
+	if p := r.Port(); p != 0 {
+		return p
 	}
 	t.Fatal("sipp without -p")
 	return 0
@@ -236,7 +230,7 @@ func TestReinviteHoldWhileQueued(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, workingMorning, nil)
 	r := startSipp(t, "hold.xml", e.addr)
-	r.wait(t, 30*time.Second)
+	r.Wait(t, 30*time.Second)
 	c := e.lastCall(10 * time.Second)
 	if c.Outcome != calls.OutcomeAbandoned || c.QueuedAt == nil || c.Recording == nil {
 		t.Fatalf("call %+v", c)
@@ -254,8 +248,8 @@ func TestCallerHangsUpWhileOperatorRings(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := startSipp(t, "hangup.xml", e.addr, "-d", "6000")
-	r.wait(t, 30*time.Second)
-	desk.wait(t, 20*time.Second)
+	r.Wait(t, 30*time.Second)
+	desk.Wait(t, 20*time.Second)
 	c := e.lastCall(10 * time.Second)
 	if c.Outcome != calls.OutcomeAbandoned || len(c.Legs) != 1 || c.Legs[0].Result != calls.LegCancelled || c.Legs[0].Extension != "8002" {
 		t.Fatalf("call %+v legs %+v", c, c.Legs)
@@ -271,7 +265,7 @@ func TestMaxWaitEndsInVoicemail(t *testing.T) {
 	r := startSipp(t, "hangup.xml", e.addr, "-d", "9000")
 	evs.wait(t, EventQueue, 1, 20*time.Second)
 	e.waitFor("a second in the queue", 3*time.Second, func() bool { n, d := e.h.QueueStatus(); return n == 1 && d >= time.Second })
-	r.wait(t, 30*time.Second)
+	r.Wait(t, 30*time.Second)
 	evs.wait(t, EventEnded, 1, 5*time.Second)
 	evs.checkKinds(t, "queue=1", "queue=0", EventEnded)
 	if n, d := e.h.QueueStatus(); n != 0 || d != 0 {
@@ -292,7 +286,7 @@ func TestCallOverTCP(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nationalDay, nil)
 	r := startSipp(t, "voicemail.xml", e.addr, "-t", "t1")
-	r.wait(t, 60*time.Second)
+	r.Wait(t, 60*time.Second)
 	c := e.lastCall(10 * time.Second)
 	var transport string
 	e.db.Get(&transport, `SELECT transport FROM calls WHERE id = $1`, c.ID)
@@ -313,15 +307,15 @@ func TestCallerHangsUpMidTransfer(t *testing.T) {
 	e.waitRegistered("8001")
 	r := startSipp(t, "hangup.xml", e.addr, "-d", "12000")
 	c := e.waitLegAnswered(1, 20*time.Second)
-	op.waitEvent("CALL_ESTABLISHED", 5*time.Second)
+	op.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
 	var opID int64
 	e.db.Get(&opID, `SELECT id FROM accounts WHERE username = 'operator1'`)
 	if err := e.h.Transfer(context.Background(), c.ID, "mzj", calls.Actor{AccountID: opID}, false); err != nil {
 		t.Fatal(err)
 	}
-	r.wait(t, 60*time.Second)
-	desk.wait(t, 20*time.Second)
-	op.waitEvent("CALL_CLOSED", 10*time.Second)
+	r.Wait(t, 60*time.Second)
+	desk.Wait(t, 20*time.Second)
+	op.WaitEvent("CALL_CLOSED", 10*time.Second)
 	c = e.lastCall(10 * time.Second)
 	if c.Outcome != calls.OutcomeAnswered || len(c.Transfers) != 1 || c.Transfers[0].Result != calls.TransferCallerHungUp {
 		t.Fatalf("outcome %s transfers %+v", c.Outcome, c.Transfers)

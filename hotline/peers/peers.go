@@ -144,8 +144,16 @@ type Baresip struct {
 	done chan struct{}
 }
 
-// StartBaresip starts a phone for extension ext registering at sipAddr.
+// StartBaresip starts a phone for extension ext registering at sipAddr;
+// it sends a 440 Hz tone.
 func StartBaresip(t testing.TB, ext, password, sipAddr string) *Baresip {
+	t.Helper()
+	return StartBaresipTone(t, ext, password, sipAddr, 440)
+}
+
+// StartBaresipTone starts a phone that sends a tone of freq Hz, so that a
+// recording shows whose voice was heard.
+func StartBaresipTone(t testing.TB, ext, password, sipAddr string, freq int) *Baresip {
 	t.Helper()
 	bin, err := exec.LookPath("baresip")
 	if err != nil {
@@ -155,7 +163,7 @@ func StartBaresip(t testing.TB, ext, password, sipAddr string) *Baresip {
 	sipPort, ctrlPort, rtp := FreePort(t), FreePort(t), FreePort(t)
 	conf := fmt.Sprintf(`module_path /usr/lib/baresip/modules
 sip_listen 127.0.0.1:%d
-audio_source ausine,440
+audio_source ausine,%d
 audio_player aubridge,nil
 ausrc_srate 48000
 ausrc_channels 2
@@ -167,7 +175,7 @@ module_tmp account.so
 module_app menu.so
 module_app ctrl_tcp.so
 ctrl_tcp_listen 127.0.0.1:%d
-`, sipPort, rtp, rtp+3, ctrlPort)
+`, sipPort, freq, rtp, rtp+3, ctrlPort)
 	acct := fmt.Sprintf("<sip:%s@%s;transport=udp>;auth_pass=%s;regint=60;answermode=auto;audio_codecs=PCMA,PCMU\n", ext, sipAddr, password)
 	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -287,4 +295,34 @@ func (b *Baresip) Stop() {
 		b.cmd.Process.Kill()
 		<-b.done
 	}
+}
+
+// Exited reports, without waiting, whether sipp has ended.
+func (r *Sipp) Exited() bool {
+	select {
+	case err := <-r.done:
+		r.done <- err
+		return true
+	default:
+		return false
+	}
+}
+
+// Output waits for sipp to end and returns what it printed (its final
+// statistics screen among it).
+func (r *Sipp) Output() string {
+	err := <-r.done
+	r.done <- err
+	return r.out.String()
+}
+
+// Port returns the SIP port sipp listens on (its -p).
+func (r *Sipp) Port() int {
+	for i, a := range r.cmd.Args {
+		if a == "-p" && i+1 < len(r.cmd.Args) {
+			p, _ := strconv.Atoi(r.cmd.Args[i+1])
+			return p
+		}
+	}
+	return 0
 }
