@@ -10,8 +10,6 @@ import (
 // The hotline's tests drive real peers through hotline/peers; these name
 // the scenarios of testdata/sipp.
 
-func freePort(t testing.TB) int { return peers.FreePort(t) }
-
 // startSipp runs the scenario testdata/sipp/NAME against target.
 func startSipp(t testing.TB, scenario, target string, args ...string) *peers.Sipp {
 	t.Helper()
