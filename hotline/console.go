@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/govhall/govhall/hotline/calls"
@@ -62,6 +63,7 @@ const (
 	opCancel
 	opThreeWay
 	opLeave
+	opReadCode
 )
 
 // command is a request from a console or a phone, served by the call's
@@ -70,6 +72,7 @@ type command struct {
 	op     int
 	dept   calls.Department
 	method string // for transfers
+	code   string // for opReadCode: the 查询码 to read out
 	by     int64  // staff account asking
 	anyone bool   // by may act on anyone's call (supervisors, admins)
 	from   *party // the phone that sent a REFER
@@ -196,6 +199,19 @@ func (h *Hotline) Hangup(ctx context.Context, callID int64, by calls.Actor, anyo
 	return h.simple(ctx, callID, opHangup, by, anyone)
 }
 
+// ReadCode reads a 查询码 out to the caller, digit by digit and twice, over
+// the conversation: caller and staff still hear each other, and both hear
+// the reading (so does the recording). It returns ErrNoSuchCall,
+// ErrNotYours, ErrTransferring (on hold or while transferring), and a
+// *calls.FieldError for a code that is not 10 digits.
+func (h *Hotline) ReadCode(ctx context.Context, callID int64, code string, by calls.Actor, anyone bool) error {
+	if len(code) != 10 || strings.Trim(code, "0123456789") != "" {
+		return &calls.FieldError{Field: "code", Msg: "查询码是 10 位数字"}
+	}
+	_, err := h.command(ctx, callID, command{op: opReadCode, code: code, by: by.AccountID, anyone: anyone})
+	return err
+}
+
 func (h *Hotline) simple(ctx context.Context, callID int64, op int, by calls.Actor, anyone bool) error {
 	_, err := h.command(ctx, callID, command{op: op, by: by.AccountID, anyone: anyone})
 	return err
@@ -228,6 +244,8 @@ func (c *call) do(cv *conv, cmd command) (int64, next, error) {
 		err = c.hold(cv, cmd.by)
 	case opResume:
 		err = c.resume(cv)
+	case opReadCode:
+		err = c.readOut(cv, cmd.code)
 	default:
 		err = c.attendedStep(cv, cmd.op)
 	}
@@ -281,4 +299,22 @@ func (c *call) endHold(cv *conv) {
 		}
 	}
 	cv.held = nil
+}
+
+// readOut mixes the reading of code into the conversation; when it has
+// been read the mix goes on with the two voices alone.
+func (c *call) readOut(cv *conv, code string) error {
+	if cv.x != nil || cv.held != nil {
+		return fmt.Errorf("call %d: %w", c.id, ErrTransferring)
+	}
+	ps := c.h.prompts
+	digits := ps.number(code)
+	seq := append([]*media.Prompt{ps["readout-intro"]}, digits...)
+	seq = append(append(append(seq, ps["pause"], ps["code-again"]), digits...), ps["code-outro"])
+	reading := media.NewMusic(media.Concat("readout", seq...), nil)
+	p := cv.p
+	c.bridge.SetMix(&media.Mix{Hears: map[*media.Endpoint]media.Sources{
+		c.ep: {Voices: []*media.Endpoint{p.ep}, Music: reading}, p.ep: {Voices: []*media.Endpoint{c.ep}, Music: reading}},
+		Record: media.Sources{Voices: []*media.Endpoint{p.ep}, Music: reading}})
+	return nil
 }

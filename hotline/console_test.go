@@ -108,10 +108,18 @@ func TestHoldResumeHangup(t *testing.T) {
 	}
 	time.Sleep(1500 * time.Millisecond) // talk
 	must(t, e.h.Hold(ctx, id, op1, false))
+	if err := e.h.ReadCode(ctx, id, "1234567894", op1, false); !errors.Is(err, ErrTransferring) {
+		t.Errorf("read a code out to a caller on hold: %v, want ErrTransferring", err)
+	}
 	time.Sleep(3 * time.Second) // on hold
 	must(t, e.h.Resume(ctx, id, op1, false))
-	time.Sleep(1500 * time.Millisecond)     // talk again
-	must(t, e.h.Hangup(ctx, id, op2, true)) // a supervisor may
+	var fe *calls.FieldError
+	if err := e.h.ReadCode(ctx, id, "12345", op1, false); !errors.As(err, &fe) || fe.Field != "code" {
+		t.Errorf("read out a short code: %v, want a field error", err)
+	}
+	must(t, e.h.ReadCode(ctx, id, "1234567894", op1, false)) // over the talk
+	time.Sleep(1500 * time.Millisecond)                      // talk again
+	must(t, e.h.Hangup(ctx, id, op2, true))                  // a supervisor may
 	r.Wait(t, 30*time.Second)
 	c := e.lastCall(10 * time.Second)
 	if c.Outcome != calls.OutcomeAnswered || len(c.Legs) != 1 || c.Legs[0].EndedBy != "console" {

@@ -31,6 +31,7 @@ func promptTexts() map[string]string {
 		"code-intro":      "您的留言已记录。您的查询码是",
 		"code-again":      "再重复一遍，查询码是",
 		"code-outro":      "请记好您的查询码，可用它查询办理进度。",
+		"readout-intro":   "已为您登记查询单，您的查询码是",
 		"survey":          "请您对本次服务进行评价。非常满意请按5，满意请按4，一般请按3，不满意请按2，非常不满意请按1。",
 		"survey-thanks":   "感谢您的评价，再见。",
 		"goodbye":         "感谢您的来电，再见。",

@@ -55,6 +55,7 @@ func TestOperatorDeskWithPhones(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#q-dept"), "mzj"), chromedp.Click(chromedp.CSS("#query-form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#query-code")))
 	code := r.textOf("#query-code")
+	r.do("the line reads the code out", chromedp.Click(chromedp.CSS("#readout")), chromedp.WaitVisible(chromedp.CSS("#readout-done")))
 	var linked string
 	r.db.Get(&linked, `SELECT q.sip_call_id FROM queries q WHERE q.code = $1`, code)
 	var sipCallID string

@@ -40,6 +40,7 @@ type CallControls interface {
 	CancelTransfer(ctx context.Context, callID int64, by calls.Actor, anyone bool) error
 	ThreeWay(ctx context.Context, callID int64, by calls.Actor, anyone bool) error
 	Leave(ctx context.Context, callID int64, by calls.Actor, anyone bool) error
+	ReadCode(ctx context.Context, callID int64, code string, by calls.Actor, anyone bool) error
 }
 
 // deskEndpoints document the desk's routes in /api/v1/openapi.json.
@@ -63,6 +64,7 @@ var deskEndpoints = []endpoint{
 	{"POST", "/api/v1/calls/{id}/transfer/complete", "hotline", "Complete an attended transfer: the caller joins the liaison, you leave → 204", "operator, admin"},
 	{"POST", "/api/v1/calls/{id}/transfer/cancel", "hotline", "Call off an attended transfer: back to the caller → 204", "operator, admin"},
 	{"POST", "/api/v1/calls/{id}/threeway", "hotline", "Three-way call (三方通话) of caller, you and the liaison → 204", "operator, admin"},
+	{"POST", "/api/v1/calls/{id}/readout", "hotline", "Have the line read a 查询码 out to the caller {code}, twice, over the conversation → 204; 409 on hold or while transferring", "operator, liaison, admin"},
 	{"POST", "/api/v1/calls/{id}/leave", "hotline", "Leave a three-way call: caller and liaison go on → 204", "operator, admin"},
 }
 
@@ -101,6 +103,7 @@ func (s *Server) operatorRoutes() {
 		v1.Post("/calls/:id/transfer/cancel", op, s.control(cc.CancelTransfer))
 		v1.Post("/calls/:id/threeway", op, s.control(cc.ThreeWay))
 		v1.Post("/calls/:id/leave", op, s.control(cc.Leave))
+		v1.Post("/calls/:id/readout", talk, s.readCode(cc))
 	}
 }
 
@@ -362,5 +365,25 @@ func (s *Server) attendedTransfer(cc CallControls) fiber.Handler {
 			return transferErr(err, dept)
 		}
 		return c.Status(http.StatusAccepted).JSON(fiber.Map{"status": "ringing", "transfer_id": tid})
+	}
+}
+
+// readCode is POST /api/v1/calls/{id}/readout {"code"}.
+func (s *Server) readCode(cc CallControls) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := idParam(c, "id")
+		if err != nil {
+			return err
+		}
+		var in struct {
+			Code string `json:"code"`
+		}
+		if err := decode(c, &in); err != nil {
+			return err
+		}
+		if err := cc.ReadCode(c.UserContext(), id, in.Code, callActor(c), account(c).Has(staff.RoleAdmin, staff.RoleSupervisor)); err != nil {
+			return callErr(err)
+		}
+		return c.SendStatus(http.StatusNoContent)
 	}
 }

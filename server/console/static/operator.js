@@ -244,8 +244,14 @@ function wire() {
   });
   $('query-form').addEventListener('api:done', (e) => {
     const q = e.detail.data;
+    const read = el('button', { type: 'button', class: 'btn', id: 'readout', text: '由系统读给来电人' });
+    read.addEventListener('click', async () => {
+      const r = await command('readout', { code: q.code });
+      if (r && r.ok) read.replaceWith(el('span', { class: 'form-ok', id: 'readout-done', text: '正在为来电人读两遍查询码' }));
+    });
     $('query-done').replaceChildren('已登记。请告诉来电人查询码：', el('span', { class: 'code-big', id: 'query-code', text: q.code }),
-      `，${q.department ? '由' + q.department + '办理，' : ''}答复期限 ${new Date(q.due_at).toLocaleDateString('zh-CN')}。`);
+      `，${q.department ? '由' + q.department + '办理，' : ''}答复期限 ${new Date(q.due_at).toLocaleDateString('zh-CN')}。`,
+      desk.call ? read : null);
     $('query-done').hidden = false;
     $('query-form').reset();
   });
