@@ -91,6 +91,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.app.ShutdownWithTimeout(10 * time.Second); err != nil {
 		return err
 	}
+	// A shutdown that comes before fasthttp took the listener would leave
+	// it serving: closing the listener ends Listener either way.
+	ln.Close()
 	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
