@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -31,7 +30,6 @@ import (
 	"github.com/govhall/govhall/hotline"
 	"github.com/govhall/govhall/hotline/calls"
 	"github.com/govhall/govhall/hotline/events"
-	"github.com/govhall/govhall/hotline/media"
 	"github.com/govhall/govhall/migrations/pgtest"
 	"github.com/govhall/govhall/server"
 	"github.com/govhall/govhall/server/staff"
@@ -109,43 +107,11 @@ func newBenchRig(b *testing.B, withHotline bool) *benchRig {
 	}
 }
 
-// benchOpen is a calendar on which every moment is in office hours.
-type benchOpen struct{}
-
-func (benchOpen) InHours(time.Time) bool { return true }
-
 // startHotline wires the hotline as withHotline does: short prompts, call
 // events to the consoles, phone 8001 of operator1 with password pw8001.
 func (r *benchRig) startHotline(b *testing.B, db *sqlx.DB, deps *server.Deps) {
-	ctx, quiet := context.Background(), slog.New(slog.DiscardHandler)
-	if _, err := calls.NewStore(db).SaveSIPAccount(ctx, calls.NewSIPAccount{Extension: "8001", Username: "operator1",
-		Kind: calls.KindOperator, Realm: "govhall", Password: "pw8001"}); err != nil {
-		b.Fatal(err)
-	}
-	prompts := b.TempDir()
-	for _, name := range hotline.PromptNames() {
-		if err := media.Synthesize(ctx, "请", filepath.Join(prompts, name+".wav")); err != nil {
-			b.Fatalf("prompts (espeak-ng and sox are required): %v", err)
-		}
-	}
-	ce := server.NewCallEvents(r.hub, quiet)
-	cctx, cancel := context.WithCancel(ctx)
-	go ce.Run(cctx)
-	h, err := hotline.New(hotline.Config{SIPAddr: "127.0.0.1:0", DataDir: b.TempDir(), PromptsDir: prompts,
-		RingTimeout: 10 * time.Second, LiaisonRing: 10 * time.Second, WrapUp: time.Second, SurveyWait: 2 * time.Second,
-		Events: ce, Log: quiet}, db, benchOpen{}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := h.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
-		defer scancel()
-		h.Stop(sctx)
-		cancel()
-	})
+	h := startTestHotline(b, db, r.hub, openHours{}, []calls.NewSIPAccount{
+		{Extension: "8001", Username: "operator1", Kind: calls.KindOperator}})
 	r.hotline, r.sipAddr = h, h.SIP().Addr().String()
 	deps.Calls = h
 }

@@ -206,41 +206,50 @@ func withClosedHours(r *consoleRig, _ *server.Deps) { r.hours = closedHours{} }
 // call events going to the consoles, short prompts, and SIP phones 8001
 // (operator1) and 8101 (liaison1, 民政局), password "pw" + extension.
 func withHotline(r *consoleRig, deps *server.Deps) {
-	t, ctx := r.t, context.Background()
-	store := calls.NewStore(r.db)
-	for _, a := range []calls.NewSIPAccount{
+	h := startTestHotline(r.t, r.db, r.hub, cmp.Or[hotline.Hours](r.hours, openHours{}), []calls.NewSIPAccount{
 		{Extension: "8001", Username: "operator1", Kind: calls.KindOperator},
 		{Extension: "8101", Username: "liaison1", Kind: calls.KindLiaison, Department: "mzj"},
-	} {
+	})
+	r.hotline, r.sipAddr = h, h.SIP().Addr().String()
+	deps.Calls = h
+}
+
+// startTestHotline starts the hotline on a free loopback port with short
+// prompts, its call events going to hub, and the phones given (password
+// "pw" + extension); it stops when the test ends.
+func startTestHotline(tb testing.TB, db *sqlx.DB, hub *events.Hub, hours hotline.Hours, phones []calls.NewSIPAccount) *hotline.Hotline {
+	tb.Helper()
+	ctx, quiet := context.Background(), slog.New(slog.DiscardHandler)
+	store := calls.NewStore(db)
+	for _, a := range phones {
 		a.Realm, a.Password = "govhall", "pw"+a.Extension
 		if _, err := store.SaveSIPAccount(ctx, a); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
-	prompts := t.TempDir()
+	prompts := tb.TempDir()
 	for _, name := range hotline.PromptNames() {
 		if err := media.Synthesize(ctx, "请", filepath.Join(prompts, name+".wav")); err != nil {
-			t.Fatalf("prompts (espeak-ng and sox are required): %v", err)
+			tb.Fatalf("prompts (espeak-ng and sox are required): %v", err)
 		}
 	}
-	ce := server.NewCallEvents(r.hub, slog.New(slog.DiscardHandler))
+	ce := server.NewCallEvents(hub, quiet)
 	cctx, cancel := context.WithCancel(ctx)
 	go ce.Run(cctx)
-	h, err := hotline.New(hotline.Config{SIPAddr: "127.0.0.1:0", DataDir: t.TempDir(), PromptsDir: prompts,
+	h, err := hotline.New(hotline.Config{SIPAddr: "127.0.0.1:0", DataDir: tb.TempDir(), PromptsDir: prompts,
 		RingTimeout: 10 * time.Second, LiaisonRing: 10 * time.Second, WrapUp: time.Second, SurveyWait: 2 * time.Second,
-		Events: ce, Log: slog.New(slog.DiscardHandler)}, r.db, cmp.Or[hotline.Hours](r.hours, openHours{}), nil)
+		Events: ce, Log: quiet}, db, hours, nil)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
 		defer scancel()
 		h.Stop(sctx)
 		cancel()
 	})
-	r.hotline, r.sipAddr = h, h.SIP().Addr().String()
-	deps.Calls = h
+	return h
 }

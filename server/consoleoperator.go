@@ -160,35 +160,25 @@ func (s *Server) operatorDeskState(c *fiber.Ctx) error {
 // callerHistory is GET /api/v1/staff/callers/{number}: the screen pop.
 func (s *Server) callerHistory(c *fiber.Ctx) error {
 	number := c.Params("number")
-	except, _ := idQuery(c, "except")
+	except := int64(c.QueryInt("except", 0))
 	earlier, err := s.desk.Store().CallsFrom(c.UserContext(), number, except, 10)
 	if err != nil {
 		return err
 	}
 	var qs []queries.PhoneItem
 	if s.deps.Queries != nil {
-		if qs, err = s.deps.Queries.ByPhone(c.UserContext(), queryActor(c), callerPhoneOf(number), 10); err != nil {
+		if qs, err = s.deps.Queries.ByPhone(c.UserContext(), queryActor(c), number, 10); err != nil {
 			return queryErr(err)
 		}
 	}
 	return c.JSON(fiber.Map{"number": number, "calls": orEmpty(earlier), "queries": orEmpty(qs)})
 }
 
-// callerPhoneOf is the phone a caller's number is filed under in queries
-// (the hotline stores the SIP user part as it came).
-func callerPhoneOf(number string) string { return number }
-
 func orEmpty[T any](xs []T) []T {
 	if xs == nil {
 		return []T{}
 	}
 	return xs
-}
-
-// idQuery reads an optional numeric query parameter.
-func idQuery(c *fiber.Ctx, name string) (int64, bool) {
-	n := c.QueryInt(name, 0)
-	return int64(n), n > 0
 }
 
 // directory is GET /api/v1/staff/directory.

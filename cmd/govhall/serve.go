@@ -69,7 +69,11 @@ func (p *program) serve(ctx context.Context) error {
 		return err
 	}
 	defer func() { stopHub(); <-hubDone }()
-	go p.pruneEvents(ctx, hub)
+	// Console events older than a day are of no use to a reconnecting tab.
+	go p.every(ctx, time.Hour, "prune console events failed", func(ctx context.Context) error {
+		_, err := hub.Prune(ctx)
+		return err
+	})
 	waitWorker := p.runQueryWorker(ctx, svc.queries, hub)
 	defer waitWorker()
 	callEvents := server.NewCallEvents(hub, p.log.With("component", "console_events"))
@@ -81,7 +85,10 @@ func (p *program) serve(ctx context.Context) error {
 	p.log.Info("serving sip", "addr", p.cfg.SIPAddr, "number", "96128")
 	printer, closeFonts := p.printer()
 	defer closeFonts()
-	go p.pollPrinters(ctx, svc.catalog, printer)
+	// Printers of online terminals are asked for their state every 30 s.
+	go p.every(ctx, 30*time.Second, "printer poll failed", func(ctx context.Context) error {
+		return svc.catalog.PollPrinters(ctx, printer)
+	})
 	srv := server.New(server.Deps{
 		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar, Search: svc.search,
 		Printer: printer, Speech: kiosk.NewSpeaker(2), Queries: svc.queries, Calls: calls, Events: hub,
@@ -108,17 +115,17 @@ func (p *program) serve(ctx context.Context) error {
 	return err
 }
 
-// pruneEvents deletes console events older than a day, hourly.
-func (p *program) pruneEvents(ctx context.Context, hub *events.Hub) {
-	t := time.NewTicker(time.Hour)
+// every runs fn each interval until ctx ends, logging its failures as what.
+func (p *program) every(ctx context.Context, interval time.Duration, what string, fn func(context.Context) error) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := hub.Prune(ctx); err != nil && ctx.Err() == nil {
-				p.log.Warn("prune console events", "err", err)
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn(what, "err", err)
 			}
 		}
 	}
@@ -138,20 +145,4 @@ func (p *program) printer() (*kiosk.Printer, func()) {
 		return kiosk.NewPrinter(printjob.NewBuilder(nil), printjob.Client{}, p.cfg.PublicBaseURL), func() {}
 	}
 	return kiosk.NewPrinter(printjob.NewBuilder(fonts), printjob.Client{}, p.cfg.PublicBaseURL), func() { fonts.Close() }
-}
-
-// pollPrinters refreshes the printer state of online terminals every 30 s.
-func (p *program) pollPrinters(ctx context.Context, cat *kiosk.Store, pr *kiosk.Printer) {
-	t := time.NewTicker(30 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := cat.PollPrinters(ctx, pr); err != nil && ctx.Err() == nil {
-				p.log.Warn("printer poll failed", "err", err)
-			}
-		}
-	}
 }

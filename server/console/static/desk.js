@@ -44,8 +44,10 @@ for (const k of ['query_assigned', 'query_due_soon', 'query_overdue', 'query_app
 // A call transferred to me pops up like the operator's: who transferred
 // it, the operator's notes and the caller's history.
 const me = Number(document.body.dataset.me || 0);
+let incomingCall = 0;
 async function incoming(d) {
   if (d.account_id !== me) return;
+  incomingCall = d.call_id;
   const box = document.getElementById('incoming');
   if (!box) return;
   box.hidden = false;
@@ -63,7 +65,7 @@ on('transfer_answered', (d) => {
   if (d.account_id !== me) return;
   document.getElementById('incoming-status').textContent = `通话中：来电 ${d.caller || ''}`;
 });
-on('ended', () => {
+on('ended', (d) => {
   const s = document.getElementById('incoming-status');
-  if (s && s.textContent) s.textContent += '（通话已结束）';
+  if (s && d.call_id === incomingCall) s.textContent += '（通话已结束）';
 });

@@ -216,14 +216,22 @@ function wire() {
     const how = e.submitter ? e.submitter.value : 'attended';
     const form = $('transfer-form');
     const name = $('department').value ? $('department').selectedOptions[0].textContent.replace(/（.*$/, '') : '';
-    if (name) step(`${how === 'blind' ? '直接转接' : '咨询转接'}：${name}`);
+    if (!name) {
+      showErrors(form, { field: 'department', error: '请选择要转接的部门' });
+      return;
+    }
+    step(`${how === 'blind' ? '直接转接' : '咨询转接'}：${name}`);
+    // The panel shows the transfer before the answer comes back: a liaison
+    // may answer (an event) before the request returns.
+    setCall(how === 'blind' ? 'transferring' : 'ringing_liaison');
     const r = await api('POST', `/api/v1/calls/${desk.call.id}/${how === 'blind' ? 'transfer' : 'attended'}`, { department: $('department').value });
     if (!r.ok) {
       showErrors(form, r);
+      step(`转接没有成功：${r.error}`);
+      setCall('talking');
       return;
     }
     clearErrors(form);
-    setCall(how === 'blind' ? 'transferring' : 'ringing_liaison');
   });
   $('note-form').addEventListener('submit', async (e) => {
     e.preventDefault();
