@@ -35,6 +35,11 @@ type menuItem struct {
 var consoleMenu = []menuItem{
 	{Path: "/console/operator", Label: "话务台", Help: "接听 96128 来电，查资料，转接部门，登记查询单", Roles: []string{staff.RoleOperator}},
 	{Path: "/console/liaison", Label: "联络员工作台", Help: "本部门的查询单：签收、答复、延期、转办；转接来的电话", Roles: []string{staff.RoleLiaison}},
+	{Path: "/console/documents", Label: "文件编写", Help: "起草、修改政府信息，提交审核，申请废止或修订", Roles: []string{staff.RoleReviewer}},
+	{Path: "/console/reviews", Label: "审核", Help: "等待我审核的文件：逐字比对、通过或退回", Roles: []string{staff.RoleReviewer}},
+	{Path: "/console/admin/org", Label: "机构与账号", Help: "部门、工作人员账号、话机、终端、提示音、示忙原因与小结代码", Roles: []string{staff.RoleAdmin}},
+	{Path: "/console/admin/catalog", Label: "目录与检索", Help: "目录分类、同义词、零结果检索词、调休通知", Roles: []string{staff.RoleAdmin}},
+	{Path: "/console/admin/audit", Label: "审计日志", Help: "谁在何时做了什么，按人、操作、时间筛选", Roles: []string{staff.RoleAdmin, staff.RoleSupervisor}},
 }
 
 // shell is what the layout shows around every page.
@@ -42,7 +47,7 @@ type shell struct {
 	Title, Page, CSRF, V string
 	User                 staff.Account
 	Menu                 []menuItem
-	Scripts              []string
+	Scripts, Styles      []string
 	Data                 any
 }
 
@@ -82,6 +87,9 @@ func (s *Server) consoleRoutes() {
 	if s.deps.Events != nil {
 		a.Get(consolePrefix+"events", s.consoleAuth(), s.consoleEvents)
 	}
+	s.catalogDeskRoutes()
+	s.adminOrgRoutes()
+	s.adminCatalogRoutes()
 }
 
 // consoleAuth admits a request with a valid session cookie whose account
@@ -113,14 +121,22 @@ func (s *Server) consoleAuth(roles ...string) fiber.Handler {
 	}
 }
 
-// render executes a page inside the shell.
-func (s *Server) render(c *fiber.Ctx, page, title string, data any, scripts ...string) error {
+// render executes a page inside the shell. assets are the page's own
+// ES modules (.js) and stylesheets (.css) under the console's static files.
+func (s *Server) render(c *fiber.Ctx, page, title string, data any, assets ...string) error {
 	t, ok := s.console.pages[page]
 	if !ok {
 		return fmt.Errorf("console: no page %s", page)
 	}
 	acct := account(c)
-	sh := shell{Title: title, Page: page, V: s.console.version, User: acct, Data: data, Scripts: scripts}
+	sh := shell{Title: title, Page: page, V: s.console.version, User: acct, Data: data}
+	for _, a := range assets {
+		if strings.HasSuffix(a, ".css") {
+			sh.Styles = append(sh.Styles, a)
+		} else {
+			sh.Scripts = append(sh.Scripts, a)
+		}
+	}
 	if tok := c.Cookies(sessionCookie); tok != "" && acct.ID != 0 {
 		sh.CSRF = csrfToken(tok)
 	}
