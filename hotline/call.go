@@ -123,7 +123,7 @@ func (c *call) startMedia(offer media.Description, now time.Time) (string, error
 	c.codec = offer.Codec
 	path := filepath.Join(c.h.cfg.DataDir, "recordings", now.Format("2006/01/02"), fmt.Sprintf("%d.wav", c.id))
 	var err error
-	if c.rec, err = media.NewRecorder(path, 2, nil); err != nil {
+	if c.rec, err = media.NewRecorder(path, 2, now, c.h.cfg.Now); err != nil {
 		c.ep.Close()
 		return "", err
 	}

@@ -46,25 +46,32 @@ func (e *env) waitRegistered(ext string) {
 	e.waitFor("registration of "+ext, 15*time.Second, func() bool { return e.h.SIP().Registrar().Registered(ext) })
 }
 
-// waitLegAnswered waits until the newest call has n answered legs.
+// waitLegAnswered waits until the newest call has n answered legs; on
+// failure it shows the call's legs and transfers, which say why.
 func (e *env) waitLegAnswered(n int, within time.Duration) calls.Call {
 	e.t.Helper()
-	var c calls.Call
-	e.waitFor("answered legs", within, func() bool {
+	deadline := time.Now().Add(within)
+	for {
 		cs, err := e.store.List(context.Background(), 1)
-		if err != nil || len(cs) == 0 {
-			return false
-		}
-		c = cs[0]
-		k := 0
-		for _, l := range c.Legs {
-			if l.AnsweredAt != nil {
-				k++
+		if err == nil && len(cs) == 1 {
+			k := 0
+			for _, l := range cs[0].Legs {
+				if l.AnsweredAt != nil {
+					k++
+				}
+			}
+			if k >= n {
+				return cs[0]
 			}
 		}
-		return k >= n
-	})
-	return c
+		if time.Now().After(deadline) {
+			if len(cs) == 1 {
+				e.t.Fatalf("%d answered legs: not within %v; outcome %q, legs %+v, transfers %+v", n, within, cs[0].Outcome, cs[0].Legs, cs[0].Transfers)
+			}
+			e.t.Fatalf("%d answered legs: not within %v; calls %+v (%v)", n, within, cs, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // In hours the caller queues, the registered operator (baresip) answers,

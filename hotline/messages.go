@@ -25,7 +25,7 @@ func (c *call) message(kind string, deptID int64, intro *media.Prompt) {
 	}
 	c.bridge.DrainDigits()
 	path := filepath.Join(filepath.Dir(c.rec.Path()), fmt.Sprintf("%d-%s.wav", c.id, kind))
-	rec, err := media.NewRecorder(path, 1, nil)
+	rec, err := media.NewRecorder(path, 1, time.Time{}, c.h.cfg.Now)
 	if err != nil {
 		c.log.Error("voicemail recorder", "err", err)
 		_ = c.play(c.h.prompts["goodbye"])

@@ -115,7 +115,7 @@ func hears(s []int16, freqs ...float64) []bool {
 func TestMix(t *testing.T) {
 	ports := testPorts(t)
 	caller, op, li := newTalker(t, ports, 500), newTalker(t, ports, 800), newTalker(t, ports, 1300)
-	rec, err := NewRecorder(filepath.Join(t.TempDir(), "mix.wav"), 2, nil)
+	rec, err := NewRecorder(filepath.Join(t.TempDir(), "mix.wav"), 2, time.Time{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,9 +54,11 @@ type Recorder struct {
 	closed   bool
 }
 
-// NewRecorder creates the file at path (and its directory) and starts the
-// recording clock. now may be nil (time.Now).
-func NewRecorder(path string, channels int, now func() time.Time) (*Recorder, error) {
+// NewRecorder creates the file at path (and its directory). The recording's
+// frame 0 is at start (the call's start, so that a second into the file is a
+// second into the call even when the file is opened late; zero: now). now
+// may be nil (time.Now).
+func NewRecorder(path string, channels int, start time.Time, now func() time.Time) (*Recorder, error) {
 	if channels != 1 && channels != 2 {
 		return nil, fmt.Errorf("media: recorder: %d channels, want 1 or 2", channels)
 	}
@@ -70,7 +72,10 @@ func NewRecorder(path string, channels int, now func() time.Time) (*Recorder, er
 	if err != nil {
 		return nil, fmt.Errorf("media: recorder: %w", err)
 	}
-	r := &Recorder{f: f, w: bufio.NewWriterSize(f, 64<<10), path: path, channels: channels, t0: now(), now: now}
+	if start.IsZero() {
+		start = now()
+	}
+	r := &Recorder{f: f, w: bufio.NewWriterSize(f, 64<<10), path: path, channels: channels, t0: start, now: now}
 	if _, err := r.w.Write(wavHeader(channels, 0)); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("media: recorder: %w", err)

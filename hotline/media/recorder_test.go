@@ -59,7 +59,7 @@ func energy(s []int16) (sum int64) {
 func TestRecorderAlignsChannels(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	path := filepath.Join(t.TempDir(), "2025", "call.wav")
-	r, err := NewRecorder(path, 2, clk.now)
+	r, err := NewRecorder(path, 2, time.Time{}, clk.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestRecorderAlignsChannels(t *testing.T) {
 func TestRepairWAV(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	path := filepath.Join(t.TempDir(), "crash.wav")
-	r, err := NewRecorder(path, 2, clk.now)
+	r, err := NewRecorder(path, 2, time.Time{}, clk.now)
 	if err != nil {
 		t.Fatal(err)
 	}

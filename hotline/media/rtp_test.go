@@ -141,7 +141,7 @@ func TestBridge(t *testing.T) {
 	caller, op := newPhone(t), newPhone(t)
 	callerEP.SetPeer(Description{Addr: caller.addr(), Codec: PCMA, EventPT: 96, Direction: SendRecv})
 	peerEP.SetPeer(Description{Addr: op.addr(), Codec: PCMA, EventPT: 101, Direction: SendRecv})
-	rec, err := NewRecorder(filepath.Join(t.TempDir(), "b.wav"), 2, nil)
+	rec, err := NewRecorder(filepath.Join(t.TempDir(), "b.wav"), 2, time.Time{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
