@@ -171,11 +171,11 @@ func recordCtx() (context.Context, context.CancelFunc) {
 
 // run is the call flow.
 func (c *call) run() {
-	if c.play(c.h.prompts["greeting"]) != nil {
+	if c.play(c.h.prompts()["greeting"]) != nil {
 		return
 	}
 	if !c.h.hours.InHours(c.h.cfg.Now()) {
-		c.message(kindVoicemail, 0, c.h.prompts["closed"])
+		c.message(kindVoicemail, 0, c.h.prompts()["closed"])
 		return
 	}
 	c.serve()

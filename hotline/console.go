@@ -266,7 +266,7 @@ func (c *call) hold(cv *conv, by int64) error {
 	if err != nil {
 		c.log.Error("record hold", "err", err)
 	}
-	cv.held = &held{id: id, music: media.NewMusic(c.h.prompts["hold-intro"], c.h.prompts["music"])}
+	cv.held = &held{id: id, music: media.NewMusic(c.h.prompts()["hold-intro"], c.h.prompts()["music"])}
 	c.setMedia(cv)
 	c.emitParty(EventHeld, cv.p, CallEvent{})
 	return nil
@@ -307,7 +307,7 @@ func (c *call) readOut(cv *conv, code string) error {
 	if cv.x != nil || cv.held != nil {
 		return fmt.Errorf("call %d: %w", c.id, ErrTransferring)
 	}
-	ps := c.h.prompts
+	ps := c.h.prompts()
 	digits := ps.number(code)
 	seq := append([]*media.Prompt{ps["readout-intro"]}, digits...)
 	seq = append(append(append(seq, ps["pause"], ps["code-again"]), digits...), ps["code-outro"])

@@ -30,7 +30,7 @@ func (c *call) serve() {
 	for c.ctx.Err() == nil {
 		op, timedOut := c.queue()
 		if timedOut {
-			c.message(kindVoicemail, 0, c.h.prompts["queue-timeout"])
+			c.message(kindVoicemail, 0, c.h.prompts()["queue-timeout"])
 			return
 		}
 		if op == nil {
@@ -96,7 +96,7 @@ func (c *call) queue() (op *party, timedOut bool) {
 // announce tells the caller their place in the queue, then plays hold
 // music, again and again.
 func (c *call) announce(ctx context.Context, w *calls.Waiter) {
-	ps := c.h.prompts
+	ps := c.h.prompts()
 	for ctx.Err() == nil {
 		n := c.h.acd.Position(w)
 		seq := []*media.Prompt{ps["queue-wait"]}

@@ -140,7 +140,7 @@ type Hotline struct {
 	ports   *media.Ports
 	hours   Hours
 	queries QueryCreator
-	prompts Prompts
+	loaded  atomic.Pointer[Prompts] // the prompts calls play; replaced whole when an admin changes one
 
 	stopped  chan struct{}
 	stopOnce sync.Once
@@ -209,7 +209,7 @@ func (h *Hotline) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	h.prompts = ps
+	h.loaded.Store(&ps)
 	if err := h.recover(ctx); err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ const (
 // the longest message, or hang-up; stores it, makes it a query when a
 // QueryCreator is wired and reads the 查询码 out.
 func (c *call) message(kind string, deptID int64, intro *media.Prompt) {
-	if c.play(intro, c.h.prompts["beep"]) != nil {
+	if c.play(intro, c.h.prompts()["beep"]) != nil {
 		return
 	}
 	c.bridge.DrainDigits()
@@ -28,7 +28,7 @@ func (c *call) message(kind string, deptID int64, intro *media.Prompt) {
 	rec, err := media.NewRecorder(path, 1, time.Time{}, c.h.cfg.Now)
 	if err != nil {
 		c.log.Error("voicemail recorder", "err", err)
-		_ = c.play(c.h.prompts["goodbye"])
+		_ = c.play(c.h.prompts()["goodbye"])
 		return
 	}
 	c.bridge.Tap(rec)
@@ -103,7 +103,7 @@ func (c *call) createQuery(ctx context.Context, kind string, deptID int64, path 
 // readCode reads the 查询码 out twice, digit by digit (or says the message
 // was recorded when there is none), then goodbye.
 func (c *call) readCode() {
-	ps := c.h.prompts
+	ps := c.h.prompts()
 	if c.queryCode == "" {
 		_ = c.play(ps["recorded"], ps["goodbye"])
 		return
@@ -117,7 +117,7 @@ func (c *call) readCode() {
 // survey asks for the 1–5 rating (twice at most) and stores it on the call
 // and its query.
 func (c *call) survey() {
-	ps := c.h.prompts
+	ps := c.h.prompts()
 	c.bridge.DrainDigits()
 	for range 2 {
 		d, ok := c.ask(ps["survey"], c.h.cfg.SurveyWait)

@@ -1,6 +1,7 @@
 package hotline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -132,4 +133,148 @@ func (ps Prompts) number(s string) []*media.Prompt {
 		}
 	}
 	return out
+}
+
+// What admins do with the prompts (the console's 提示音 page): list them,
+// listen to them, replace one with their own recording and go back to the
+// synthesised default. A replaced prompt is NAME.wav like any other, with
+// an empty NAME.custom beside it that marks it as the admin's.
+
+// Limits of an uploaded prompt.
+const (
+	MaxPromptDuration = 2 * time.Minute
+	minPromptDuration = 200 * time.Millisecond
+)
+
+// ErrBadPrompt is an uploaded prompt the hotline cannot play; its message
+// says why and how to convert the file, in Chinese.
+var ErrBadPrompt = errors.New("hotline: bad prompt")
+
+// ErrNoPrompt is a prompt name the hotline does not play.
+var ErrNoPrompt = errors.New("hotline: no such prompt")
+
+// PromptFile is a prompt as the admin's list shows it.
+type PromptFile struct {
+	Name     string    `json:"name"`
+	Text     string    `json:"text"`     // what the default says
+	Custom   bool      `json:"custom"`   // an admin's recording replaces the default
+	Duration float64   `json:"duration"` // seconds; 0 when the file cannot be read
+	Size     int64     `json:"size"`
+	Modified time.Time `json:"modified"`
+	Problem  string    `json:"problem,omitempty"` // why the file cannot be played
+}
+
+// PromptFiles lists the prompts of dir in PromptNames order.
+func PromptFiles(dir string) ([]PromptFile, error) {
+	var out []PromptFile
+	for _, name := range PromptNames() {
+		f, err := promptFile(dir, name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func promptFile(dir, name string) (PromptFile, error) {
+	text, ok := promptTexts()[name]
+	if !ok {
+		return PromptFile{}, fmt.Errorf("%w: %q", ErrNoPrompt, name)
+	}
+	f := PromptFile{Name: name, Text: text}
+	_, err := os.Stat(filepath.Join(dir, name+".custom"))
+	f.Custom = err == nil
+	path := filepath.Join(dir, name+".wav")
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		f.Problem = "文件不存在，重启后会自动生成"
+		return f, nil
+	}
+	if err != nil {
+		return f, fmt.Errorf("hotline: prompt %s: %w", name, err)
+	}
+	f.Size, f.Modified = st.Size(), st.ModTime()
+	if p, err := media.LoadPrompt(name, path); err != nil {
+		f.Problem = "文件格式不对，热线放不出来，请重新上传或恢复默认"
+	} else {
+		f.Duration = p.Duration().Seconds()
+	}
+	return f, nil
+}
+
+// PromptPath returns the WAV file of a prompt in dir, or ErrNoPrompt.
+func PromptPath(dir, name string) (string, error) {
+	if _, ok := promptTexts()[name]; !ok {
+		return "", fmt.Errorf("%w: %q", ErrNoPrompt, name)
+	}
+	return filepath.Join(dir, name+".wav"), nil
+}
+
+// convertHint tells an admin how to make a file the hotline plays.
+const convertHint = "请上传 8000 Hz、单声道、16 位 PCM 的 WAV 文件（可用 sox 转换：sox 原文件 -r 8000 -c 1 -b 16 -e signed-integer 新文件.wav）"
+
+// CheckPromptWAV checks that wav is a prompt the hotline plays as it is —
+// what media.LoadPrompt reads: 16-bit PCM, 8000 Hz, mono — of a sensible
+// length, and returns its length. Anything else is ErrBadPrompt.
+func CheckPromptWAV(wav []byte) (time.Duration, error) {
+	w, err := media.ReadWAV(bytes.NewReader(wav))
+	if err != nil {
+		if len(wav) < 12 || string(wav[0:4]) != "RIFF" || string(wav[8:12]) != "WAVE" {
+			return 0, fmt.Errorf("%w: 这不是 WAV 文件。%s", ErrBadPrompt, convertHint)
+		}
+		return 0, fmt.Errorf("%w: 只能使用 16 位 PCM 编码、单声道的 WAV 文件（MP3、ADPCM、8 位或 24 位等格式不行）。%s", ErrBadPrompt, convertHint)
+	}
+	if w.Rate != media.SampleRate || w.Channels != 1 {
+		return 0, fmt.Errorf("%w: 文件是 %d Hz、%d 声道，热线需要 8000 Hz 单声道。%s", ErrBadPrompt, w.Rate, w.Channels, convertHint)
+	}
+	d := time.Duration(len(w.Samples)) * time.Second / media.SampleRate
+	switch {
+	case d < minPromptDuration:
+		return d, fmt.Errorf("%w: 录音太短（%.1f 秒），没有可播放的声音", ErrBadPrompt, d.Seconds())
+	case d > MaxPromptDuration:
+		return d, fmt.Errorf("%w: 录音太长（%.0f 秒），提示音最长 %.0f 秒", ErrBadPrompt, d.Seconds(), MaxPromptDuration.Seconds())
+	}
+	return d, nil
+}
+
+// WritePrompt replaces prompt name in dir with an admin's recording,
+// checked by CheckPromptWAV. The file is replaced whole (written beside it,
+// then renamed), so a call never plays half of it.
+func WritePrompt(dir, name string, wav []byte) (PromptFile, error) {
+	path, err := PromptPath(dir, name)
+	if err != nil {
+		return PromptFile{}, err
+	}
+	if _, err := CheckPromptWAV(wav); err != nil {
+		return PromptFile{}, err
+	}
+	tmp := path + ".upload"
+	if err := os.WriteFile(tmp, wav, 0o644); err != nil {
+		return PromptFile{}, fmt.Errorf("hotline: write prompt %s: %w", name, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return PromptFile{}, fmt.Errorf("hotline: write prompt %s: %w", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".custom"), nil, 0o644); err != nil {
+		return PromptFile{}, fmt.Errorf("hotline: mark prompt %s: %w", name, err)
+	}
+	return promptFile(dir, name)
+}
+
+// RestorePrompt puts the synthesised default of prompt name back in dir
+// (espeak-ng + sox, as EnsurePrompts does) and drops the admin's mark.
+func RestorePrompt(ctx context.Context, dir, name string) (PromptFile, error) {
+	path, err := PromptPath(dir, name)
+	if err != nil {
+		return PromptFile{}, err
+	}
+	if err := media.Synthesize(ctx, promptTexts()[name], path); err != nil {
+		return PromptFile{}, fmt.Errorf("hotline: restore prompt %s: %w", name, err)
+	}
+	if err := os.Remove(filepath.Join(dir, name+".custom")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return PromptFile{}, fmt.Errorf("hotline: restore prompt %s: %w", name, err)
+	}
+	return promptFile(dir, name)
 }

@@ -78,7 +78,7 @@ func (c *call) startTransfer(cv *conv, cmd command) (int64, error) {
 		return id, fmt.Errorf("transfer to %s: %w", cmd.dept.Code, ErrNoLiaison)
 	}
 	c.endHold(cv)
-	ps := h.prompts
+	ps := h.prompts()
 	x.music = media.NewMusic(ps["transferring"], ps["ringback"])
 	if !x.blind {
 		x.music, x.ringback = media.NewMusic(ps["transferring"], ps["music"]), media.NewMusic(nil, ps["ringback"])
@@ -276,9 +276,9 @@ func (c *call) unanswered(cv *conv, result string) next {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_ = media.Play(c.ctx, p.ep, 1, c.h.prompts["operator-failed"], nil)
+			_ = media.Play(c.ctx, p.ep, 1, c.h.prompts()["operator-failed"], nil)
 		}()
-		err := c.play(c.h.prompts["transfer-back"])
+		err := c.play(c.h.prompts()["transfer-back"])
 		<-done
 		if err != nil {
 			c.endConv(cv, "caller", "来电人已挂机")
@@ -287,12 +287,12 @@ func (c *call) unanswered(cv *conv, result string) next {
 		c.setMedia(cv)
 		return nextContinue
 	}
-	d, ok := c.ask(c.h.prompts["transfer-choice"], 8*time.Second)
+	d, ok := c.ask(c.h.prompts()["transfer-choice"], 8*time.Second)
 	if !ok {
 		return nextEnd
 	}
 	if d.Key == '1' {
-		c.message(kindQuestion, c.deptID, c.h.prompts["question"])
+		c.message(kindQuestion, c.deptID, c.h.prompts()["question"])
 		return nextEnd
 	}
 	return nextQueue
