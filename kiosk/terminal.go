@@ -8,9 +8,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/govhall/govhall/kiosk/printjob"
 )
 
 // Place types of terminals: the 政务公开专区 of a service hall, and query
@@ -62,17 +65,21 @@ type NewTerminal struct {
 // RegisterTerminal adds a terminal and returns it with its device token,
 // which is shown once and stored only as a hash. Audited.
 func (s *Store) RegisterTerminal(ctx context.Context, a Actor, in NewTerminal) (Terminal, string, error) {
+	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
-		return Terminal{}, "", fieldErr("name", "a terminal needs a name, such as 县政务服务中心一楼查询机")
+		return Terminal{}, "", fieldErr("name", "请填写终端名称，如 县政务服务中心一楼查询机")
 	}
 	if !oneOf(in.PlaceType, placeTypes) {
-		return Terminal{}, "", fieldErr("place_type", "%q is not one of 服务大厅, 图书馆, 档案馆", in.PlaceType)
+		return Terminal{}, "", fieldErr("place_type", "请选择放置场所：服务大厅、图书馆或档案馆")
+	}
+	if err := checkPrinterProfile(in.PrinterProfile); err != nil {
+		return Terminal{}, "", err
 	}
 	var depID *int64
 	if in.Department != "" {
 		d, err := s.Department(ctx, in.Department)
 		if err != nil {
-			return Terminal{}, "", fieldErr("department", "unknown department %q", in.Department)
+			return Terminal{}, "", fieldErr("department", "没有部门 %s", in.Department)
 		}
 		depID = &d.ID
 	}
@@ -88,7 +95,7 @@ func (s *Store) RegisterTerminal(ctx context.Context, a Actor, in NewTerminal) (
 	err = tx.GetContext(ctx, &t, q, in.Name, in.PlaceType, in.Address, depID, hash, in.PrinterAddr, in.PrinterProfile)
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-		return t, "", fieldErr("name", "a terminal named %q already exists", in.Name)
+		return t, "", fieldErr("name", "已有名为“%s”的终端，请换一个名称", in.Name)
 	}
 	if err != nil {
 		return t, "", fmt.Errorf("kiosk: register terminal: %w", err)
@@ -145,6 +152,118 @@ func (s *Store) Terminals(ctx context.Context) ([]Terminal, error) {
 		ts[i].setOnline(now)
 	}
 	return ts, nil
+}
+
+// PlaceTypes returns the place types a terminal may have.
+func PlaceTypes() []string { return append([]string(nil), placeTypes...) }
+
+// checkPrinterProfile refuses a printer profile the print job builder
+// cannot use ("" is the default, generic-58).
+func checkPrinterProfile(spec string) error {
+	if strings.TrimSpace(spec) == "" {
+		return nil
+	}
+	if _, err := printjob.ParseProfile(spec); err != nil {
+		var names []string
+		for _, p := range printjob.Profiles() {
+			names = append(names, p.Name)
+		}
+		return fieldErr("printer_profile", "打印机型号“%s”不可用；可选 %s，也可加设置，如 generic-80,cut=full", spec, strings.Join(names, "、"))
+	}
+	return nil
+}
+
+// TerminalEdit is what an admin may change of a registered terminal.
+type TerminalEdit struct {
+	PlaceType      string `json:"place_type"`
+	PrinterProfile string `json:"printer_profile"`
+}
+
+// UpdateTerminal changes a terminal's place type and printer profile
+// (the kiosk reads them at its next heartbeat or print). It returns
+// ErrNotFound for an unknown id and a FieldError for a bad value. Audited.
+func (s *Store) UpdateTerminal(ctx context.Context, a Actor, id int64, in TerminalEdit) (Terminal, error) {
+	in.PrinterProfile = strings.TrimSpace(in.PrinterProfile)
+	if !oneOf(in.PlaceType, placeTypes) {
+		return Terminal{}, fieldErr("place_type", "请选择放置场所：服务大厅、图书馆或档案馆")
+	}
+	if in.PrinterProfile == "" {
+		return Terminal{}, fieldErr("printer_profile", "请选择打印机型号")
+	}
+	if err := checkPrinterProfile(in.PrinterProfile); err != nil {
+		return Terminal{}, err
+	}
+	return s.changeTerminal(ctx, a, id, "terminal.update", map[string]any{"place_type": in.PlaceType, "printer_profile": in.PrinterProfile},
+		`UPDATE terminals SET place_type = $2, printer_profile = $3 WHERE id = $1 RETURNING `+terminalColumns, in.PlaceType, in.PrinterProfile)
+}
+
+// RevokeTerminal withdraws a terminal's device token: the kiosk is refused
+// from its next request on, and it counts as offline. Its history stays;
+// ReissueTerminalToken brings it back. Audited.
+func (s *Store) RevokeTerminal(ctx context.Context, a Actor, id int64) (Terminal, error) {
+	return s.changeTerminal(ctx, a, id, "terminal.revoke", nil,
+		`UPDATE terminals SET disabled = true WHERE id = $1 RETURNING `+terminalColumns)
+}
+
+// ReissueTerminalToken gives a terminal a new device token (shown once,
+// stored as a hash) and enables it; the old token stops working at once.
+// For a kiosk whose token was lost, leaked or revoked. Audited.
+func (s *Store) ReissueTerminalToken(ctx context.Context, a Actor, id int64) (Terminal, string, error) {
+	token, hash := newDeviceToken()
+	t, err := s.changeTerminal(ctx, a, id, "terminal.token", nil,
+		`UPDATE terminals SET token_hash = $2, disabled = false WHERE id = $1 RETURNING `+terminalColumns, hash)
+	if err != nil {
+		return t, "", err
+	}
+	return t, token, nil
+}
+
+// changeTerminal runs one UPDATE … RETURNING of a terminal with its audit
+// entry.
+func (s *Store) changeTerminal(ctx context.Context, a Actor, id int64, action string, detail map[string]any, q string, args ...any) (Terminal, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Terminal{}, fmt.Errorf("kiosk: %s: %w", action, err)
+	}
+	defer tx.Rollback()
+	var t Terminal
+	err = tx.GetContext(ctx, &t, q, append([]any{id}, args...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("terminal %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("kiosk: %s %d: %w", action, id, err)
+	}
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	detail["name"] = t.Name
+	if err := audit(ctx, tx, a, action, "terminal", t.ID, detail); err != nil {
+		return t, err
+	}
+	t.setOnline(time.Now())
+	return t, tx.Commit()
+}
+
+// PrinterStateText names a printer state for staff.
+func PrinterStateText(state string) string {
+	switch state {
+	case printjob.StateOK:
+		return "正常"
+	case printjob.StatePaperNearEnd:
+		return "纸将用完"
+	case printjob.StatePaperOut:
+		return "缺纸"
+	case printjob.StateCoverOpen:
+		return "舱盖未合上"
+	case printjob.StateOffline:
+		return "打印机脱机"
+	case printjob.StateError:
+		return "打印机故障"
+	case printjob.StateUnreachable:
+		return "连不上打印机"
+	}
+	return "未知"
 }
 
 // Terminal event kinds counted for the annual report.
