@@ -19,10 +19,10 @@ func ParseDate(s string) (Date, error) {
 	}
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
-		return Date{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", s)
+		return Date{}, fmt.Errorf(" %q 不是“年-月-日”形式的日期（如 2024-05-08）", s)
 	}
 	if t.Year() < 1949 || t.Year() > 2100 {
-		return Date{}, fmt.Errorf("%q is outside the years 1949–2100", s)
+		return Date{}, fmt.Errorf(" %q 不在 1949 至 2100 年之间", s)
 	}
 	return Date{t}, nil
 }

@@ -37,6 +37,11 @@ var (
 	maxTitleRune = 300
 )
 
+var stateNames = map[string]string{StateDraft: "是草稿", StateInReview: "在审核中", StatePublished: "已公开"}
+
+// StateName says in Chinese where a document is ("是草稿", "在审核中", "已公开").
+func StateName(state string) string { return stateNames[state] }
+
 // KindName returns the Chinese name of a document kind.
 func KindName(kind string) string { return kindNames[kind] }
 
@@ -107,20 +112,20 @@ func (s *Store) check(in Input) (checked, error) {
 	}
 	var err error
 	if c.written, err = ParseDate(c.WrittenAt); err != nil {
-		return c, fieldErr("written_at", "%v", err)
+		return c, fieldErr("written_at", "成文日期%v", err)
 	}
 	if c.published, err = ParseDate(c.PublishedAt); err != nil {
-		return c, fieldErr("published_at", "%v", err)
+		return c, fieldErr("published_at", "发布日期%v", err)
 	}
 	if !c.written.IsZero() && !c.published.IsZero() && c.written.After(c.published.Time) {
-		return c, fieldErr("written_at", "成文日期 %s is after 发布日期 %s", c.WrittenAt, c.PublishedAt)
+		return c, fieldErr("written_at", "成文日期 %s 晚于发布日期 %s", c.WrittenAt, c.PublishedAt)
 	}
 	if c.State == StatePublished && c.published.IsZero() {
-		return c, fieldErr("published_at", "a published document needs its 发布日期 (YYYY-MM-DD)")
+		return c, fieldErr("published_at", "已公开的文件须有发布日期（年-月-日，如 2024-05-08）")
 	}
 	if c.DocNumber != "" && s.docKey != nil {
 		if c.docKey, err = s.docKey(c.DocNumber); err != nil {
-			return c, fieldErr("doc_number", "文号 %q does not parse (expected a form like 沂政办发〔2024〕5号): %v", c.DocNumber, err)
+			return c, fieldErr("doc_number", "文号 %q 无法识别，应为“机关代字〔年份〕序号号”的形式，如 沂政办发〔2024〕5号", c.DocNumber)
 		}
 	}
 	return c, nil
@@ -138,21 +143,21 @@ func trimAll(in *Input) {
 func checkText(in Input) error {
 	switch {
 	case in.IndexNo == "":
-		return fieldErr("index_no", "索引号 is required")
+		return fieldErr("index_no", "请填写索引号")
 	case utf8.RuneCountInString(in.IndexNo) > 64 || strings.IndexFunc(in.IndexNo, unicode.IsSpace) >= 0:
-		return fieldErr("index_no", "索引号 %q must be at most 64 characters without spaces", in.IndexNo)
+		return fieldErr("index_no", "索引号 %q 最多 64 个字符，且不能有空格", in.IndexNo)
 	case in.Title == "":
-		return fieldErr("title", "the title is required")
+		return fieldErr("title", "请填写标题")
 	case utf8.RuneCountInString(in.Title) > maxTitleRune:
-		return fieldErr("title", "the title has more than %d characters", maxTitleRune)
+		return fieldErr("title", "标题超过 %d 个字", maxTitleRune)
 	case in.Agency == "":
-		return fieldErr("agency", "the issuing agency (发文机关) is required")
+		return fieldErr("agency", "请选择发文机关")
 	case in.Category == "":
-		return fieldErr("category", "the catalog category is required")
+		return fieldErr("category", "请选择主题分类")
 	case !utf8.ValidString(in.Body) || !utf8.ValidString(in.Title):
-		return fieldErr("body", "text is not valid UTF-8")
+		return fieldErr("body", "文字编码有误（不是 UTF-8），请从原文重新复制")
 	case strings.ContainsRune(in.Body, 0):
-		return fieldErr("body", "the body contains a NUL character")
+		return fieldErr("body", "正文含有不可见的控制字符（NUL），请从原文重新复制")
 	}
 	return nil
 }
@@ -166,23 +171,23 @@ func checkEnums(in *Input) error {
 	}
 	switch {
 	case !oneOf(in.Kind, kinds):
-		return fieldErr("kind", "%q is not one of policy, interpretation, guide, other", in.Kind)
+		return fieldErr("kind", "请选择文件类型：policy（政策文件）、interpretation（政策解读）、guide（办事指南）或 other（其他）（%q 无效）", in.Kind)
 	case !oneOf(in.Validity, validities):
-		return fieldErr("validity", "%q is not one of 有效, 废止, 失效, 已修订", in.Validity)
+		return fieldErr("validity", "请选择有效性：有效、废止、失效或已修订（%q 无效）", in.Validity)
 	case !oneOf(in.Disclosure, disclosures):
-		return fieldErr("disclosure", "%q is not one of 主动公开, 依申请公开, 不予公开", in.Disclosure)
+		return fieldErr("disclosure", "请选择公开属性：主动公开、依申请公开或不予公开（%q 无效）", in.Disclosure)
 	case in.Disclosure == Withheld && in.WithheldReason == "":
-		return fieldErr("withheld_reason", "不予公开 needs the reason, item by item (条例 requires it)")
+		return fieldErr("withheld_reason", "不予公开须逐项写明理由和依据（《政府信息公开条例》要求）")
 	case in.Disclosure != Withheld && in.WithheldReason != "":
-		return fieldErr("withheld_reason", "only 不予公开 documents carry a withheld reason")
+		return fieldErr("withheld_reason", "只有不予公开的文件才填写不予公开理由")
 	case !oneOf(in.State, inputStates):
-		return fieldErr("state", "%q is not one of published, draft", in.State)
+		return fieldErr("state", "状态只能是 published 或 draft（%q 无效）", in.State)
 	case in.Interprets != "" && in.Kind != KindInterpretation:
-		return fieldErr("interprets", "only an interpretation (kind interpretation) explains another document")
+		return fieldErr("interprets", "只有政策解读才填写所解读的文件；请把文件类型改为政策解读，或清空此项")
 	case in.ReplacedBy != "" && in.Validity == Valid:
-		return fieldErr("replaced_by", "a document in force (有效) has no replacement; set validity to 废止, 失效 or 已修订")
+		return fieldErr("replaced_by", "有效的文件没有替代文件；要填替代文件，请把有效性改为废止、失效或已修订")
 	case in.ReplacedBy != "" && in.ReplacedBy == in.IndexNo:
-		return fieldErr("replaced_by", "a document cannot replace itself")
+		return fieldErr("replaced_by", "文件不能替代它自己")
 	}
 	return nil
 }

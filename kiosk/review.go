@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,6 +18,11 @@ var stepNames = map[int]string{1: "初审 (信息员)", 2: "复核 (科室负责
 
 // StepName returns the Chinese name of a review step.
 func StepName(step int) string { return stepNames[step] }
+
+var caseStatusNames = map[string]string{"open": "审核中", "returned": "已退回", "approved": "已通过"}
+
+// CaseStatusName returns the Chinese name of a case status.
+func CaseStatusName(status string) string { return caseStatusNames[status] }
 
 // Review decisions.
 const (
@@ -37,51 +43,79 @@ type Case struct {
 	Step          int        `db:"step" json:"step"`
 	Status        string     `db:"status" json:"status"`
 	OpenedBy      *int64     `db:"opened_by" json:"opened_by"`
+	OpenedByName  string     `db:"opened_by_name" json:"opened_by_name"`
 	OpenedAt      time.Time  `db:"opened_at" json:"opened_at"`
+	VersionID     *int64     `db:"version_id" json:"version_id,omitempty"`
 	ClosedAt      *time.Time `db:"closed_at" json:"closed_at,omitempty"`
 	Events        []Event    `json:"events"`
 }
 
 // Event is one decision on a case.
 type Event struct {
-	Step     int       `db:"step" json:"step"`
-	Decision string    `db:"decision" json:"decision"`
-	Reviewer string    `db:"reviewer" json:"reviewer"`
-	Comment  string    `db:"comment" json:"comment"`
-	At       time.Time `db:"at" json:"at"`
+	ReviewerID int64     `db:"account_id" json:"-"`
+	Step       int       `db:"step" json:"step"`
+	Decision   string    `db:"decision" json:"decision"`
+	Reviewer   string    `db:"reviewer" json:"reviewer"`
+	Comment    string    `db:"comment" json:"comment"`
+	At         time.Time `db:"at" json:"at"`
 }
 
-// Submit sends a draft to review (step 1, 初审). The document must be
-// complete enough to publish.
+// Submit sends a draft, or the revision of a published document, to
+// review (step 1, 初审). What goes to review is frozen as a version: the
+// reviewers decide on exactly that text.
 func (s *Store) Submit(ctx context.Context, a Actor, docID int64) (int64, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("kiosk: submit: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := lockState(ctx, tx, docID, StateDraft); err != nil {
-		return 0, err
-	}
-	caseID, err := openCase(ctx, tx, a, docID, "publish", nil, nil, "")
+	st, err := lockState(ctx, tx, docID, StateDraft, StatePublished)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE documents SET state = 'in_review', updated_at = now() WHERE id = $1`, docID); err != nil {
-		return 0, fmt.Errorf("kiosk: submit %d: %w", docID, err)
+	action, content := "publish", Input{}
+	if st == StatePublished {
+		action = "revise"
+		var raw []byte
+		err := tx.GetContext(ctx, &raw, `SELECT content FROM document_revisions WHERE document_id = $1`, docID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("%w: 这份文件已公开，且没有待提交的修订", ErrConflict)
+		}
+		if err == nil {
+			err = json.Unmarshal(raw, &content)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("kiosk: submit revision of %d: %w", docID, err)
+		}
+	} else if content, err = inputOf(ctx, tx, docID); err != nil {
+		return 0, err
 	}
-	if err := audit(ctx, tx, a, "review.submit", "document", docID, map[string]any{"case": caseID}); err != nil {
+	vid, err := snapshot(ctx, tx, a, docID, content)
+	if err != nil {
+		return 0, err
+	}
+	caseID, err := openCase(ctx, tx, a, docID, action, nil, nil, "", &vid)
+	if err != nil {
+		return 0, err
+	}
+	if st == StateDraft {
+		if _, err := tx.ExecContext(ctx, `UPDATE documents SET state = 'in_review', updated_at = now() WHERE id = $1`, docID); err != nil {
+			return 0, fmt.Errorf("kiosk: submit %d: %w", docID, err)
+		}
+	}
+	if err := audit(ctx, tx, a, "review.submit", "document", docID, map[string]any{"case": caseID, "action": action}); err != nil {
 		return 0, err
 	}
 	return caseID, tx.Commit()
 }
 
-func openCase(ctx context.Context, tx *sqlx.Tx, a Actor, docID int64, action string, validity *string, replacedBy *int64, reason string) (int64, error) {
-	const q = `INSERT INTO review_cases (document_id, action, new_validity, new_replaced_by, reason, opened_by)
-		VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0)) RETURNING id`
+func openCase(ctx context.Context, tx *sqlx.Tx, a Actor, docID int64, action string, validity *string, replacedBy *int64, reason string, version *int64) (int64, error) {
+	const q = `INSERT INTO review_cases (document_id, action, new_validity, new_replaced_by, reason, opened_by, version_id)
+		VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7) RETURNING id`
 	var id int64
-	if err := tx.GetContext(ctx, &id, q, docID, action, validity, replacedBy, reason, a.AccountID); err != nil {
+	if err := tx.GetContext(ctx, &id, q, docID, action, validity, replacedBy, reason, a.AccountID, version); err != nil {
 		if strings.Contains(err.Error(), "review_cases_one_open") {
-			return 0, fmt.Errorf("%w: document %d already has a change under review", ErrConflict, docID)
+			return 0, fmt.Errorf("%w: 这份文件已有一项变更在审核中，审核结束后才能再提交", ErrConflict)
 		}
 		return 0, fmt.Errorf("kiosk: open review case: %w", err)
 	}
@@ -93,13 +127,13 @@ func openCase(ctx context.Context, tx *sqlx.Tx, a Actor, docID int64, action str
 // or back to 有效. The reason is required and shown in the history.
 func (s *Store) RequestValidityChange(ctx context.Context, a Actor, docID int64, validity, replacedBy, reason string) (int64, error) {
 	if !oneOf(validity, validities) {
-		return 0, fieldErr("validity", "%q is not one of 有效, 废止, 失效, 已修订", validity)
+		return 0, fieldErr("validity", "请选择有效性：有效、废止、失效或已修订（%q 无效）", validity)
 	}
 	if strings.TrimSpace(reason) == "" {
-		return 0, fieldErr("reason", "say why the validity changes (e.g. the notice that repeals it)")
+		return 0, fieldErr("reason", "请写明有效性变更的依据，例如废止它的文件或通知")
 	}
 	if validity == Valid && replacedBy != "" {
-		return 0, fieldErr("replaced_by", "a document in force (有效) has no replacement")
+		return 0, fieldErr("replaced_by", "有效的文件没有替代文件；要填替代文件，请选择废止、失效或已修订")
 	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -113,7 +147,7 @@ func (s *Store) RequestValidityChange(ctx context.Context, a Actor, docID int64,
 	if err != nil {
 		return 0, err
 	}
-	caseID, err := openCase(ctx, tx, a, docID, "validity", &validity, rep, strings.TrimSpace(reason))
+	caseID, err := openCase(ctx, tx, a, docID, "validity", &validity, rep, strings.TrimSpace(reason), nil)
 	if err != nil {
 		return 0, err
 	}
@@ -133,13 +167,13 @@ func publishedRef(ctx context.Context, tx *sqlx.Tx, docID int64, indexNo string)
 	var id int64
 	err := tx.GetContext(ctx, &id, `SELECT id FROM public_documents WHERE index_no = $1`, indexNo)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fieldErr("replaced_by", "no published document with 索引号 %q", indexNo)
+		return nil, fieldErr("replaced_by", "没有索引号为 %s 的已公开文件", indexNo)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: resolve replacement: %w", err)
 	}
 	if id == docID {
-		return nil, fieldErr("replaced_by", "a document cannot replace itself")
+		return nil, fieldErr("replaced_by", "文件不能替代它自己")
 	}
 	return &id, nil
 }
@@ -152,13 +186,13 @@ func publishedRef(ctx context.Context, tx *sqlx.Tx, docID int64, indexNo string)
 func (s *Store) Decide(ctx context.Context, a Actor, caseID int64, decision, comment string) (Case, error) {
 	comment = strings.TrimSpace(comment)
 	if decision != Approve && decision != Return {
-		return Case{}, fieldErr("decision", "%q is not approve or return", decision)
+		return Case{}, fieldErr("decision", "请选择通过或退回（%q 无效）", decision)
 	}
 	if decision == Return && comment == "" {
-		return Case{}, fieldErr("comment", "say why the document goes back, so the author can fix it")
+		return Case{}, fieldErr("comment", "退回时请写明原因，便于起草人修改")
 	}
 	if !slices.Contains(a.Roles, "reviewer") {
-		return Case{}, fmt.Errorf("%w: only reviewers decide review steps", ErrForbidden)
+		return Case{}, fmt.Errorf("%w: 只有审核人可以审核", ErrForbidden)
 	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -187,7 +221,7 @@ func (s *Store) Decide(ctx context.Context, a Actor, caseID int64, decision, com
 func lockCase(ctx context.Context, tx *sqlx.Tx, caseID int64) (Case, error) {
 	var c Case
 	const q = `SELECT rc.id, rc.document_id, d.title, rc.action, rc.new_validity, rc.new_replaced_by, rc.reason,
-			rc.step, rc.status, rc.opened_by, rc.opened_at, rc.closed_at
+			rc.step, rc.status, rc.opened_by, rc.opened_at, rc.closed_at, rc.version_id
 		FROM review_cases rc JOIN documents d ON d.id = rc.document_id WHERE rc.id = $1 FOR UPDATE OF rc, d`
 	err := tx.GetContext(ctx, &c, q, caseID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -197,24 +231,62 @@ func lockCase(ctx context.Context, tx *sqlx.Tx, caseID int64) (Case, error) {
 		return c, fmt.Errorf("kiosk: lock case %d: %w", caseID, err)
 	}
 	if c.Status != "open" {
-		return c, fmt.Errorf("%w: review case %d is already %s", ErrConflict, caseID, c.Status)
+		return c, fmt.Errorf("%w: 这项审核已经结束（%s）", ErrConflict, caseStatusNames[c.Status])
 	}
 	return c, nil
 }
 
 func checkReviewer(ctx context.Context, tx *sqlx.Tx, a Actor, c Case) error {
-	if c.OpenedBy != nil && *c.OpenedBy == a.AccountID {
-		return fmt.Errorf("%w: you opened this case; another reviewer must review it (谁公布谁审查, 不自审)", ErrForbidden)
-	}
 	var n int
 	const q = `SELECT count(*) FROM review_events WHERE case_id = $1 AND account_id = $2`
 	if err := tx.GetContext(ctx, &n, q, c.ID, a.AccountID); err != nil {
 		return fmt.Errorf("kiosk: check reviewer: %w", err)
 	}
-	if n > 0 {
-		return fmt.Errorf("%w: you already decided an earlier step of this case; each step needs a different reviewer", ErrForbidden)
+	if why := whyNot(c, a.AccountID, n > 0); why != "" {
+		return fmt.Errorf("%w: %s", ErrForbidden, why)
 	}
 	return nil
+}
+
+// whyNot says why an account may not decide the current step of a case
+// ("" when it may): nobody reviews what they submitted, and each step
+// needs a different reviewer (谁公布谁审查, 不自审).
+func whyNot(c Case, accountID int64, decidedBefore bool) string {
+	switch {
+	case c.OpenedBy != nil && *c.OpenedBy == accountID:
+		return "这是您提交的，须由其他审核人审核（不自审）"
+	case decidedBefore:
+		return "您已审核过这份文件的上一步，每一步须由不同的人审核"
+	}
+	return ""
+}
+
+// Waiting is a case in the review queue, with whether the account may
+// decide its current step and, if not, why.
+type Waiting struct {
+	Case
+	Mine bool   `json:"mine"`
+	Why  string `json:"why,omitempty"`
+}
+
+// ReviewQueue lists the open cases oldest first, those the account may
+// decide at their current step first.
+func (s *Store) ReviewQueue(ctx context.Context, a Actor) ([]Waiting, error) {
+	cs, err := s.OpenCases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var mine, others []Waiting
+	for _, c := range cs {
+		decided := slices.ContainsFunc(c.Events, func(e Event) bool { return e.ReviewerID == a.AccountID })
+		w := Waiting{Case: c, Why: whyNot(c, a.AccountID, decided)}
+		if w.Mine = w.Why == ""; w.Mine {
+			mine = append(mine, w)
+		} else {
+			others = append(others, w)
+		}
+	}
+	return append(mine, others...), nil
 }
 
 func recordDecision(ctx context.Context, tx *sqlx.Tx, a Actor, c Case, decision, comment string) error {
@@ -247,19 +319,57 @@ func (s *Store) advance(ctx context.Context, tx *sqlx.Tx, a Actor, c Case, decis
 }
 
 func (s *Store) apply(ctx context.Context, tx *sqlx.Tx, a Actor, c Case) error {
-	q := `UPDATE documents SET state = 'published', published_at = COALESCE(published_at, (now() AT TIME ZONE 'Asia/Shanghai')::date), updated_at = now() WHERE id = $1`
-	args := []any{c.DocumentID}
-	if c.Action == "validity" {
-		q = `UPDATE documents SET validity = $2, replaced_by = $3, updated_at = now() WHERE id = $1`
-		args = append(args, *c.NewValidity, c.NewReplacedBy)
+	var err error
+	switch c.Action {
+	case "validity":
+		_, err = tx.ExecContext(ctx, `UPDATE documents SET validity = $2, replaced_by = $3, updated_at = now() WHERE id = $1`,
+			c.DocumentID, *c.NewValidity, c.NewReplacedBy)
+	case "revise":
+		err = s.applyRevision(ctx, tx, c)
+	default:
+		_, err = tx.ExecContext(ctx, `UPDATE documents SET state = 'published', published_at = COALESCE(published_at, (now() AT TIME ZONE 'Asia/Shanghai')::date), updated_at = now() WHERE id = $1`, c.DocumentID)
 	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	if err != nil {
 		return fmt.Errorf("kiosk: apply case %d: %w", c.ID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE review_cases SET status = 'approved', closed_at = now() WHERE id = $1`, c.ID); err != nil {
 		return fmt.Errorf("kiosk: close case %d: %w", c.ID, err)
 	}
 	return s.finish(ctx, tx, a, "review.applied", c.DocumentID, map[string]any{"case": c.ID, "action": c.Action})
+}
+
+// applyRevision writes the version a revise case approved over the
+// published document and drops the pending revision.
+func (s *Store) applyRevision(ctx context.Context, tx *sqlx.Tx, c Case) error {
+	var raw []byte
+	if err := tx.GetContext(ctx, &raw, `SELECT content FROM document_versions WHERE id = $1`, *c.VersionID); err != nil {
+		return err
+	}
+	var in Input
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return err
+	}
+	cur, err := inputOf(ctx, tx, c.DocumentID)
+	if err != nil {
+		return err
+	}
+	if in, err = s.revised(ctx, tx, cur, in); err != nil {
+		return err
+	}
+	in.State = StatePublished
+	ch, err := s.check(in)
+	if err != nil {
+		return err
+	}
+	w, err := newResolver(tx).resolve(ctx, ch)
+	if err != nil {
+		return err
+	}
+	if err := updateRow(ctx, tx, c.DocumentID, w); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM document_revisions WHERE document_id = $1`, c.DocumentID)
+	return err
 }
 
 // Case returns a review case with its decisions.
@@ -286,14 +396,15 @@ func (s *Store) History(ctx context.Context, docID int64) ([]Case, error) {
 
 func (s *Store) cases(ctx context.Context, cond string, arg any) ([]Case, error) {
 	q := `SELECT rc.id, rc.document_id, d.title, rc.action, rc.new_validity, rc.new_replaced_by, rc.reason,
-			rc.step, rc.status, rc.opened_by, rc.opened_at, rc.closed_at
-		FROM review_cases rc JOIN documents d ON d.id = rc.document_id WHERE ` + cond + ` ORDER BY rc.opened_at, rc.id`
+			rc.step, rc.status, rc.opened_by, COALESCE(o.username, '') AS opened_by_name, rc.opened_at, rc.closed_at, rc.version_id
+		FROM review_cases rc JOIN documents d ON d.id = rc.document_id LEFT JOIN accounts o ON o.id = rc.opened_by
+		WHERE ` + cond + ` ORDER BY rc.opened_at, rc.id`
 	var cs []Case
 	if err := s.db.SelectContext(ctx, &cs, q, arg); err != nil {
 		return nil, fmt.Errorf("kiosk: list review cases: %w", err)
 	}
 	for i := range cs {
-		const eq = `SELECT e.step, e.decision, a.username AS reviewer, e.comment, e.at
+		const eq = `SELECT e.account_id, e.step, e.decision, a.username AS reviewer, e.comment, e.at
 			FROM review_events e JOIN accounts a ON a.id = e.account_id WHERE e.case_id = $1 ORDER BY e.at, e.id`
 		cs[i].Events = []Event{}
 		if err := s.db.SelectContext(ctx, &cs[i].Events, eq, cs[i].ID); err != nil {

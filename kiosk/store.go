@@ -30,7 +30,7 @@ func (r *resolver) agency(ctx context.Context, name string) (int64, error) {
 	var id int64
 	err := r.tx.GetContext(ctx, &id, `SELECT id FROM departments WHERE full_name = $1 OR code = $1 OR name = $1 ORDER BY (full_name = $1) DESC LIMIT 1`, name)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fieldErr("agency", "unknown agency %q: use the full name of a registered department (发文机关全称)", name)
+		return 0, fieldErr("agency", "没有名为 %q 的发文机关，请用已登记部门的全称", name)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("kiosk: resolve agency: %w", err)
@@ -50,9 +50,9 @@ func (r *resolver) category(ctx context.Context, path string) (int64, error) {
 	}
 	switch len(ids) {
 	case 0:
-		return 0, fieldErr("category", "unknown category %q: use a path of the catalog tree such as 重点领域/社会救助", path)
+		return 0, fieldErr("category", "没有 %q 这个主题分类，请用目录树中的路径，如 重点领域/社会救助", path)
 	case 2:
-		return 0, fieldErr("category", "category name %q is ambiguous: give the full path", path)
+		return 0, fieldErr("category", "分类名 %q 不止一个，请写完整路径", path)
 	}
 	r.categories[path] = ids[0]
 	return ids[0], nil
@@ -67,7 +67,7 @@ func (r *resolver) document(ctx context.Context, field, indexNo string) (*int64,
 	var id int64
 	err := r.tx.GetContext(ctx, &id, `SELECT id FROM documents WHERE index_no = $1`, indexNo)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fieldErr(field, "no document with 索引号 %q (it must exist before, or earlier in the file)", indexNo)
+		return nil, fieldErr(field, "没有索引号为 %s 的文件（须已存在，或在导入文件中排在前面）", indexNo)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: resolve %s: %w", field, err)
@@ -117,10 +117,10 @@ func insertRow(ctx context.Context, tx *sqlx.Tx, w row, createdBy int64) (int64,
 			continue
 		}
 		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-			return 0, fieldErr("index_no", "索引号 %q already exists; 索引号 are permanent and unique", w.IndexNo)
+			return 0, fieldErr("index_no", "索引号 %s 已存在；索引号唯一且不能重复使用", w.IndexNo)
 		}
 		if errors.As(err, &pqErr) && pqErr.Code == "23514" {
-			return 0, fieldErr(constraintField(pqErr.Constraint), "rejected by the catalog rules (%s)", pqErr.Constraint)
+			return 0, fieldErr(constraintField(pqErr.Constraint), "不符合目录规则（%s）", pqErr.Constraint)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("kiosk: insert document %s: %w", w.IndexNo, err)
@@ -191,25 +191,37 @@ func (s *Store) UpdateDraft(ctx context.Context, a Actor, id int64, in Input) er
 	if err != nil {
 		return err
 	}
-	const q = `UPDATE documents SET index_no = $2, doc_number = $3, doc_number_key = $4, title = $5,
-			agency_id = $6, category_id = $7, topic = $8, kind = $9, written_at = $10, published_at = $11,
-			validity = $12, replaced_by = $13, disclosure = $14, withheld_reason = $15, interprets = $16,
-			body = $17, updated_at = now()
-		WHERE id = $1`
-	_, err = tx.ExecContext(ctx, q, id, w.IndexNo, w.DocNumber, w.docKey, w.Title, w.agencyID, w.categoryID,
-		w.Topic, w.Kind, w.written, w.published, w.Validity, w.replacedBy, w.Disclosure, w.WithheldReason,
-		w.interprets, w.Body)
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-		return fieldErr("index_no", "索引号 %q already belongs to another document", w.IndexNo)
-	}
-	if err != nil {
-		return fmt.Errorf("kiosk: update draft %d: %w", id, err)
+	if err := updateRow(ctx, tx, id, w); err != nil {
+		return err
 	}
 	if err := s.finish(ctx, tx, a, "document.update", id, map[string]any{"index_no": c.IndexNo}); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// updateRow writes the fields of a resolved input over document id (its
+// state and public code stay).
+func updateRow(ctx context.Context, tx *sqlx.Tx, id int64, w row) error {
+	const q = `UPDATE documents SET index_no = $2, doc_number = $3, doc_number_key = $4, title = $5,
+			agency_id = $6, category_id = $7, topic = $8, kind = $9, written_at = $10, published_at = $11,
+			validity = $12, replaced_by = $13, disclosure = $14, withheld_reason = $15, interprets = $16,
+			body = $17, updated_at = now()
+		WHERE id = $1`
+	_, err := tx.ExecContext(ctx, q, id, w.IndexNo, w.DocNumber, w.docKey, w.Title, w.agencyID, w.categoryID,
+		w.Topic, w.Kind, w.written, w.published, w.Validity, w.replacedBy, w.Disclosure, w.WithheldReason,
+		w.interprets, w.Body)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return fieldErr("index_no", "索引号 %s 已被另一份文件使用", w.IndexNo)
+	}
+	if errors.As(err, &pqErr) && pqErr.Code == "23514" {
+		return fieldErr(constraintField(pqErr.Constraint), "不符合目录规则（%s）", pqErr.Constraint)
+	}
+	if err != nil {
+		return fmt.Errorf("kiosk: update document %d: %w", id, err)
+	}
+	return nil
 }
 
 // finish reindexes a changed document and audits the change.
@@ -233,7 +245,7 @@ func lockState(ctx context.Context, tx *sqlx.Tx, id int64, states ...string) (st
 		return "", fmt.Errorf("kiosk: lock document %d: %w", id, err)
 	}
 	if !oneOf(st, states) {
-		return st, fmt.Errorf("%w: document %d is %s", ErrConflict, id, st)
+		return st, fmt.Errorf("%w: 这份文件当前%s，不能这样操作", ErrConflict, StateName(st))
 	}
 	return st, nil
 }

@@ -25,6 +25,9 @@ type Click struct {
 	// source counts once per query and document within the dedupe window,
 	// and a query needs several sources before it is suggested to others.
 	Source string
+	// Place is where the click was made, for the demand report: a
+	// terminal's place type, "" for the web.
+	Place string
 }
 
 // RecordClick learns from a click: the document rises for this query (and
@@ -39,7 +42,8 @@ func (s *Store) RecordClick(ctx context.Context, c Click) error {
 	qkey := queryKey(c.Query)
 	defer s.cache.clicked(qkey)
 	defer s.clicks.add(qkey)
-	return s.inTx(ctx, func(tx txExec) error {
+	fresh := false
+	err = s.inTx(ctx, func(tx txExec) error {
 		var public bool
 		if err := tx.GetContext(ctx, &public, `SELECT EXISTS (SELECT 1 FROM public_documents WHERE id = $1)`, c.DocID); err != nil {
 			return fmt.Errorf("search: check document %d: %w", c.DocID, err)
@@ -47,12 +51,16 @@ func (s *Store) RecordClick(ctx context.Context, c Click) error {
 		if !public {
 			return fmt.Errorf("%w: document %d", ErrNotFound, c.DocID)
 		}
-		fresh, err := s.insertClick(ctx, tx, qkey, c)
-		if err != nil || !fresh {
+		var err error
+		if fresh, err = s.insertClick(ctx, tx, qkey, c); err != nil || !fresh {
 			return err
 		}
 		return s.learn(ctx, tx, qkey, c, weight)
 	})
+	if err == nil && fresh {
+		s.countClick(c, qkey)
+	}
+	return err
 }
 
 func (c Click) check() (float64, error) {
@@ -68,6 +76,8 @@ func (c Click) check() (float64, error) {
 		return 0, fieldErr("q", "查询内容不能超过%d个字", MaxQueryRunes)
 	case len(c.Source) > 200 || !validText(c.Source):
 		return 0, fieldErr("source", "source must be text of at most 200 bytes")
+	case utf8.RuneCountInString(c.Place) > 20 || !validText(c.Place):
+		return 0, fieldErr("place", "场所类型不正确")
 	}
 	return w, nil
 }

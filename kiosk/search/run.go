@@ -24,6 +24,12 @@ type Request struct {
 	Kind     string // policy | interpretation | guide | other
 	Limit    int    // 1–100, default 20
 	Offset   int    // 0–10000
+	// Place is where the search was made, for the demand report: a
+	// terminal's place type (服务大厅, 图书馆, 档案馆), "" for the web.
+	Place string
+	// NoLog marks a staff member trying a query: it is counted neither in
+	// the demand report nor in the zero-result list.
+	NoLog bool
 }
 
 // Result is one page of a search.
@@ -114,6 +120,8 @@ func (r Request) check() (Request, error) {
 		return r, fieldErr("validity", "有效性只能是 有效、废止、失效 或 已修订")
 	case r.Kind != "" && kindLabels[r.Kind] == "":
 		return r, fieldErr("kind", "类型只能是 policy、interpretation、guide 或 other")
+	case utf8.RuneCountInString(r.Place) > 20 || !validText(r.Place):
+		return r, fieldErr("place", "场所类型不正确")
 	}
 	if r.Limit == 0 {
 		r.Limit = 20
@@ -128,14 +136,44 @@ func (r Request) filtered() bool {
 // Search runs a public search. Only documents of public_documents are ever
 // read. A query that finds nothing with all its words is retried with any of
 // them (Result.Relaxed); one that still finds nothing, without filters, is
-// logged for the zero-result report. It fails with a FieldError for a bad
-// request.
+// logged for the zero-result report. Documents pinned to the query (pins.go)
+// come first when no filter is set. Typed searches are counted for the
+// demand report (demand.go) unless req.NoLog. It fails with a FieldError
+// for a bad request.
 func (s *Store) Search(ctx context.Context, req Request) (Result, error) {
 	req, err := req.check()
 	if err != nil {
 		return Result{}, err
 	}
-	key, qkey := req.cacheKey(), queryKey(req.Q)
+	qkey := queryKey(req.Q)
+	var pinned []int64
+	if qkey != "" && !req.filtered() {
+		if pinned, err = s.pinsFor(ctx, qkey); err != nil {
+			return Result{}, err
+		}
+	}
+	var res Result
+	if len(pinned) > 0 {
+		res, err = s.pinnedPage(ctx, req, qkey, pinned)
+	} else {
+		res, err = s.page(ctx, req, qkey)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	zero := res.Total == 0 && res.Shape != ShapeBrowse && !req.filtered()
+	if zero && !req.NoLog {
+		s.logZero(ctx, qkey, req.Q)
+	}
+	if res.Shape != ShapeBrowse {
+		s.countSearch(req, qkey, zero)
+	}
+	return res, nil
+}
+
+// page answers a checked request from the cache or by searching.
+func (s *Store) page(ctx context.Context, req Request, qkey string) (Result, error) {
+	key := req.cacheKey()
 	res, ok, err := s.cachedResult(ctx, key)
 	if err != nil {
 		return Result{}, err
@@ -156,9 +194,6 @@ func (s *Store) Search(ctx context.Context, req Request) (Result, error) {
 		}
 		res = v.(Result)
 		res.Items = slices.Clone(res.Items)
-	}
-	if res.Total == 0 && res.Shape != ShapeBrowse && !req.filtered() {
-		s.logZero(ctx, qkey, req.Q)
 	}
 	return res, nil
 }

@@ -134,6 +134,9 @@ type Store struct {
 	mem       *memEngine // nil without Options.NotifyURL
 	clicks    clickedKeys
 	noZeroLog bool // tests: a second store on the same database does not log twice
+
+	demand demandLog // counts for the demand report, written every few seconds
+	pins   pinCache
 }
 
 // New returns a search store. The segmentation dictionary is loaded lazily
