@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/server/console"
 	"github.com/govhall/govhall/server/staff"
 )
@@ -59,7 +60,11 @@ type consoleUI struct {
 }
 
 func loadConsole() (*consoleUI, error) {
-	ps, err := console.Load(console.Funcs(shanghai))
+	funcs := console.Funcs(shanghai)
+	funcs["stepName"] = kiosk.StepName
+	funcs["caseStatus"] = kiosk.CaseStatusName
+	funcs["steps"] = func() []int { return []int{1, 2, 3} }
+	ps, err := console.Load(funcs)
 	if err != nil {
 		return nil, err
 	}

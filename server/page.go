@@ -37,6 +37,13 @@ func (s *Server) documentPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set("Cache-Control", "public, max-age=300")
+	return s.writePublicPage(c, p)
+}
+
+// writePublicPage renders a document's public page: the page a QR code
+// opens, and the reviewers' preview of what will be published.
+func (s *Server) writePublicPage(c *fiber.Ctx, p kiosk.Public) error {
 	var interps []map[string]any
 	for _, l := range p.Interpretations {
 		ip, err := s.deps.Catalog.PublicByID(c.UserContext(), l.ID)
@@ -50,7 +57,6 @@ func (s *Server) documentPage(c *fiber.Ctx) error {
 		"Today": time.Now().In(shanghai).Format("2006-01-02"), "URL": s.docURL(p.Code), "Interps": interps,
 	}
 	c.Type("html", "utf-8")
-	c.Set("Cache-Control", "public, max-age=300")
 	return pages.ExecuteTemplate(c.Response().BodyWriter(), "document.html", data)
 }
 

@@ -39,6 +39,7 @@ func (s *Server) routes() {
 	st.Post("/documents/:id/submit", editors, s.submitDocument)
 	st.Post("/documents/:id/validity", editors, s.requestValidity)
 	st.Get("/reviews", editors, s.reviewQueue)
+	st.Get("/reviews/:id/diff", editors, s.reviewDiff)
 	st.Post("/reviews/:id", editors, s.decideReview)
 	admin := s.requireRole(staff.RoleAdmin)
 	st.Put("/departments/:code", admin, s.saveDepartment)

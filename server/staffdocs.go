@@ -35,7 +35,15 @@ func (s *Server) staffGetDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"document": d, "reviews": h, "url": s.docURL(d.Code)})
+	rev, err := s.deps.Catalog.Revision(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	vs, err := s.deps.Catalog.Versions(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"document": d, "reviews": h, "revision": rev, "versions": vs, "url": s.docURL(d.Code)})
 }
 
 // createDocument is POST /api/v1/staff/documents: a new draft.
@@ -51,7 +59,8 @@ func (s *Server) createDocument(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": id, "state": kiosk.StateDraft})
 }
 
-// updateDocument is PUT /api/v1/staff/documents/{id}: edit a draft.
+// updateDocument is PUT /api/v1/staff/documents/{id}: edit a draft, or
+// save the revision of a published document (reviewed like a draft).
 func (s *Server) updateDocument(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
@@ -61,10 +70,14 @@ func (s *Server) updateDocument(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	if err := s.deps.Catalog.UpdateDraft(c.UserContext(), actor(c), id, in); err != nil {
+	if err := s.deps.Catalog.Save(c.UserContext(), actor(c), id, in); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"id": id, "state": kiosk.StateDraft})
+	d, err := s.deps.Catalog.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": id, "state": d.State, "revision": d.State == kiosk.StatePublished})
 }
 
 // submitDocument is POST /api/v1/staff/documents/{id}/submit: to 初审.
@@ -102,13 +115,28 @@ func (s *Server) requestValidity(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"case": caseID, "step": 1, "step_name": kiosk.StepName(1)})
 }
 
-// reviewQueue is GET /api/v1/staff/reviews: open cases.
+// reviewQueue is GET /api/v1/staff/reviews: open cases, oldest first,
+// those the account may decide at their current step first ("mine").
 func (s *Server) reviewQueue(c *fiber.Ctx) error {
-	cs, err := s.deps.Catalog.OpenCases(c.UserContext())
+	cs, err := s.deps.Catalog.ReviewQueue(c.UserContext(), actor(c))
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"items": cs})
+}
+
+// reviewDiff is GET /api/v1/staff/reviews/{id}/diff?against=published|previous:
+// the per-character changes of the case's version.
+func (s *Server) reviewDiff(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	cmp, err := s.deps.Catalog.Compare(c.UserContext(), id, c.Query("against"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(cmp)
 }
 
 // decideReview is POST /api/v1/staff/reviews/{id} {"decision","comment"}.

@@ -44,6 +44,17 @@ func DocNumberKey(s string) (string, error) {
 	return d.key(), nil
 }
 
+// DocNumberParts splits a 文号 into its parts, the 机关代字, the year and
+// the 序号 (沂政办发〔2019〕5号 → 沂政办发, 2019, 5), for a form that asks
+// for them one by one; ok is false when it does not parse.
+func DocNumberParts(s string) (prefix, year, number string, ok bool) {
+	d, ok := parseDocNumber(s)
+	if !ok || d.Number == "" {
+		return "", "", "", false
+	}
+	return d.Prefix, d.Year, d.Number, true
+}
+
 // YearNumberKey returns the "year|number" part of a key from DocNumberKey,
 // which also matches 文号 typed without the agency prefix.
 func YearNumberKey(key string) string {

@@ -98,6 +98,8 @@ func Funcs(loc *time.Location) template.FuncMap {
 			}
 			return t.In(loc).Format("2006-01-02")
 		},
-		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"add1": func(n int) int { return n + 1 },
+		"sub1": func(n int) int { return n - 1 },
 	}
 }
