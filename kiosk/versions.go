@@ -169,13 +169,17 @@ func (s *Store) SaveRevision(ctx context.Context, a Actor, id int64, in Input) e
 }
 
 // revised checks a revision of the published document cur and returns it
-// normalised, with the validity of cur where the form left it out.
+// normalised, with the validity and 发布日期 of cur where the form left
+// them out.
 func (s *Store) revised(ctx context.Context, tx *sqlx.Tx, cur, in Input) (Input, error) {
 	if in.Validity == "" {
 		in.Validity = cur.Validity
 	}
 	if in.ReplacedBy == "" && in.Validity == cur.Validity {
 		in.ReplacedBy = cur.ReplacedBy
+	}
+	if in.PublishedAt == "" {
+		in.PublishedAt = cur.PublishedAt
 	}
 	in.State = StatePublished
 	c, err := s.check(in)
