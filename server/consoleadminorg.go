@@ -253,7 +253,7 @@ func (s *Server) orgHome(c *fiber.Ctx) error {
 type orgDepartment struct {
 	kiosk.Department
 	RingStrategy string
-	Liaisons     []orgPhone     // liaison phones in ring order
+	Liaisons     []orgPhone      // liaison phones in ring order
 	Staff        []staff.Account // liaison accounts of the department
 }
 
