@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/govhall/govhall/kiosk"
 	"github.com/govhall/govhall/server/staff"
@@ -18,6 +19,7 @@ type demoAccount struct {
 
 var demoAccounts = []demoAccount{
 	{"admin", "系统管理员", []string{staff.RoleAdmin}, ""},
+	{"writer1", "信息员 陈晨（起草）", []string{staff.RoleReviewer}, "zfb"},
 	{"reviewer1", "信息员 王敏", []string{staff.RoleReviewer}, "zfb"},
 	{"reviewer2", "科室负责人 李强", []string{staff.RoleReviewer}, "zfb"},
 	{"reviewer3", "分管领导 张建国", []string{staff.RoleReviewer}, "zfb"},
@@ -54,6 +56,9 @@ func (p *program) demo(ctx context.Context) error {
 	if err := p.demoSIP(ctx, svc); err != nil {
 		return err
 	}
+	if err := demoRevision(ctx, svc); err != nil {
+		return err
+	}
 	fmt.Fprintf(p.stdout, "demo content: %d departments, %d categories, %d documents imported (%d already present)\n",
 		res.Departments, res.Categories, res.Import.Imported, res.Import.Skipped)
 	fmt.Fprintf(p.stdout, "demo accounts (password from GOVHALL_DEMO_PASSWORD, default demo-96128):\n")
@@ -82,6 +87,37 @@ func (p *program) demoAccounts(ctx context.Context, svc *services) error {
 		if err != nil {
 			return fmt.Errorf("demo account %s: %w", a.username, err)
 		}
+	}
+	return nil
+}
+
+// demoRevision puts one revision of a demo document in the review queue
+// (once), so that reviewer1 finds a per-character diff waiting.
+func demoRevision(ctx context.Context, svc *services) error {
+	ds, _, err := svc.catalog.List(ctx, kiosk.Filter{State: kiosk.StatePublished, Kind: kiosk.KindGuide, Limit: 1})
+	if err != nil || len(ds) == 0 {
+		return err
+	}
+	id := ds[0].ID
+	if vs, err := svc.catalog.Versions(ctx, id); err != nil || len(vs) > 0 {
+		return err
+	}
+	w, err := svc.staff.ByUsername(ctx, "writer1")
+	if err != nil {
+		return err
+	}
+	a := kiosk.Actor{AccountID: w.ID, Username: w.Username, Roles: w.Roles}
+	in, _, err := svc.catalog.Content(ctx, id)
+	if err != nil {
+		return err
+	}
+	in.Title += "（2026年修订）"
+	in.Body = strings.Replace(in.Body, "。", "，办理结果可通过 96128 或政务公开专区查询。", 1)
+	if err := svc.catalog.Save(ctx, a, id, in); err != nil {
+		return fmt.Errorf("demo revision: %w", err)
+	}
+	if _, err := svc.catalog.Submit(ctx, a, id); err != nil {
+		return fmt.Errorf("demo revision: %w", err)
 	}
 	return nil
 }

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+
 	"github.com/govhall/govhall/kiosk/synth"
 	"github.com/govhall/govhall/migrations/pgtest"
 )
@@ -36,6 +39,15 @@ func TestDemoIsIdempotentAndImportReportsBadLines(t *testing.T) {
 			}
 		}
 	}
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var open int
+	if err := db.Get(&open, `SELECT count(*) FROM review_cases WHERE status = 'open' AND action = 'revise'`); err != nil || open != 1 {
+		t.Errorf("after two demos %d revisions wait for review (%v), want the one demo revision", open, err)
+	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "docs.jsonl")
 	var buf bytes.Buffer
@@ -44,7 +56,7 @@ func TestDemoIsIdempotentAndImportReportsBadLines(t *testing.T) {
 	}
 	buf.WriteString(`{"index_no":"BAD/1","title":"x","agency":"沂源县民政局","category":"办事指南","kind":"guide","disclosure":"主动公开","published_at":"2024-02-30"}` + "\n")
 	os.WriteFile(file, buf.Bytes(), 0o644)
-	_, _, err := runCmd(t, url, "import", "--batch", "4", file)
+	_, _, err = runCmd(t, url, "import", "--batch", "4", file)
 	if err == nil || !strings.Contains(err.Error(), "line 6, field published_at") {
 		t.Fatalf("import error = %v, want line 6, field published_at", err)
 	}
