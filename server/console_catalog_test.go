@@ -118,7 +118,7 @@ func TestCatalogDeskInChromium(t *testing.T) {
 		t.Errorf("the history does not show the return and its comment: %q", got)
 	}
 	r.do("fix it", chromedp.Navigate(fmt.Sprintf("%s/console/documents/%d/edit", r.base, id)), chromedp.WaitVisible(chromedp.CSS("#f-body")),
-		chromedp.SendKeys(chromedp.CSS("#f-body"), "每户每年补贴800元。"),
+		setValue("#f-body", body+"每户每年补贴800元。"),
 		chromedp.Click(chromedp.CSS(`#doc-form button[type="submit"]`)), waitJS(`document.getElementById('save-state').textContent.includes('已保存')`, 10*time.Second))
 	r.do("resubmit", chromedp.Navigate(fmt.Sprintf("%s/console/documents/%d", r.base, id)), chromedp.WaitVisible(chromedp.CSS("#submit-form")),
 		chromedp.Click(chromedp.CSS(`#submit-form button`)), chromedp.WaitVisible(chromedp.CSS("#open-case")))

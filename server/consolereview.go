@@ -23,14 +23,14 @@ func (s *Server) catalogDeskRoutes() {
 	rev := s.consoleAuth(staff.RoleReviewer)
 	a.Get(consolePrefix+"documents", rev, s.catalogList)
 	a.Get(consolePrefix+"documents/new", rev, s.documentForm)
-	a.Get(consolePrefix+"documents/:id<int>", rev, s.documentDesk)
-	a.Get(consolePrefix+"documents/:id<int>/edit", rev, s.documentForm)
-	a.Get(consolePrefix+"documents/:id<int>/preview", rev, s.previewSaved)
-	a.Post(consolePrefix+"documents/:id<int>/validity-preview", rev, s.previewValidity)
+	a.Get(consolePrefix+"documents/:id", rev, s.documentDesk)
+	a.Get(consolePrefix+"documents/:id/edit", rev, s.documentForm)
+	a.Get(consolePrefix+"documents/:id/preview", rev, s.previewSaved)
+	a.Post(consolePrefix+"documents/:id/validity-preview", rev, s.previewValidity)
 	a.Post(consolePrefix+"preview", rev, s.previewForm)
 	a.Get(consolePrefix+"reviews", rev, s.reviewDesk)
-	a.Get(consolePrefix+"reviews/:id<int>", rev, s.reviewCase)
-	a.Get(consolePrefix+"reviews/:id<int>/preview", rev, s.previewCase)
+	a.Get(consolePrefix+"reviews/:id", rev, s.reviewCase)
+	a.Get(consolePrefix+"reviews/:id/preview", rev, s.previewCase)
 }
 
 // docState is how the console names a document's state.
@@ -368,7 +368,10 @@ var catalogDeskEndpoints = []endpoint{
 	{"GET", "/console/documents/new", "console", "The document form with every catalog field and a live preview of the public page", "reviewer, admin"},
 	{"GET", "/console/documents/{id}", "console", "A document: its pending revision, submit, validity change with the public effect previewed, every version and review step", "reviewer, admin"},
 	{"GET", "/console/documents/{id}/edit", "console", "The form for a draft, or for a revision of a published document (the public text stays until 审定)", "reviewer, admin"},
-	{"POST", "/console/preview", "console", "The public page of the unsaved form (form fields, csrf), for the preview frame", "reviewer, admin"},
+	{"POST", "/console/preview", "console", "The public page of the unsaved form (form fields, csrf; id= of the document), for the preview frame", "reviewer, admin"},
+	{"GET", "/console/documents/{id}/preview", "console", "The saved draft or revision as its public page will show it (framed by the console only)", "reviewer, admin"},
+	{"POST", "/console/documents/{id}/validity-preview", "console", "The public page after a validity change (form: validity, replaced_by, csrf), for the preview frame", "reviewer, admin"},
+	{"GET", "/console/reviews/{id}/preview", "console", "What a case will publish: its version, or the document after the validity change", "reviewer, admin"},
 	{"GET", "/console/reviews", "console", "The review queue: open cases oldest first, those the account may decide at their step first", "reviewer, admin"},
 	{"GET", "/console/reviews/{id}", "console", "A case: the public page it will publish, the per-character diff (against=published|previous), approve or return with a comment", "reviewer, admin"},
 }
