@@ -29,6 +29,27 @@ func (h *Hotline) Registered(a calls.SIPAccount) bool {
 	return h.sip.Registrar().Registered(a.Extension)
 }
 
+// RegeneratePhone gives a phone new credentials (see calls.Store) and ends
+// its registrations: it must register again with the new password.
+func (h *Hotline) RegeneratePhone(ctx context.Context, by calls.Actor, id int64) (calls.Phone, string, error) {
+	p, password, err := h.store.RegeneratePhone(ctx, by, id)
+	if err == nil {
+		h.sip.Registrar().Drop(p.Extension)
+	}
+	return p, password, err
+}
+
+// RemovePhone removes a phone and cuts it off at once: its registrations
+// end and the ACD offers it no more calls (a call on it goes on to its end).
+func (h *Hotline) RemovePhone(ctx context.Context, by calls.Actor, id int64) (calls.Phone, error) {
+	p, err := h.store.RemovePhone(ctx, by, id)
+	if err != nil {
+		return p, err
+	}
+	h.sip.Registrar().Drop(p.Extension)
+	return p, h.acd.Refresh(ctx)
+}
+
 // PromptFiles lists the prompts the hotline plays.
 func (h *Hotline) PromptFiles() ([]PromptFile, error) { return PromptFiles(h.cfg.PromptsDir) }
 

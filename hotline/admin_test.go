@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/govhall/govhall/hotline/calls"
 )
 
 // testWAV builds a PCM WAV of a tone: rate, channels, bits per sample.
@@ -124,4 +126,48 @@ func shanghaiTZ(t *testing.T) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+// A phone an admin removes is cut off at once: its registration ends and
+// the ACD offers it no more calls; new credentials end the old
+// registration too.
+func TestRemovedPhoneIsCutOff(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, workingMorning, nil)
+	ctx := context.Background()
+	startBaresip(t, "8001", "pw8001", e.addr)
+	startBaresip(t, "8002", "pw8002", e.addr)
+	e.waitRegistered("8001")
+	e.waitRegistered("8002")
+	phone := func(ext string) calls.SIPAccount {
+		a, err := e.store.SIPAccount(ctx, ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	offered := func(ext string) bool {
+		for _, a := range e.h.acd.Agents() {
+			if a.Account.Extension == ext {
+				return true
+			}
+		}
+		return false
+	}
+	admin := calls.Actor{Username: "admin"}
+	if _, err := e.h.RemovePhone(ctx, admin, phone("8002").ID); err != nil {
+		t.Fatal(err)
+	}
+	if e.h.SIP().Registrar().Registered("8002") || offered("8002") {
+		t.Errorf("a removed phone is still registered (%v) or in the ACD (%v)", e.h.SIP().Registrar().Registered("8002"), offered("8002"))
+	}
+	if !offered("8001") {
+		t.Error("removing 8002 dropped 8001 from the ACD")
+	}
+	if _, _, err := e.h.RegeneratePhone(ctx, admin, phone("8001").ID); err != nil {
+		t.Fatal(err)
+	}
+	if e.h.SIP().Registrar().Registered("8001") {
+		t.Error("a phone with new credentials keeps its registration made with the old password")
+	}
 }

@@ -37,6 +37,8 @@ type OrgHotline interface {
 	PromptPath(name string) (string, error)
 	ReplacePrompt(name string, wav []byte) (hotline.PromptFile, error)
 	RestorePrompt(ctx context.Context, name string) (hotline.PromptFile, error)
+	RegeneratePhone(ctx context.Context, by calls.Actor, id int64) (calls.Phone, string, error)
+	RemovePhone(ctx context.Context, by calls.Actor, id int64) (calls.Phone, error)
 }
 
 // orgEndpoints document the organisation pages and their API.
@@ -682,7 +684,7 @@ func (s *Server) regeneratePhone(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, password, err := h.Store().RegeneratePhone(c.UserContext(), callActor(c), id)
+	p, password, err := h.RegeneratePhone(c.UserContext(), callActor(c), id)
 	if err != nil {
 		return orgErr(err)
 	}
@@ -697,7 +699,7 @@ func (s *Server) removePhone(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.Store().RemovePhone(c.UserContext(), callActor(c), id); err != nil {
+	if _, err := h.RemovePhone(c.UserContext(), callActor(c), id); err != nil {
 		return orgErr(err)
 	}
 	return c.SendStatus(http.StatusNoContent)

@@ -127,7 +127,8 @@ func (q *ACD) enqueue(s stateSave) {
 }
 
 // Refresh loads operators added since the last refresh, with their saved
-// state (available when none was saved).
+// state (available when none was saved), and forgets those whose phone is
+// gone, unless they are on a call (the next refresh after it does).
 func (q *ACD) Refresh(ctx context.Context) error {
 	ops, err := q.store.SIPAccounts(ctx, KindOperator, 0)
 	if err != nil {
@@ -144,6 +145,15 @@ func (q *ACD) Refresh(ctx context.Context) error {
 	now := q.cfg.Now()
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	present := map[int64]bool{}
+	for _, op := range ops {
+		present[op.ID] = true
+	}
+	for id, a := range q.agents {
+		if !present[id] && a.State != StateBusy {
+			delete(q.agents, id)
+		}
+	}
 	for _, op := range ops {
 		if a, ok := q.agents[op.ID]; ok {
 			a.Account = op

@@ -90,6 +90,10 @@ func (r *Registrar) Bindings(user string) []Binding {
 	return out
 }
 
+// Drop ends every registration of user at once (a phone removed, or its
+// credentials replaced: it must register again with the new ones).
+func (r *Registrar) Drop(user string) { r.set(user, nil, nil) }
+
 // Registered reports whether user has a live binding.
 func (r *Registrar) Registered(user string) bool { return len(r.Bindings(user)) > 0 }
 
