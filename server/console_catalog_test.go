@@ -118,7 +118,7 @@ func TestCatalogDeskInChromium(t *testing.T) {
 		t.Errorf("the history does not show the return and its comment: %q", got)
 	}
 	r.do("fix it", chromedp.Navigate(fmt.Sprintf("%s/console/documents/%d/edit", r.base, id)), chromedp.WaitVisible(chromedp.CSS("#f-body")),
-		setValue("#f-body", body+"每户每年补贴800元。"),
+		setValue("#f-body", strings.NewReplacer("城乡低保对象和特困人员", "城乡低保对象、特困人员和低保边缘家庭", "发放取暖补贴。", "发放取暖补贴800元，12月底前发放到户。").Replace(body)),
 		chromedp.Click(chromedp.CSS(`#doc-form button[type="submit"]`)), waitJS(`document.getElementById('save-state').textContent.includes('已保存')`, 10*time.Second))
 	r.do("resubmit", chromedp.Navigate(fmt.Sprintf("%s/console/documents/%d", r.base, id)), chromedp.WaitVisible(chromedp.CSS("#submit-form")),
 		chromedp.Click(chromedp.CSS(`#submit-form button`)), chromedp.WaitVisible(chromedp.CSS("#open-case")))
