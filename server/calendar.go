@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -68,17 +69,25 @@ func (s *Server) saveNotice(replace bool) fiber.Handler {
 			save = s.deps.Calendar.ReplaceYear
 		}
 		ch, err := save(c.UserContext(), act, n)
-		var fe *calendar.FieldError
-		switch {
-		case errors.As(err, &fe):
-			return &apiError{status: http.StatusBadRequest, msg: fe.Error(), field: fe.Field}
-		case errors.Is(err, calendar.ErrExists):
-			return clientErr(http.StatusConflict, "a notice for %d exists already: correct it with PUT /api/v1/staff/calendar/notices/%d", n.Year, n.Year)
-		case errors.Is(err, calendar.ErrNotFound):
-			return clientErr(http.StatusNotFound, "no notice for %d yet: add it with POST", n.Year)
-		case err != nil:
-			return err
+		if err != nil {
+			return noticeErr(err, n.Year)
 		}
 		return c.JSON(ch)
 	}
+}
+
+// noticeErr turns the calendar's errors about a notice into client errors
+// with the field they concern.
+func noticeErr(err error, year int) error {
+	var fe *calendar.FieldError
+	switch {
+	case errors.As(err, &fe):
+		return &apiError{status: http.StatusBadRequest, msg: fe.Msg, field: fe.Field}
+	case errors.Is(err, calendar.ErrExists):
+		return &apiError{status: http.StatusConflict, field: "year",
+			msg: fmt.Sprintf("%d 年的通知已经录入；如需更正，请用 PUT /api/v1/staff/calendar/notices/%d", year, year)}
+	case errors.Is(err, calendar.ErrNotFound):
+		return &apiError{status: http.StatusNotFound, field: "year", msg: fmt.Sprintf("%d 年还没有通知，请先录入（POST）", year)}
+	}
+	return err
 }

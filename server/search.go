@@ -38,7 +38,7 @@ func (s *Server) searchDocuments(c *fiber.Ctx) error {
 		return err
 	}
 	req := search.Request{Q: c.Query("q"), Category: f.Category, Agency: f.Agency, Year: f.Year,
-		Validity: f.Validity, Kind: f.Kind, Limit: f.Limit, Offset: f.Offset}
+		Validity: f.Validity, Kind: f.Kind, Limit: f.Limit, Offset: f.Offset, Place: s.searchPlace(c)}
 	res, err := s.deps.Search.Search(c.UserContext(), req)
 	if err != nil {
 		return searchErr(err)
@@ -50,6 +50,21 @@ func (s *Server) searchDocuments(c *fiber.Ctx) error {
 	c.Set("Cache-Control", "no-store")
 	return c.JSON(fiber.Map{"total": res.Total, "total_exact": res.TotalExact, "items": items, "facets": res.Facets,
 		"shape": res.Shape, "relaxed": res.Relaxed, "expanded": res.Expanded})
+}
+
+// searchPlace is the place type of the kiosk a search comes from (header
+// X-Terminal-Token), "" for any other client: the demand report counts
+// searches per place.
+func (s *Server) searchPlace(c *fiber.Ctx) string {
+	tok := c.Get("X-Terminal-Token")
+	if tok == "" || c.Query("q") == "" {
+		return ""
+	}
+	t, err := s.deps.Catalog.TerminalByToken(c.UserContext(), tok)
+	if err != nil {
+		return ""
+	}
+	return t.PlaceType
 }
 
 func (s *Server) searchItem(h search.Hit) searchItem {
@@ -101,13 +116,14 @@ func (s *Server) recordClick(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	source := "ip:" + c.IP()
+	source, place := "ip:"+c.IP(), ""
 	if tok := c.Get("X-Terminal-Token"); tok != "" {
 		if t, err := s.deps.Catalog.TerminalByToken(c.UserContext(), tok); err == nil {
-			source = "terminal:" + strconv.FormatInt(t.ID, 10)
+			source, place = "terminal:"+strconv.FormatInt(t.ID, 10), t.PlaceType
 		}
 	}
-	err := s.deps.Search.RecordClick(c.UserContext(), search.Click{Query: in.Query, DocID: in.DocumentID, Action: in.Action, Source: source})
+	err := s.deps.Search.RecordClick(c.UserContext(), search.Click{Query: in.Query, DocID: in.DocumentID, Action: in.Action,
+		Source: source, Place: place})
 	if err != nil {
 		return searchErr(err)
 	}

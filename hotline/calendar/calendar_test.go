@@ -108,15 +108,15 @@ func TestNoticeValidate(t *testing.T) {
 		field, msg string
 		edit       func(n *Notice)
 	}{
-		{"year", "outside", func(n *Notice) { n.Year = 1999 }},
-		{"title", "is empty", func(n *Notice) { n.Title = " " }},
-		{"published_on", "is not in 2026 or 2027", func(n *Notice) { n.PublishedOn = NewDate(2020, 1, 1) }},
-		{"days[0]", "outside 2026-12-01–2027-12-31", func(n *Notice) { n.Days[0].Date = NewDate(2026, 11, 30) }},
-		{"days[0]", "no festival name", func(n *Notice) { n.Days[0].Name = "" }},
-		{"days[0]", "kind \"off\"", func(n *Notice) { n.Days[0].Kind = "off" }},
-		{"days[0]", "is a Saturday: a rest swap", func(n *Notice) { n.Days[0] = Exception{NewDate(2027, 1, 2), RestSwap, "元旦"} }},
-		{"days[0]", "is a Friday: a work swap", func(n *Notice) { n.Days[0].Kind = WorkSwap }},
-		{"days[1]", "listed twice", func(n *Notice) { n.Days = append(n.Days, n.Days[0]) }},
+		{"year", "不在 2000–2200 之间", func(n *Notice) { n.Year = 1999 }},
+		{"title", "请填写通知标题", func(n *Notice) { n.Title = " " }},
+		{"published_on", "应在 2026 年或 2027 年", func(n *Notice) { n.PublishedOn = NewDate(2020, 1, 1) }},
+		{"days[0]", "不在 2026-12-01 至 2027-12-31 之间", func(n *Notice) { n.Days[0].Date = NewDate(2026, 11, 30) }},
+		{"days[0]", "没有填写节日名称", func(n *Notice) { n.Days[0].Name = "" }},
+		{"days[0]", "类型“off”不正确", func(n *Notice) { n.Days[0].Kind = "off" }},
+		{"days[0]", "是周六：调休休息", func(n *Notice) { n.Days[0] = Exception{NewDate(2027, 1, 2), RestSwap, "元旦"} }},
+		{"days[0]", "是周五：调休上班", func(n *Notice) { n.Days[0].Kind = WorkSwap }},
+		{"days[1]", "重复填写了", func(n *Notice) { n.Days = append(n.Days, n.Days[0]) }},
 	} {
 		n := good()
 		tc.edit(&n)

@@ -28,13 +28,16 @@ type Notice struct {
 // weekday.
 func (n Notice) Validate() error {
 	if n.Year < MinYear || n.Year > MaxYear {
-		return fieldErr("year", "%d is outside %d–%d", n.Year, MinYear, MaxYear)
+		return fieldErr("year", "年份 %d 不在 %d–%d 之间", n.Year, MinYear, MaxYear)
 	}
 	if strings.TrimSpace(n.Title) == "" {
-		return fieldErr("title", "is empty: give the notice's title, such as 国务院办公厅关于%d年部分节假日安排的通知", n.Year)
+		return fieldErr("title", "请填写通知标题，如 国务院办公厅关于%d年部分节假日安排的通知", n.Year)
+	}
+	if n.PublishedOn == (Date{}) {
+		return fieldErr("published_on", "请填写通知的发布日期")
 	}
 	if y := n.PublishedOn.Year(); y < n.Year-1 || y > n.Year {
-		return fieldErr("published_on", "%s is not in %d or %d", n.PublishedOn, n.Year-1, n.Year)
+		return fieldErr("published_on", "发布日期 %s 应在 %d 年或 %d 年", n.PublishedOn, n.Year-1, n.Year)
 	}
 	seen := map[Date]bool{}
 	for i, e := range n.Days {
@@ -42,7 +45,7 @@ func (n Notice) Validate() error {
 			return fieldErr(fmt.Sprintf("days[%d]", i), "%v", err)
 		}
 		if seen[e.Date] {
-			return fieldErr(fmt.Sprintf("days[%d]", i), "%s is listed twice", e.Date)
+			return fieldErr(fmt.Sprintf("days[%d]", i), "%s 重复填写了", e.Date)
 		}
 		seen[e.Date] = true
 	}
@@ -53,18 +56,25 @@ func (n Notice) Validate() error {
 func (n Notice) checkDay(e Exception) error {
 	first, last := NewDate(n.Year-1, time.December, 1), NewDate(n.Year, time.December, 31)
 	switch {
+	case e.Date == (Date{}):
+		return fmt.Errorf("请填写日期")
 	case e.Date.Before(first) || e.Date.After(last):
-		return fmt.Errorf("%s is outside %s–%s", e.Date, first, last)
+		return fmt.Errorf("%s 不在 %s 至 %s 之间", e.Date, first, last)
 	case strings.TrimSpace(e.Name) == "":
-		return fmt.Errorf("%s has no festival name (元旦, 春节 …)", e.Date)
+		return fmt.Errorf("%s 没有填写节日名称（元旦、春节……）", e.Date)
 	case e.Kind == RestSwap && e.Date.IsWeekend():
-		return fmt.Errorf("%s is a %s: a rest swap (调休休息) is a weekday", e.Date, e.Date.Weekday())
+		return fmt.Errorf("%s 是%s：调休休息的日子应是工作日（周一至周五）", e.Date, weekdayZh(e.Date))
 	case e.Kind == WorkSwap && !e.Date.IsWeekend():
-		return fmt.Errorf("%s is a %s: a work swap (调休上班) is a Saturday or Sunday", e.Date, e.Date.Weekday())
+		return fmt.Errorf("%s 是%s：调休上班的日子应是周六或周日", e.Date, weekdayZh(e.Date))
 	case e.Kind != Holiday && e.Kind != RestSwap && e.Kind != WorkSwap:
-		return fmt.Errorf("%s has kind %q: use holiday, rest_swap or work_swap", e.Date, e.Kind)
+		return fmt.Errorf("%s 的类型“%s”不正确：应为 holiday（放假）、rest_swap（调休休息）或 work_swap（调休上班）", e.Date, e.Kind)
 	}
 	return nil
+}
+
+// weekdayZh names the day of the week of d in Chinese.
+func weekdayZh(d Date) string {
+	return [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[d.Weekday()]
 }
 
 // Notices returns the calendar's notices in order of year.

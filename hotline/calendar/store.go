@@ -169,12 +169,26 @@ func (s *Store) change(ctx context.Context, a Actor, n Notice, replace bool) (Ch
 // write stores n over old in tx and returns the resulting calendar and what
 // changed.
 func (s *Store) write(ctx context.Context, tx *sqlx.Tx, a Actor, old *Calendar, n Notice, replace bool) (*Calendar, Change, error) {
+	next, ch, exists, err := s.apply(old, n, replace)
+	if err != nil {
+		return nil, Change{}, err
+	}
+	n.Version = ch.Version
+	if err := store(ctx, tx, a, n, exists); err != nil {
+		return nil, Change{}, err
+	}
+	return next, ch, nil
+}
+
+// apply returns the calendar with n over old and what changes, and whether
+// n's year had a notice.
+func (s *Store) apply(old *Calendar, n Notice, replace bool) (*Calendar, Change, bool, error) {
 	prev, exists := old.Notice(n.Year)
 	switch {
 	case exists && !replace:
-		return nil, Change{}, fmt.Errorf("%w: the notice of %d (use ReplaceYear to correct it)", ErrExists, n.Year)
+		return nil, Change{}, exists, fmt.Errorf("%w: the notice of %d (use ReplaceYear to correct it)", ErrExists, n.Year)
 	case !exists && replace:
-		return nil, Change{}, fmt.Errorf("%w: no notice of %d to replace (use AddNotice)", ErrNotFound, n.Year)
+		return nil, Change{}, exists, fmt.Errorf("%w: no notice of %d to replace (use AddNotice)", ErrNotFound, n.Year)
 	}
 	n.Version = prev.Version + 1
 	notices := old.Notices()
@@ -183,13 +197,10 @@ func (s *Store) write(ctx context.Context, tx *sqlx.Tx, a Actor, old *Calendar, 
 	}
 	next, err := New(append(notices, n), s.hours)
 	if err != nil {
-		return nil, Change{}, err
-	}
-	if err := store(ctx, tx, a, n, exists); err != nil {
-		return nil, Change{}, err
+		return nil, Change{}, exists, err
 	}
 	r, changed := Changed(old, next)
-	return next, Change{Year: n.Year, Version: n.Version, Changed: changed, Range: r}, nil
+	return next, Change{Year: n.Year, Version: n.Version, Changed: changed, Range: r}, exists, nil
 }
 
 func withoutYear(ns []Notice, year int) []Notice {

@@ -170,3 +170,29 @@ func orWrap(err error, msg string) error {
 	}
 	return nil
 }
+
+// The store can tell an admin, before a notice is saved, how many clocks it
+// would re-date.
+var _ calendar.RebasePreviewer = (*Store)(nil)
+
+// PreviewRebase counts the open clocks Rebase would re-date for cal and
+// changed (their deadline or provisional flag would change), reading
+// through q and writing nothing.
+func (s *Store) PreviewRebase(ctx context.Context, q sqlx.QueryerContext, cal *calendar.Calendar, changed calendar.Range) (int, error) {
+	var rows []touched
+	if err := sqlx.SelectContext(ctx, q, &rows, selectTouched, changed.To, changed.From); err != nil {
+		return 0, fmt.Errorf("queries: clocks touched by %s–%s: %w", changed.From, changed.To, err)
+	}
+	n := 0
+	for _, r := range rows {
+		c := r.Clock
+		oldDue, oldProvisional := c.DueAt, c.Provisional
+		if err := c.date(cal); err != nil {
+			return 0, err
+		}
+		if !c.DueAt.Equal(oldDue) || c.Provisional != oldProvisional {
+			n++
+		}
+	}
+	return n, nil
+}

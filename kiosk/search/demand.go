@@ -92,7 +92,9 @@ func (s *Store) countDemand(query, qkey, place string, add func(*demandCount)) {
 	if qkey == "" || (!strings.HasPrefix(qkey, "wh:") && personalRE.MatchString(qkey)) {
 		return
 	}
-	k := demandKey{day: time.Now().In(shanghai).Format(time.DateOnly), qkey: qkey, place: place}
+	// The strings are kept past the request: copy them (an HTTP server may
+	// reuse the buffers they point into).
+	k := demandKey{day: time.Now().In(shanghai).Format(time.DateOnly), qkey: strings.Clone(qkey), place: strings.Clone(place)}
 	d := &s.demand
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -108,7 +110,7 @@ func (s *Store) countDemand(query, qkey, place string, add func(*demandCount)) {
 		c = &demandCount{}
 		d.rows[k] = c
 	}
-	c.query = truncate(strings.Join(strings.Fields(normalizeKeepCase(query)), " "), 100)
+	c.query = strings.Clone(truncate(strings.Join(strings.Fields(normalizeKeepCase(query)), " "), 100))
 	add(c)
 	if d.timer == nil {
 		d.timer = time.AfterFunc(demandFlushAfter, func() {
