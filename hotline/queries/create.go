@@ -40,6 +40,9 @@ type NewQuery struct {
 	Kind string `json:"kind,omitempty"`
 	// SIPCallID links a query recorded during a call to the call.
 	SIPCallID string `json:"sip_call_id,omitempty"`
+	// ReceivedAt is when a letter (channel post) arrived, for staff entering
+	// it later: the query is accepted and its clock starts then. Zero: now.
+	ReceivedAt time.Time `json:"-"`
 }
 
 // Created is what Create returns: the 查询码 to give the asker, the status
@@ -59,6 +62,11 @@ type Created struct {
 // the department's liaisons. It fails with a *FieldError naming the first
 // bad field.
 func (s *Store) Create(ctx context.Context, a Actor, in NewQuery) (Created, error) {
+	return s.create(ctx, a, in, nil)
+}
+
+// create is Create with also run last in its transaction (nil: nothing).
+func (s *Store) create(ctx context.Context, a Actor, in NewQuery, also TxHook) (Created, error) {
 	if err := in.validate(a); err != nil {
 		return Created{}, err
 	}
@@ -77,8 +85,10 @@ func (s *Store) Create(ctx context.Context, a Actor, in NewQuery) (Created, erro
 		if err := o.assign(first, forAnswer, "已交由%s办理"); err != nil {
 			return err
 		}
-		out, err = o.created(first.Name)
-		return err
+		if out, err = o.created(first.Name); err != nil {
+			return err
+		}
+		return o.also(also)
 	})
 	return out, err
 }
@@ -91,6 +101,10 @@ func (in *NewQuery) validate(a Actor) error {
 		return fieldErr("channel", "“%s”不是受理渠道：请用 %s", in.Channel, strings.Join(channels, "、"))
 	case in.Channel == "voicemail" && !a.staff():
 		return fieldErr("channel", "语音留言由话务员登记")
+	case in.Channel == "post" && !a.staff():
+		return fieldErr("channel", "信函由工作人员登记")
+	case !in.ReceivedAt.IsZero() && (!a.staff() || in.Channel != "post"):
+		return fieldErr("received_on", "只有工作人员登记的信函可以填写收到日期")
 	case in.Question == "":
 		return fieldErr("question", "请填写您要查询的问题")
 	case utf8.RuneCountInString(in.Question) > MaxQuestion:
@@ -153,6 +167,8 @@ func channelText(ch string) string {
 		return "网站"
 	case "window":
 		return "服务窗口"
+	case "post":
+		return "信函"
 	}
 	return ch
 }
@@ -188,13 +204,20 @@ func (o *op) insert(in NewQuery, dep int64, forAnswer bool, then []int64) error 
 	if forAnswer {
 		status = Assigned
 	}
+	accepted := o.now
+	if !in.ReceivedAt.IsZero() {
+		if in.ReceivedAt.After(o.now) {
+			return fieldErr("received_on", "收到日期不能晚于今天")
+		}
+		accepted = in.ReceivedAt
+	}
 	for range 20 {
 		code, err := newCode()
 		if err != nil {
 			return err
 		}
 		err = o.tx.GetContext(o.ctx, &o.q, insertQuery, code, in.Channel, in.Kind, in.Question, in.Name, in.Phone,
-			dep, pq.Int64Array(then), o.now, in.SIPCallID, o.a.AccountID, status)
+			dep, pq.Int64Array(then), accepted, in.SIPCallID, o.a.AccountID, status)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // the code is taken: draw another
 		}

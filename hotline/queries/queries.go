@@ -95,7 +95,7 @@ func (s Status) Text() string {
 }
 
 // Channels a query may come in by.
-var channels = []string{"phone", "voicemail", "kiosk", "web", "window"}
+var channels = []string{"phone", "voicemail", "kiosk", "web", "window", "post"}
 
 // Kinds of queries and the clocks' base limits.
 const (

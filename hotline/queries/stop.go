@@ -21,24 +21,29 @@ func (s *Store) Stop(ctx context.Context, a Actor, code, reason string) error {
 		return err
 	}
 	return s.change(ctx, a, code, func(o *op) error {
-		c, err := o.handledClock("暂停计时")
-		if err != nil {
-			return err
-		}
-		if c.StoppedAt.Valid {
-			return conflict("办理时限已经暂停")
-		}
-		if _, err := o.tx.ExecContext(o.ctx, `UPDATE query_clocks SET stopped_at = $2 WHERE id = $1`, c.ID, o.now); err != nil {
-			return fmt.Errorf("queries: stop clock %d: %w", c.ID, err)
-		}
-		if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO query_clock_stops (clock_id, stopped_at, reason) VALUES ($1, $2, $3)`,
-			c.ID, o.now, reason); err != nil {
-			return fmt.Errorf("queries: record stop of clock %d: %w", c.ID, err)
-		}
-		o.emit(event{kind: "clock_stopped", dep: c.DepartmentID.Int64, clock: c.ID, reason: reason,
-			public: "等待补正，办理时限暂停：" + Redact(reason, o.q.AskerName, o.q.AskerPhone)})
-		return nil
+		return o.stop(reason, "等待补正，办理时限暂停："+Redact(reason, o.q.AskerName, o.q.AskerPhone))
 	})
+}
+
+// stop stops the locked query's running clock for reason (staff) and
+// records clock_stopped with the public text.
+func (o *op) stop(reason, public string) error {
+	c, err := o.handledClock("暂停计时")
+	if err != nil {
+		return err
+	}
+	if c.StoppedAt.Valid {
+		return conflict("办理时限已经暂停")
+	}
+	if _, err := o.tx.ExecContext(o.ctx, `UPDATE query_clocks SET stopped_at = $2 WHERE id = $1`, c.ID, o.now); err != nil {
+		return fmt.Errorf("queries: stop clock %d: %w", c.ID, err)
+	}
+	if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO query_clock_stops (clock_id, stopped_at, reason) VALUES ($1, $2, $3)`,
+		c.ID, o.now, reason); err != nil {
+		return fmt.Errorf("queries: record stop of clock %d: %w", c.ID, err)
+	}
+	o.emit(event{kind: "clock_stopped", dep: c.DepartmentID.Int64, clock: c.ID, reason: reason, public: public})
+	return nil
 }
 
 // Resume restarts a stopped clock: the working days the stop took (the days
@@ -47,29 +52,39 @@ func (s *Store) Stop(ctx context.Context, a Actor, code, reason string) error {
 // Stop does, and with ErrConflict when the clock is running.
 func (s *Store) Resume(ctx context.Context, a Actor, code, note string) error {
 	return s.change(ctx, a, code, func(o *op) error {
-		c, err := o.handledClock("恢复计时")
-		if err != nil {
-			return err
-		}
-		if !c.StoppedAt.Valid {
-			return conflict("办理时限没有暂停")
-		}
-		days := o.cal.WorkingDaysBetween(calendar.DateOf(c.StoppedAt.Time), calendar.DateOf(o.now))
-		const q = `UPDATE query_clock_stops SET resumed_at = $2, working_days = $3 WHERE clock_id = $1 AND resumed_at IS NULL`
-		if _, err := o.tx.ExecContext(o.ctx, q, c.ID, o.now, days); err != nil {
-			return fmt.Errorf("queries: end stop of clock %d: %w", c.ID, err)
-		}
-		if _, err := o.tx.ExecContext(o.ctx, `UPDATE query_clocks SET stopped_at = NULL WHERE id = $1`, c.ID); err != nil {
-			return fmt.Errorf("queries: resume clock %d: %w", c.ID, err)
-		}
-		c.StoppedDays += days
-		c.StoppedAt = sql.NullTime{}
-		if err := c.date(o.cal); err != nil {
-			return err
-		}
-		public := fmt.Sprintf("已补正，恢复计时，办理时限至%s", c.DueDate)
-		return o.redate(c, "clock_resumed", public, note)
+		return o.resume(note, "已补正，恢复计时，办理时限至%s")
 	})
+}
+
+// resume restarts the locked query's stopped clock, adding the working
+// days the stop took, and records clock_resumed; publicFormat has one %s
+// for the new deadline ("": no public text).
+func (o *op) resume(note, publicFormat string) error {
+	c, err := o.handledClock("恢复计时")
+	if err != nil {
+		return err
+	}
+	if !c.StoppedAt.Valid {
+		return conflict("办理时限没有暂停")
+	}
+	days := o.cal.WorkingDaysBetween(calendar.DateOf(c.StoppedAt.Time), calendar.DateOf(o.now))
+	const q = `UPDATE query_clock_stops SET resumed_at = $2, working_days = $3 WHERE clock_id = $1 AND resumed_at IS NULL`
+	if _, err := o.tx.ExecContext(o.ctx, q, c.ID, o.now, days); err != nil {
+		return fmt.Errorf("queries: end stop of clock %d: %w", c.ID, err)
+	}
+	if _, err := o.tx.ExecContext(o.ctx, `UPDATE query_clocks SET stopped_at = NULL WHERE id = $1`, c.ID); err != nil {
+		return fmt.Errorf("queries: resume clock %d: %w", c.ID, err)
+	}
+	c.StoppedDays += days
+	c.StoppedAt = sql.NullTime{}
+	if err := c.date(o.cal); err != nil {
+		return err
+	}
+	public := ""
+	if publicFormat != "" {
+		public = fmt.Sprintf(publicFormat, c.DueDate)
+	}
+	return o.redate(c, "clock_resumed", public, note)
 }
 
 // handledClock checks that the actor handles the locked query and returns
