@@ -23,6 +23,11 @@ const (
 	OnRequest = "依申请公开"
 	Withheld  = "不予公开"
 
+	// 文种, as table 二 of the annual report counts documents.
+	DocTypeRule      = "规章"
+	DocTypeNormative = "行政规范性文件"
+	DocTypeOther     = "其他"
+
 	StateDraft     = "draft"
 	StateInReview  = "in_review"
 	StatePublished = "published"
@@ -30,6 +35,7 @@ const (
 
 var (
 	kinds        = []string{KindPolicy, KindInterpretation, KindGuide, KindOther}
+	docTypes     = []string{DocTypeRule, DocTypeNormative, DocTypeOther}
 	validities   = []string{Valid, Repealed, Expired, Amended}
 	disclosures  = []string{Proactive, OnRequest, Withheld}
 	inputStates  = []string{StatePublished, StateDraft}
@@ -58,6 +64,7 @@ type Document struct {
 	Category       string    `db:"category" json:"category"`
 	Topic          string    `db:"topic" json:"topic"`
 	Kind           string    `db:"kind" json:"kind"`
+	DocType        string    `db:"doc_type" json:"doc_type"`
 	WrittenAt      Date      `db:"written_at" json:"written_at"`
 	PublishedAt    Date      `db:"published_at" json:"published_at"`
 	Validity       string    `db:"validity" json:"validity"`
@@ -87,9 +94,12 @@ type Input struct {
 	Disclosure     string `json:"disclosure"`
 	WithheldReason string `json:"withheld_reason"`
 	Kind           string `json:"kind"`
-	Interprets     string `json:"interprets"`
-	Body           string `json:"body"`
-	State          string `json:"state"`
+	// DocType is the 文种: 规章, 行政规范性文件 or 其他. Empty keeps a
+	// document's current 文种 (其他 for a new one).
+	DocType    string `json:"doc_type,omitempty"`
+	Interprets string `json:"interprets"`
+	Body       string `json:"body"`
+	State      string `json:"state"`
 }
 
 // checked is an Input after the checks that need no database.
@@ -134,7 +144,7 @@ func (s *Store) check(in Input) (checked, error) {
 func trimAll(in *Input) {
 	for _, p := range []*string{&in.IndexNo, &in.DocNumber, &in.Title, &in.Agency, &in.Category, &in.Topic,
 		&in.WrittenAt, &in.PublishedAt, &in.Validity, &in.ReplacedBy, &in.Disclosure, &in.WithheldReason,
-		&in.Kind, &in.Interprets, &in.State} {
+		&in.Kind, &in.DocType, &in.Interprets, &in.State} {
 		*p = strings.TrimSpace(*p)
 	}
 	in.Title = strings.Join(strings.Fields(in.Title), " ")
@@ -172,6 +182,8 @@ func checkEnums(in *Input) error {
 	switch {
 	case !oneOf(in.Kind, kinds):
 		return fieldErr("kind", "请选择文件类型：policy（政策文件）、interpretation（政策解读）、guide（办事指南）或 other（其他）（%q 无效）", in.Kind)
+	case in.DocType != "" && !oneOf(in.DocType, docTypes):
+		return fieldErr("doc_type", "请选择文种：规章、行政规范性文件或其他（%q 无效）", in.DocType)
 	case !oneOf(in.Validity, validities):
 		return fieldErr("validity", "请选择有效性：有效、废止、失效或已修订（%q 无效）", in.Validity)
 	case !oneOf(in.Disclosure, disclosures):

@@ -12,7 +12,7 @@ import (
 // joined with their agency and category.
 const (
 	documentColumns = `SELECT d.id, d.index_no, d.code, d.doc_number, d.title, d.agency_id,
-		a.full_name AS agency, d.category_id, c.path AS category, d.topic, d.kind, d.written_at,
+		a.full_name AS agency, d.category_id, c.path AS category, d.topic, d.kind, d.doc_type, d.written_at,
 		d.published_at, d.validity, d.replaced_by, d.disclosure, d.withheld_reason, d.interprets,
 		d.body, d.state, d.updated_at `
 	documentJoins = ` d JOIN departments a ON a.id = d.agency_id JOIN categories c ON c.id = d.category_id `

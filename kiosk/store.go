@@ -102,8 +102,9 @@ func (r *resolver) resolve(ctx context.Context, c checked) (row, error) {
 
 const insertDocument = `INSERT INTO documents (index_no, code, doc_number, doc_number_key, title, agency_id,
 		category_id, topic, kind, written_at, published_at, validity, replaced_by, disclosure,
-		withheld_reason, interprets, body, state, created_by)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, NULLIF($19, 0))
+		withheld_reason, interprets, body, state, created_by, doc_type)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, NULLIF($19, 0),
+		COALESCE(NULLIF($20, ''), '其他'))
 	RETURNING id`
 
 func insertRow(ctx context.Context, tx *sqlx.Tx, w row, createdBy int64) (int64, error) {
@@ -111,7 +112,7 @@ func insertRow(ctx context.Context, tx *sqlx.Tx, w row, createdBy int64) (int64,
 	for range 3 { // a code collision (1 in 10^11) is retried with a new code
 		err := tx.GetContext(ctx, &id, insertDocument, w.IndexNo, newCode(), w.DocNumber, w.docKey, w.Title,
 			w.agencyID, w.categoryID, w.Topic, w.Kind, w.written, w.published, w.Validity, w.replacedBy,
-			w.Disclosure, w.WithheldReason, w.interprets, w.Body, w.State, createdBy)
+			w.Disclosure, w.WithheldReason, w.interprets, w.Body, w.State, createdBy, w.DocType)
 		var pqErr *pq.Error
 		if errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "documents_code_key" {
 			continue
@@ -206,11 +207,11 @@ func updateRow(ctx context.Context, tx *sqlx.Tx, id int64, w row) error {
 	const q = `UPDATE documents SET index_no = $2, doc_number = $3, doc_number_key = $4, title = $5,
 			agency_id = $6, category_id = $7, topic = $8, kind = $9, written_at = $10, published_at = $11,
 			validity = $12, replaced_by = $13, disclosure = $14, withheld_reason = $15, interprets = $16,
-			body = $17, updated_at = now()
+			body = $17, doc_type = COALESCE(NULLIF($18, ''), doc_type), updated_at = now()
 		WHERE id = $1`
 	_, err := tx.ExecContext(ctx, q, id, w.IndexNo, w.DocNumber, w.docKey, w.Title, w.agencyID, w.categoryID,
 		w.Topic, w.Kind, w.written, w.published, w.Validity, w.replacedBy, w.Disclosure, w.WithheldReason,
-		w.interprets, w.Body)
+		w.interprets, w.Body, w.DocType)
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
 		return fieldErr("index_no", "索引号 %s 已被另一份文件使用", w.IndexNo)
