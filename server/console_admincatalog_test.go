@@ -367,6 +367,10 @@ func TestAdminCatalogInChromium(t *testing.T) {
 	if got := r.textOf(`li.cat[data-name="环境保护"] .cat-count`); !strings.Contains(got, "公开 1 份") {
 		t.Errorf("环境保护 counts %q after the merge", got)
 	}
+	r.do("rename it", chromedp.Click(chromedp.CSS(`li.cat[data-name="环境保护"] > .cat-row summary`)),
+		chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#rename-%d", env)), "生态环境保护"),
+		chromedp.Click(chromedp.CSS(`li.cat[data-name="环境保护"] > .cat-row form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`li.cat[data-name="生态环境保护"]`)))
 	var audited int
 	r.db.Get(&audited, `SELECT count(*) FROM audit_log WHERE action = 'category.merge' AND actor = 'admin1' AND object_id = $1`, fmt.Sprint(eco))
 	if audited != 1 {
@@ -392,6 +396,25 @@ func TestAdminCatalogInChromium(t *testing.T) {
 	r.check("demand answered")
 	if n, titles := kioskSearch("五保户"); n == 0 || !strings.Contains(titles, "沂源县特困人员救助供养实施细则") {
 		t.Errorf("the kiosk search for 五保户 after the synonym finds %d: %s", n, titles)
+	}
+
+	r.do("the low-click list", chromedp.Click(chromedp.CSS(`.demand-filters a[href*="low_click"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.demand-filters a[aria-current="page"][href*="low_click"]`)))
+	r.check("demand low-click list")
+
+	// Synonyms and pins: the new pair listed; a document pinned to 老年证.
+	r.do("synonyms", chromedp.Click(chromedp.CSS(`.catalog-tabs a[href$="/synonyms"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#synonyms tr[data-term="五保户"][data-synonym="特困人员"]`)))
+	r.do("find a document to pin", chromedp.SendKeys(chromedp.CSS("#pin-query"), "老年证"), chromedp.SendKeys(chromedp.CSS("#pin-find"), "高龄津贴申领"),
+		chromedp.Click(chromedp.CSS(`form[data-find] button`)), chromedp.WaitVisible(chromedp.CSS(`.pin-hits button[data-pin]`)))
+	r.check("synonyms and pins")
+	r.do("pin it", chromedp.Click(chromedp.CSS(`.pin-hits li:first-child button[data-pin]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pins tr[data-query="老年证"]`)))
+	if got := r.textOf("#synonyms-status"); !strings.Contains(got, "置顶到“老年证”") {
+		t.Errorf("after pinning the page says %q", got)
+	}
+	if n, titles := kioskSearch("老年证"); n == 0 || !strings.HasPrefix(titles, "高龄津贴申领办事指南") {
+		t.Errorf("the kiosk search for 老年证 after the pin finds %d: %s", n, titles)
 	}
 
 	// Next year's notice: a field error, the preview, then the save.
@@ -458,10 +481,10 @@ func TestAdminCatalogInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#f-actor"), "admin1"), chromedp.SendKeys(chromedp.CSS("#f-action"), "category."),
 		chromedp.Click(chromedp.CSS(`.audit-filter button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`#audit[data-filter="admin1|category."]`)))
 	actions := eval[[]string](r, `[...document.querySelectorAll('#audit tbody tr')].map((tr) => tr.dataset.action)`)
-	if strings.Join(actions, ",") != "category.merge,category.add,category.reorder,category.reorder" {
+	if strings.Join(actions, ",") != "category.rename,category.merge,category.add,category.reorder,category.reorder" {
 		t.Errorf("admin1's category actions = %v", actions)
 	}
-	if got := r.textOf(`#audit tbody tr:first-child`); !strings.Contains(got, "合并分类") || !strings.Contains(got, "重点领域/生态环境") || !strings.Contains(got, "重点领域/环境保护") {
+	if got := r.textOf(`#audit tbody tr:nth-child(2)`); !strings.Contains(got, "合并分类") || !strings.Contains(got, "重点领域/生态环境") || !strings.Contains(got, "重点领域/环境保护") {
 		t.Errorf("the merge reads %q", got)
 	}
 	r.check("audit log")
