@@ -157,6 +157,11 @@ func (j *slipJob) line(rs []rune, st style) {
 // profile says, with at least the 4-module quiet zone around it.
 func (j *slipJob) qr(url string) error {
 	j.para("", "手机扫码查看全文", style{center: true}, 1)
+	return j.qrCode(url)
+}
+
+// qrCode prints the QR code of url without a caption.
+func (j *slipJob) qrCode(url string) error {
 	level, levelByte := qrLevels(j.p.QRLevel)
 	mods, err := qrModules(url, level)
 	if err != nil {
