@@ -108,6 +108,16 @@ func (s *Store) RenameCategory(ctx context.Context, a Actor, id int64, name stri
 	if err != nil {
 		return fmt.Errorf("kiosk: rename category %d: %w", id, err)
 	}
+	// The category's name is searchable in its documents: reindex them.
+	var docs []int64
+	if err := tx.SelectContext(ctx, &docs, `SELECT id FROM documents WHERE category_id = $1`, id); err != nil {
+		return fmt.Errorf("kiosk: rename category %d: %w", id, err)
+	}
+	if s.indexer != nil && len(docs) > 0 {
+		if err := s.indexer.Reindex(ctx, tx, docs); err != nil {
+			return fmt.Errorf("kiosk: index renamed category's documents: %w", err)
+		}
+	}
 	if err := audit(ctx, tx, a, "category.rename", "category", id, map[string]any{"from": old, "to": newPath}); err != nil {
 		return err
 	}

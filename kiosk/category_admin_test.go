@@ -173,6 +173,13 @@ func TestMergeCategory(t *testing.T) {
 	if err != nil || res.Total != 1 || res.Items[0].CategoryPath != "重点领域" {
 		t.Errorf("search after the merge = %+v, %v", res, err)
 	}
+	// The category's name is searchable: a rename reindexes its documents.
+	if err := s.RenameCategory(ctx, sys, into.ID, "惠民工程"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := idx.Search(ctx, search.Request{Q: "惠民工程"}); err != nil || res.Total != 1 {
+		t.Errorf("search by the new category name = %+v, %v", res, err)
+	}
 	var detail string
 	db.Get(&detail, `SELECT detail::text FROM audit_log WHERE action = 'category.merge'`)
 	if !strings.Contains(detail, `"documents": 1`) || !strings.Contains(detail, `"into": "重点领域"`) {
