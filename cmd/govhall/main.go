@@ -1,7 +1,7 @@
 // Command govhall is the one binary of the project: the HTTP and SIP server,
 // migrations, demo content, bulk import and the working-day calendar.
 //
-//	govhall serve | migrate | demo | import FILE.jsonl | calendar due FROM N
+//	govhall serve | migrate | demo | import FILE.jsonl | calendar due FROM N | report annual YEAR
 //
 // Configuration comes from the environment (see README.md). Without
 // GOVHALL_DATABASE_URL it provisions and starts a private PostgreSQL cluster
@@ -28,6 +28,8 @@ commands:
   import FILE.jsonl         bulk import of documents (JSON Lines)
   calendar due FROM N [--kind K]
                             due date of N working days counted from FROM
+  report annual YEAR [--department CODE] [--format html|xlsx|pdf] [--out FILE]
+                            the 政府信息公开工作年度报告 of a year
 `
 
 // errUsage marks a command line that could not be understood.
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return app.importFile(ctx, args[1:])
 	case "calendar":
 		return app.calendar(ctx, args[1:])
+	case "report":
+		return app.report(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
