@@ -83,6 +83,7 @@ func (k *kioskRig) searchWithKeyboard() {
 		k.t.Errorf("first result for DB = %q, want a 低保 (最低生活保障) document", got)
 	}
 	k.waitEvent("search", "DB")
+	k.waitDB("the search counted for the terminal's place", `SELECT count(*) > 0 FROM search_demand WHERE place = '服务大厅' AND query ILIKE 'db'`, 15*time.Second)
 	k.do("back to the keyboard, take the candidate 低保", tap("#nav-back"), chromedp.WaitVisible(chromedp.CSS(`[data-candidate="低保"]`)))
 	if got := eval[string](k, `document.getElementById('search-input').value`); got != "DB" {
 		k.t.Errorf("search field after going back = %q, want DB kept", got)
@@ -372,4 +373,23 @@ func (k *kioskRig) offline() {
 		k.t.Errorf("print is offered while offline")
 	}
 	k.shot("landscape-offline-document")
+}
+
+// waitDB polls a boolean query until it is true.
+func (k *kioskRig) waitDB(what, q string, within time.Duration) {
+	k.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var ok bool
+		if err := k.db.Get(&ok, q); err != nil {
+			k.t.Fatalf("%s: %v", what, err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			k.t.Fatalf("%s: not within %v", what, within)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

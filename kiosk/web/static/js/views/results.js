@@ -128,7 +128,7 @@ function searchNotes(data) {
 }
 
 export async function results(ctx, params, alive) {
-  const r = await ctx.api.get('/api/v1/documents?' + queryString(params, 0));
+  const r = await ctx.api.get('/api/v1/documents?' + queryString(params, 0), { device: true, content: true });
   if (!r.ok) {
     return h('div', { class: 'notice notice-warn', role: 'alert' }, icon('warn'),
       h('p', { text: r.status === 0 || r.offline ? '网络已断开，暂时无法查询。请稍后再试，或咨询工作人员。' : r.error || '查询没有成功，请稍后再试。' }));
@@ -148,7 +148,7 @@ export async function results(ctx, params, alive) {
     more.textContent = `显示更多（还有 ${total - offset} 份）`;
   };
   more.addEventListener('click', async () => {
-    const next = await ctx.api.get('/api/v1/documents?' + queryString(params, offset));
+    const next = await ctx.api.get('/api/v1/documents?' + queryString(params, offset), { device: true, content: true });
     if (!alive() || !next.ok) return;
     for (const it of next.data.items || []) list.appendChild(resultCard(ctx, it, params.q));
     offset += (next.data.items || []).length || total;
