@@ -142,6 +142,7 @@ func contentType(p string) string {
 // kiosk as /kiosk/?terminal=TOKEN), its service worker at /kiosk/sw.js and
 // the versioned assets under /kiosk/v/.
 func (s *Server) kioskRoutes() {
+	s.applyRoutes()
 	k, err := loadKioskApp(web.Files())
 	if err != nil {
 		// The files are embedded in the binary, so this is a build defect;
