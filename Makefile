@@ -11,15 +11,18 @@ TEST_PKGS := postgresql zbar-tools chromium fonts-noto-cjk espeak-ng sox sip-tes
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Front-end packages from npm, pinned by server/webdeps/package-lock.json
-# (axe-core for the accessibility checks of the browser tests).
+# (axe-core for the accessibility checks of the browser tests, Apache
+# ECharts for the statistics' charts). ECharts is copied into the console's
+# static files (git-ignored), so that the binary embeds and serves it.
 WEBDEPS := server/webdeps/node_modules/.package-lock.json
+ECHARTS := server/console/static/vendor/echarts.min.js
 
 .PHONY: help run build test bench lint deps-run deps-test webdeps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-build: ## build bin/govhall
+build: webdeps ## build bin/govhall
 	$(GO) build -o $(BIN) ./cmd/govhall
 
 run: deps-run build ## install PostgreSQL if missing, migrate, load demo content, serve on 127.0.0.1:8080
@@ -44,12 +47,16 @@ lint: ## gofmt, go mod tidy, go vet, staticcheck
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-webdeps: $(WEBDEPS) ## fetch the pinned front-end packages from npm
+webdeps: $(WEBDEPS) $(ECHARTS) ## fetch the pinned front-end packages from npm
 
 $(WEBDEPS): server/webdeps/package.json server/webdeps/package-lock.json
 	@command -v npm >/dev/null || .ci/install-deps npm
 	npm ci --prefix server/webdeps --no-audit --no-fund --loglevel=error
 	@touch $@
+
+$(ECHARTS): $(WEBDEPS)
+	@mkdir -p $(dir $@)
+	cp server/webdeps/node_modules/echarts/dist/echarts.min.js $@
 
 # deps-*: install only what is missing, so a second run needs no network.
 deps-run:
@@ -59,4 +66,4 @@ deps-test:
 	@.ci/install-deps $(TEST_PKGS)
 
 clean: ## remove build output (keeps .data/)
-	rm -rf bin server/webdeps/node_modules
+	rm -rf bin server/webdeps/node_modules server/console/static/vendor
