@@ -36,6 +36,7 @@ type menuItem struct {
 var consoleMenu = []menuItem{
 	{Path: "/console/operator", Label: "话务台", Help: "接听 96128 来电，查资料，转接部门，登记查询单", Roles: []string{staff.RoleOperator}},
 	{Path: "/console/liaison", Label: "联络员工作台", Help: "本部门的查询单：签收、答复、延期、转办；转接来的电话", Roles: []string{staff.RoleLiaison}},
+	{Path: "/console/applications", Label: "依申请公开", Help: "本部门的政府信息公开申请：补正、征求第三方意见、延期、答复告知书", Roles: []string{staff.RoleLiaison, staff.RoleSupervisor}},
 	{Path: "/console/documents", Label: "文件编写", Help: "起草、修改政府信息，提交审核，申请废止或修订", Roles: []string{staff.RoleReviewer}},
 	{Path: "/console/reviews", Label: "审核", Help: "等待我审核的文件：逐字比对、通过或退回", Roles: []string{staff.RoleReviewer}},
 	{Path: "/console/admin/org", Label: "机构与账号", Help: "部门、工作人员账号、话机、终端、提示音、示忙原因与小结代码", Roles: []string{staff.RoleAdmin}},

@@ -69,6 +69,9 @@ func (s *Server) routes() {
 	if s.deps.Queries != nil {
 		s.queryRoutes(v1)
 	}
+	if s.deps.Queries != nil && s.deps.Applications != nil {
+		s.applicationRoutes(v1)
+	}
 	if s.deps.Calls != nil {
 		s.callRoutes(v1)
 		s.operatorRoutes()

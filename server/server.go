@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/govhall/govhall/hotline/applications"
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/hotline/events"
 	"github.com/govhall/govhall/hotline/queries"
@@ -38,6 +39,8 @@ type Deps struct {
 	PublicBaseURL  string
 	RequestTimeout time.Duration // per request; default 10s
 	KioskIdle      time.Duration // kiosk idle reset; default 120s
+	// Applications is 依申请公开 on top of Queries; nil disables it.
+	Applications *applications.Store
 }
 
 // Server is the HTTP server.

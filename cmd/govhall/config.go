@@ -24,6 +24,7 @@ type config struct {
 	WrapUp        time.Duration // operator's wrap-up (话后整理) after a call
 	PrintFonts    string
 	LogLevel      slog.Level
+	DataKey       string // GOVHALL_DATA_KEY: base64 of the 32-byte key of personal data; empty: a key file in DataDir
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -36,6 +37,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DemoPassword: or(getenv("GOVHALL_DEMO_PASSWORD"), "demo-96128"),
 		KioskIdle:    120 * time.Second,
 		WrapUp:       30 * time.Second,
+		DataKey:      getenv("GOVHALL_DATA_KEY"),
 	}
 	c.PublicBaseURL = strings.TrimRight(or(getenv("GOVHALL_PUBLIC_BASE_URL"), "http://"+c.HTTPAddr), "/")
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {

@@ -61,6 +61,10 @@ func (p *program) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	apps, err := p.applicationStore(svc)
+	if err != nil {
+		return err
+	}
 	hub := events.NewHub(db, p.dbURL, p.log.With("component", "console_events"))
 	hctx, stopHub := context.WithCancel(ctx)
 	hubDone, err := hub.Start(hctx, 5*time.Second)
@@ -91,7 +95,7 @@ func (p *program) serve(ctx context.Context) error {
 	})
 	srv := server.New(server.Deps{
 		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar, Search: svc.search,
-		Printer: printer, Speech: kiosk.NewSpeaker(2), Queries: svc.queries, Calls: calls, Events: hub,
+		Printer: printer, Speech: kiosk.NewSpeaker(2), Queries: svc.queries, Applications: apps, Calls: calls, Events: hub,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 	})
 	svc.search.StartIndex(ctx)

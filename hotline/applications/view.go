@@ -421,7 +421,7 @@ func (s *Store) List(ctx context.Context, a queries.Actor, f ListFilter) ([]Item
 		FROM applications a JOIN queries q ON q.id = a.query_id JOIN departments d ON d.id = a.department_id
 		JOIN LATERAL (SELECT * FROM query_clocks c WHERE c.query_id = a.query_id AND c.complaint_id IS NULL
 			ORDER BY c.closed_at IS NULL DESC, c.id DESC LIMIT 1) c ON true
-		WHERE ` + where + fmt.Sprintf(` ORDER BY a.state = 'decided', CASE WHEN a.state = 'decided' THEN NULL ELSE c.due_at END, a.decided_on DESC, a.received_on DESC LIMIT %d`, limit)
+		WHERE ` + where + fmt.Sprintf(` ORDER BY a.state = 'decided', CASE WHEN a.state = 'decided' THEN NULL ELSE c.due_at END, a.decided_on DESC, a.received_on DESC, a.query_id LIMIT %d`, limit)
 	var items []Item
 	if err := s.db.SelectContext(ctx, &items, q, args...); err != nil {
 		return nil, fmt.Errorf("applications: list: %w", err)
