@@ -39,6 +39,7 @@ var consoleMenu = []menuItem{
 	{Path: "/console/applications", Label: "依申请公开", Help: "本部门的政府信息公开申请：补正、征求第三方意见、延期、答复告知书", Roles: []string{staff.RoleLiaison, staff.RoleSupervisor}},
 	{Path: "/console/documents", Label: "文件编写", Help: "起草、修改政府信息，提交审核，申请废止或修订", Roles: []string{staff.RoleReviewer}},
 	{Path: "/console/reviews", Label: "审核", Help: "等待我审核的文件：逐字比对、通过或退回", Roles: []string{staff.RoleReviewer}},
+	{Path: "/console/reports/annual", Label: "年度报告", Help: "政府信息公开工作年度报告：核对数据与校验，填写文字和表二数字，下载，提交审核发布", Roles: []string{staff.RoleReviewer, staff.RoleSupervisor}},
 	{Path: "/console/admin/org", Label: "机构与账号", Help: "部门、工作人员账号、话机、终端、提示音、示忙原因与小结代码", Roles: []string{staff.RoleAdmin}},
 	{Path: "/console/admin/catalog", Label: "目录与检索", Help: "目录分类、同义词、零结果检索词、调休通知", Roles: []string{staff.RoleAdmin}},
 	{Path: "/console/admin/audit", Label: "审计日志", Help: "谁在何时做了什么，按人、操作、时间筛选", Roles: []string{staff.RoleAdmin, staff.RoleSupervisor}},
