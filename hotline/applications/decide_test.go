@@ -258,3 +258,24 @@ func TestListByWorkingDaysLeft(t *testing.T) {
 		t.Errorf("admin lists %d (%v)", len(items), err)
 	}
 }
+
+// TestGenericHandlingIsRefused: an application is handled as an
+// application: the queries' own answer, stop, resume and forward refuse
+// it (its state would drift from its query), while a query of kind
+// application recorded without one is handled as any query.
+func TestGenericHandlingIsRefused(t *testing.T) {
+	f := newFixture(t, at(2025, 3, 3, 10, 0))
+	mzj := f.actor("liaison_mzj")
+	out := f.submit(queries.Citizen("1.2.3.4"), person())
+	f.mustFail(f.q.Answer(f.ctx, mzj, out.Code, queries.AnswerInput{Body: "已答复"}), queries.ErrConflict, "a generic answer")
+	f.mustFail(f.q.Stop(f.ctx, mzj, out.Code, "补正"), queries.ErrConflict, "a generic stop")
+	f.mustFail(f.q.Forward(f.ctx, mzj, out.Code, "不归我们"), queries.ErrConflict, "a generic forward")
+	f.must(f.s.RequestCorrection(f.ctx, mzj, out.Code, "请写明年份"))
+	f.mustFail(f.q.Resume(f.ctx, mzj, out.Code, ""), queries.ErrConflict, "a generic resume")
+	if v := f.get(out.Code); v.State != "correction" || !v.Clock.Stopped {
+		t.Errorf("the application drifted: %s %+v", v.State, v.Clock)
+	}
+	phone, err := f.q.Create(f.ctx, f.actor("operator"), queries.NewQuery{Channel: "phone", Question: "申请公开某文件", Department: "mzj", Kind: queries.KindApplication})
+	f.must(err)
+	f.must(f.q.Answer(f.ctx, mzj, phone.Code, queries.AnswerInput{Body: "请通过网站或窗口提交书面申请。"}))
+}

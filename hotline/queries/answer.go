@@ -47,6 +47,9 @@ func (s *Store) Answer(ctx context.Context, a Actor, code string, in AnswerInput
 		if err := o.mustHandle(); err != nil {
 			return err
 		}
+		if err := o.notApplication("答复"); err != nil {
+			return err
+		}
 		if err := o.mustStatus(Assigned, "答复"); err != nil {
 			return err
 		}

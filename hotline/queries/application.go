@@ -69,6 +69,25 @@ func (o *op) also(hook TxHook) error {
 	return hook(o.ctx, o.tx, r)
 }
 
+// notApplication refuses the generic handling (answer, 补正 stop and
+// resume, forward) of a query that hotline/applications keeps as an
+// application: its decision, 补正 and consultations go through the
+// application, which keeps its own state. A query of kind application
+// recorded without one (by phone) is handled as any query.
+func (o *op) notApplication(action string) error {
+	if o.q.Kind != KindApplication {
+		return nil
+	}
+	var kept bool
+	if err := o.tx.GetContext(o.ctx, &kept, `SELECT EXISTS (SELECT 1 FROM applications WHERE query_id = $1)`, o.q.ID); err != nil {
+		return fmt.Errorf("queries: application of %s: %w", o.q.Code, err)
+	}
+	if kept {
+		return conflict("查询单 %s 是政府信息公开申请，请在“依申请公开”页面%s：补正、征求第三方意见和答复告知书都在那里", o.q.Code, action)
+	}
+	return nil
+}
+
 // CreateApplication accepts an application (kind application, 20 working
 // days) as Create does, and runs hook in the same transaction: nothing is
 // written unless both succeed. in.ReceivedAt dates a letter.

@@ -124,6 +124,9 @@ func (s *Store) Forward(ctx context.Context, a Actor, code, reason string) error
 		if err := o.mustHandle(); err != nil {
 			return err
 		}
+		if err := o.notApplication("办理"); err != nil {
+			return err
+		}
 		if err := o.mustStatus(Assigned, "转办"); err != nil {
 			return err
 		}

@@ -21,6 +21,9 @@ func (s *Store) Stop(ctx context.Context, a Actor, code, reason string) error {
 		return err
 	}
 	return s.change(ctx, a, code, func(o *op) error {
+		if err := o.notApplication("暂停计时"); err != nil {
+			return err
+		}
 		return o.stop(reason, "等待补正，办理时限暂停："+Redact(reason, o.q.AskerName, o.q.AskerPhone))
 	})
 }
@@ -52,6 +55,9 @@ func (o *op) stop(reason, public string) error {
 // Stop does, and with ErrConflict when the clock is running.
 func (s *Store) Resume(ctx context.Context, a Actor, code, note string) error {
 	return s.change(ctx, a, code, func(o *op) error {
+		if err := o.notApplication("恢复计时"); err != nil {
+			return err
+		}
 		return o.resume(note, "已补正，恢复计时，办理时限至%s")
 	})
 }
