@@ -45,7 +45,7 @@ func TestNoPublicEndpointLeaksUnpublishedDocuments(t *testing.T) {
 	paths := publicPaths(f, all)
 	for _, p := range paths {
 		status, body := f.do("GET", p, "", "")
-		if status == 401 {
+		if status == 401 || status == 303 && strings.HasPrefix(p, "/console/") { // needs a login (the console sends it to the login page)
 			continue
 		}
 		for _, s := range secrets {
