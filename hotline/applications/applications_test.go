@@ -244,6 +244,11 @@ func TestConsultationIsNotCounted(t *testing.T) {
 		v.Consultations[0].ThirdParty != "沂源县某某颐养中心（王五）" || !strings.Contains(v.Clock.LightText, "2024-10-10") {
 		t.Errorf("consulting: %s %+v %+v", v.State, v.Consultations, v.Clock)
 	}
+	desk, err := f.q.Desk(f.ctx, mzj, "")
+	f.must(err)
+	if len(desk) != 1 || desk[0].LightText != "暂停计时（征求第三方意见）" {
+		t.Errorf("the liaison desk shows %+v", desk)
+	}
 	admin, err := f.s.Get(f.ctx, f.actor("admin"), out.Code)
 	f.must(err)
 	var dump string

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/govhall/govhall/hotline/calendar"
@@ -88,6 +89,8 @@ func (it *DeskItem) light(now time.Time, cal *calendar.Calendar, dueSoon int) {
 	it.Overdue = !it.Stopped && now.After(it.DueAt)
 	it.Accountable = it.Overdue && !it.Explained
 	switch {
+	case it.Stopped && strings.HasPrefix(it.StoppedReason, "征求第三方意见"):
+		it.Light, it.LightText = LightStopped, "暂停计时（征求第三方意见）"
 	case it.Stopped:
 		it.Light, it.LightText = LightStopped, "暂停计时（等待补正）"
 	case it.Pending == "forward" || it.Status == ForwardPending:
