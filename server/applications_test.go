@@ -316,3 +316,54 @@ func (f *fixture) table(cases []staffCase) {
 		}
 	}
 }
+
+// TestApplicationConsolePages renders the console's pages without a
+// browser: the list, the record with its forms (a pending case's outcome
+// among them), the print page of the notice, and the refusals.
+func TestApplicationConsolePages(t *testing.T) {
+	f, _ := applicationFixture(t, queries.Options{})
+	mzj, sup, op := f.login("liaison_mzj"), f.login("supervisor1"), f.login("operator1")
+	_, body := f.do("POST", "/api/v1/applications", "", applicationBody(nil))
+	var c struct{ Code string }
+	json.Unmarshal([]byte(body), &c)
+	base := "/api/v1/staff/applications/" + c.Code
+	today := calendar.DateOf(time.Now()).String()
+	for _, step := range []struct{ path, body string }{
+		{base + "/decision", `{"decision":"unable","reason":"not_held","text":"本机关不掌握该信息。"}`},
+		{base + "/cases", `{"kind":"suit_direct","filed_on":"` + today + `","note":"沂源县人民法院"}`},
+	} {
+		if st, body := f.do("POST", step.path, mzj, step.body); st != 200 {
+			t.Fatalf("POST %s = %d %s", step.path, st, body)
+		}
+	}
+	if page := f.page("/console/applications?state=all", mzj); !strings.Contains(page, `data-code="`+c.Code+`"`) || !strings.Contains(page, "无法提供") {
+		t.Errorf("the list lacks the application:\n%s", page)
+	}
+	page := f.page("/console/applications/"+c.Code, mzj)
+	for _, want := range []string{appName, appID, `data-api="PUT /api/v1/staff/applications/` + c.Code + `/cases/`, `href="/console/applications/` + c.Code + `/notice"`, "本机关不掌握相关政府信息"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the record lacks %q", want)
+		}
+	}
+	notice := f.page("/console/applications/"+c.Code+"/notice", mzj)
+	for _, want := range []string{"政府信息公开申请答复告知书", appName + "：", "第三十六条第（四）项", "applications.css", "六十日内"} {
+		if !strings.Contains(notice, want) {
+			t.Errorf("the notice page lacks %q", want)
+		}
+	}
+	if strings.Contains(notice, `class="shell-head"`) {
+		t.Error("the notice page carries the console's shell")
+	}
+	if page := f.page("/console/applications/"+c.Code, sup); strings.Contains(page, appName) || strings.Contains(page, appID) || strings.Contains(page, `data-api="POST /api/v1/staff/applications/`+c.Code+`/delivery"`) {
+		t.Errorf("a supervisor's record shows the applicant or the liaison's forms")
+	}
+	if page := f.page("/console/applications?department=mzj", sup); !strings.Contains(page, "依申请公开 · 县民政局") {
+		t.Errorf("a supervisor's list of 民政局:\n%s", page)
+	}
+	if page := f.page("/console/applications", op); !strings.Contains(page, "无权访问") {
+		t.Errorf("an operator opens the list")
+	}
+	if page := f.page("/console/applications/"+c.Code, f.login("liaison_zfb")); !strings.Contains(page, "不是您所在部门") {
+		t.Errorf("another department's liaison opens the record")
+	}
+}
