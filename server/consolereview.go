@@ -68,6 +68,7 @@ type formData struct {
 	Agencies              []kiosk.Department
 	Categories            []categoryOption
 	Kinds, Validities     []option
+	DocTypes              []option
 	Disclosures           []option
 	Interpretable, Titles []kiosk.Document
 }
@@ -83,14 +84,15 @@ var (
 	kindOptions = []option{{kiosk.KindPolicy, "政策文件"}, {kiosk.KindInterpretation, "政策解读"},
 		{kiosk.KindGuide, "办事指南"}, {kiosk.KindOther, "其他"}}
 	validityOptions   = []option{{kiosk.Valid, "有效"}, {kiosk.Repealed, "废止"}, {kiosk.Expired, "失效"}, {kiosk.Amended, "已修订"}}
+	docTypeOptions    = []option{{kiosk.DocTypeOther, "其他"}, {kiosk.DocTypeNormative, "行政规范性文件"}, {kiosk.DocTypeRule, "规章"}}
 	disclosureOptions = []option{{kiosk.Proactive, "主动公开"}, {kiosk.OnRequest, "依申请公开"}, {kiosk.Withheld, "不予公开"}}
 )
 
 // documentForm is GET /console/documents/new and /console/documents/{id}/edit.
 func (s *Server) documentForm(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	d := formData{Kinds: kindOptions, Validities: validityOptions, Disclosures: disclosureOptions}
-	d.In = kiosk.Input{Kind: kiosk.KindPolicy, Disclosure: kiosk.Proactive, Validity: kiosk.Valid}
+	d := formData{Kinds: kindOptions, Validities: validityOptions, Disclosures: disclosureOptions, DocTypes: docTypeOptions}
+	d.In = kiosk.Input{Kind: kiosk.KindPolicy, Disclosure: kiosk.Proactive, Validity: kiosk.Valid, DocType: kiosk.DocTypeOther}
 	title := "新建文件"
 	if c.Params("id") != "" {
 		id, err := idParam(c, "id")
@@ -108,6 +110,9 @@ func (s *Server) documentForm(c *fiber.Ctx) error {
 			return err
 		}
 		d.ID, d.Published = id, doc.State == kiosk.StatePublished
+		if d.In.DocType == "" {
+			d.In.DocType = doc.DocType
+		}
 		title = "修改：" + doc.Title
 	}
 	d.Prefix, d.Year, d.Number, _ = search.DocNumberParts(d.In.DocNumber)

@@ -200,6 +200,10 @@ func TestAnnualReportDeskInChromium(t *testing.T) {
 	if got := r.textOf("#publish-form .form-ok"); !strings.Contains(got, "已提交初审") {
 		t.Errorf("after publishing: %q", got)
 	}
+	r.do("the 文种 in the document form", chromedp.Navigate(r.base+"/console/documents/new"), chromedp.WaitVisible(chromedp.CSS("#f-doc_type")))
+	if got := eval[string](r, `[...document.querySelectorAll('#f-doc_type option')].map(o => o.value).join(',')`); got != "其他,行政规范性文件,规章" {
+		t.Errorf("the document form offers 文种 %q", got)
+	}
 	r.pageErrors()
 	r.logout()
 	r.login("supervisor1")
