@@ -57,8 +57,6 @@ func forbidden(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", queries.ErrForbidden, fmt.Sprintf(format, args...))
 }
 
-func organisation(t string) bool { return t != Natural && known(ApplicantTypes, t) }
-
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s.]+$`)
 
 // clean trims every field and upper-cases the numbers.
