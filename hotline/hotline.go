@@ -97,6 +97,7 @@ type Config struct {
 	Now         func() time.Time
 	Log         *slog.Logger
 	Events      Notifier // told what happens on calls, for the consoles; nil: nobody
+	Trunk       Trunk    // the carrier's gateway for the calls govhall places (回拨, 回访); zero: none
 
 	// SIP over TLS, optional: address and PEM certificate and key files.
 	TLSAddr, TLSCertFile, TLSKeyFile string
@@ -151,6 +152,8 @@ type Hotline struct {
 
 	queueMu  sync.Mutex // orders the queue events
 	queueLen int        // callers waiting, as last told
+
+	outcalls sync.Map // call id → *outcall: the calls govhall places (callback.go)
 }
 
 // relayTotals add up the bridge counters of finished calls.
@@ -186,7 +189,8 @@ func New(cfg Config, db *sqlx.DB, hours Hours, queries QueryCreator) (*Hotline, 
 	if err != nil {
 		return nil, err
 	}
-	h.acd = calls.NewACD(h.store, calls.ACDConfig{WrapUp: cfg.WrapUp, Reachable: h.reachable, Now: cfg.Now, Log: cfg.Log})
+	h.acd = calls.NewACD(h.store, calls.ACDConfig{WrapUp: cfg.WrapUp, Reachable: h.reachable, Now: cfg.Now, Log: cfg.Log,
+		OnState: h.operatorChanged})
 	return h, nil
 }
 

@@ -26,7 +26,8 @@ type CallEvent struct {
 	Detail     string        // reason or outcome in plain Chinese where useful ("无人接听", "拒接", "不在工作时间")
 	Outcome    string        // for EventEnded: the calls.Outcome* of the call
 	QueueLen   int           // callers waiting, for EventQueue
-	Waited     time.Duration // for EventOffered: how long the caller waited in the queue
+	CallBackID int64         // for EventCallBack: the call-back (calls.CallBack.ID)
+	Waited     time.Duration // for EventOffered: how long the caller waited in the queue; for EventQueue: the longest wait now
 	At         time.Time
 }
 
@@ -46,6 +47,8 @@ const (
 	EventThreeWay          = "threeway"           // caller, operator and liaison hear each other
 	EventLeft              = "left"               // a party left a three-way call (AccountID)
 	EventEnded             = "ended"              // the call ended (Outcome, Detail)
+	EventOperatorState     = "operator_state"     // an operator's ACD state changed (AccountID, Extension; Detail: the state)
+	EventCallBack          = "callback"           // a call govhall places changed (AccountID: who asked; Detail: its stage; Outcome: its result)
 )
 
 // emit sends e about this call to the consoles, if any listen.
@@ -75,12 +78,17 @@ func (h *Hotline) queueChanged(callID int64) {
 	}
 	h.queueMu.Lock()
 	defer h.queueMu.Unlock()
-	n, _ := h.acd.Waiting()
+	n, oldest := h.acd.Waiting()
 	if n == h.queueLen {
 		return
 	}
 	h.queueLen = n
-	h.cfg.Events.CallEvent(CallEvent{Kind: EventQueue, CallID: callID, QueueLen: n, At: h.cfg.Now()})
+	now := h.cfg.Now()
+	var longest time.Duration
+	if n > 0 {
+		longest = max(now.Sub(oldest), 0)
+	}
+	h.cfg.Events.CallEvent(CallEvent{Kind: EventQueue, CallID: callID, QueueLen: n, Waited: longest, At: now})
 }
 
 // QueueStatus returns the number of callers waiting for an operator and

@@ -116,7 +116,9 @@ func (q QuerySender) Send(ctx context.Context, n queries.Notification) error {
 // CallEvents hands the hotline's call events to the consoles: each event
 // goes to every staff account that has been on the call (the operator who
 // answered sees the liaison ring, answer, refuse), queue changes to all
-// operators. The hotline must never wait for the database, so events pass
+// operators; supervisors get a copy of every call event (live_call) and
+// the operators' states (live_operator) for the wallboard, the staff member
+// who asked for a call-back its progress (callback). The hotline must never wait for the database, so events pass
 // through a buffer to a goroutine that stores them in order.
 type CallEvents struct {
 	hub      *events.Hub
@@ -156,10 +158,30 @@ func (ce *CallEvents) publish(ctx context.Context, e hotline.CallEvent) {
 	data := map[string]any{"call_id": e.CallID, "sip_call_id": e.SIPCallID, "caller": e.Caller, "account_id": e.AccountID,
 		"extension": e.Extension, "department": e.Department, "transfer_id": e.TransferID, "detail": e.Detail,
 		"outcome": e.Outcome, "queue_len": e.QueueLen, "waited_s": e.Waited.Seconds(), "at": e.At}
-	if e.Kind == hotline.EventQueue {
+	// Supervisors (and admins) follow every call on the wallboard: a copy
+	// of each call event as live_call, operator states as live_operator.
+	supervisors := events.Audience{Role: staff.RoleSupervisor}
+	switch e.Kind {
+	case hotline.EventQueue:
+		data["longest_s"] = e.Waited.Seconds()
 		ce.send(ctx, e.Kind, events.Audience{Role: staff.RoleOperator}, data)
 		return
+	case hotline.EventOperatorState:
+		data["state"] = e.Detail
+		ce.send(ctx, "live_operator", supervisors, data)
+		return
+	case hotline.EventCallBack:
+		data["callback_id"], data["stage"], data["event"], data["direction"] = e.CallBackID, e.Detail, e.Kind, "outbound"
+		ce.send(ctx, "callback", events.Audience{AccountID: e.AccountID}, data)
+		ce.send(ctx, "live_call", supervisors, data)
+		return
 	}
+	live := make(map[string]any, len(data)+2)
+	for k, v := range data {
+		live[k] = v
+	}
+	live["event"], live["direction"] = e.Kind, "inbound"
+	ce.send(ctx, "live_call", supervisors, live)
 	who := ce.involved[e.CallID]
 	if who == nil {
 		who = map[int64]bool{}

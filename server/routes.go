@@ -76,6 +76,7 @@ func (s *Server) routes() {
 	if s.deps.Calls != nil {
 		s.callRoutes(v1)
 		s.operatorRoutes()
+		s.supervisorRoutes()
 	}
 }
 

@@ -24,6 +24,9 @@ type ACDConfig struct {
 	Reachable func(a SIPAccount) bool // the phone can be rung (registered or fixed contact)
 	Now       func() time.Time        // nil: time.Now
 	Log       *slog.Logger
+	// OnState, when set, is told every state change of an operator, in
+	// order, outside the queue's lock; it must not block.
+	OnState func(a SIPAccount, state string, at time.Time)
 }
 
 // ACD is the queue of callers waiting for an operator (自动呼叫分配): first
@@ -421,4 +424,42 @@ func (q *ACD) save(_ context.Context, a SIPAccount, state string, at time.Time) 
 		return
 	}
 	q.enqueue(stateSave{acct: a, state: state, at: at})
+	if q.cfg.OnState != nil {
+		q.cfg.OnState(a, state, at)
+	}
+}
+
+// Claim marks the operator of a staff account busy for a call they place
+// themselves (a call-back), so that no caller is offered to them
+// meanwhile; Release hands them back, to the paused or offline state they
+// had if so. ok is false when they have no operator phone in the queue or
+// are busy already.
+func (q *ACD) Claim(ctx context.Context, accountID int64) (Agent, bool) {
+	q.mu.Lock()
+	a := q.agentOf(accountID)
+	if a == nil || a.State == StateBusy {
+		q.mu.Unlock()
+		return Agent{}, false
+	}
+	if a.State == StatePaused || a.State == StateOffline {
+		a.after = a.State
+	}
+	now := q.cfg.Now()
+	a.State, a.Since = StateBusy, now
+	got := *a
+	q.notify()
+	q.mu.Unlock()
+	q.save(ctx, got.Account, StateBusy, now)
+	return got, true
+}
+
+// WaitingCalls returns the calls in the queue with when each joined it.
+func (q *ACD) WaitingCalls() map[int64]time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make(map[int64]time.Time, len(q.waiting))
+	for _, w := range q.waiting {
+		out[w.CallID] = w.Joined
+	}
+	return out
 }

@@ -56,6 +56,9 @@ type DialRequest struct {
 	FromName  string
 	SDP       []byte // our offer
 	OnRinging func() // called on 180/183, may be nil
+	// AuthUser and AuthPassword answer a 401/407 digest challenge (a
+	// carrier's trunk); empty: a challenge is a final error.
+	AuthUser, AuthPassword string
 }
 
 // Outbound is a leg govhall placed to an operator's or liaison's phone.
@@ -87,7 +90,7 @@ func (s *Server) Dial(ctx context.Context, d DialRequest) (*Outbound, error) {
 				d.OnRinging()
 			}
 			return nil
-		}})
+		}, Username: d.AuthUser, Password: d.AuthPassword})
 	}()
 	select {
 	case err = <-done:
