@@ -14,6 +14,7 @@ import { results } from './views/results.js';
 import { doc } from './views/doc.js';
 import { code } from './views/code.js';
 import { help } from './views/help.js';
+import { apply } from './views/apply.js';
 
 const HEARTBEAT_DEFAULT = 30;
 
@@ -22,6 +23,9 @@ const HEARTBEAT_DEFAULT = 30;
 function resetSession(state) {
   state.typed = '';
   state.viewed = [];
+  // The addresses of the last requests (pinyin typed into an application)
+  // stay in the page's resource timings until cleared.
+  performance.clearResourceTimings();
 }
 
 function showNetwork({ online, at }) {
@@ -147,7 +151,7 @@ function boot() {
   const state = { typed: '', viewed: [], config: null, suggestMissingUntil: 0, reloadOnReset: false };
   const ctx = { state, dialog, refreshConfig: async () => {} };
   ctx.api = new Api(takeToken(), showNetwork);
-  ctx.router = new Router($('main'), { home, search, results, doc, code, help }, ctx);
+  ctx.router = new Router($('main'), { home, search, results, doc, code, help, apply }, ctx);
   const reader = new Reader((on) => {
     $('speak-label').textContent = on ? '停止朗读' : '朗读';
     $('nav-speak').setAttribute('aria-pressed', String(on));

@@ -48,8 +48,9 @@ function statusView(q) {
     h('p', { class: 'tip', text: '对答复不满意，可以拨打 96128 用查询码投诉。' }));
 }
 
-export async function code(ctx) {
-  let value = '';
+export async function code(ctx, params = {}) {
+  // An application just submitted opens this screen with its code.
+  let value = String(params.code || '').replace(/\D/g, '').slice(0, MAX_DIGITS);
   const display = h('output', { class: 'code-display', id: 'code-display', 'aria-live': 'polite' });
   const result = h('div', { class: 'code-result', id: 'code-result', role: 'status' });
   const show = () => {
@@ -72,6 +73,7 @@ export async function code(ctx) {
     show();
   };
   show();
+  if (value) setTimeout(check, 0);
   return h('div', { class: 'code' },
     h('div', { class: 'code-entry' },
       h('h1', { class: 'page-title', 'data-speak': '', text: '查询办理进度' }),

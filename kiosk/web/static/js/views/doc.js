@@ -36,10 +36,12 @@ function replacesNote(ctx, doc) {
       button(`《${r.title}》`, () => ctx.router.go('doc', { id: r.id }), { cls: 'chip chip-doc', iconName: 'doc' }))));
 }
 
-function bodyOf(doc) {
+function bodyOf(ctx, doc) {
   if (doc.disclosure === '依申请公开') {
     return h('div', { class: 'doc-text' },
       h('p', { class: 'notice', 'data-speak': '', text: `本信息属于依申请公开，不在这里显示全文。您可以向${doc.agency || '发文机关'}申请公开。` }),
+      button('申请获取这份文件', () => ctx.router.go('apply', { doc: { title: doc.title, doc_number: doc.doc_number, index_no: doc.index_no, agency: doc.agency } }),
+        { cls: 'btn btn-primary btn-wide apply-doc', iconName: 'next', id: 'apply-doc' }),
       applyGuide());
   }
   const text = h('div', { class: 'doc-text', 'data-speak': '' });
@@ -112,7 +114,7 @@ export async function doc(ctx, params, alive) {
   // In landscape the text and the 解读 scroll in boxes of their own, each
   // with its page buttons; in portrait the whole screen scrolls, with one
   // pair of page buttons that stays at the bottom.
-  const body = h('article', { class: 'doc-body', id: 'doc-body', tabindex: '0', 'aria-labelledby': 'doc-title' }, bodyOf(d));
+  const body = h('article', { class: 'doc-body', id: 'doc-body', tabindex: '0', 'aria-labelledby': 'doc-title' }, bodyOf(ctx, d));
   const main = document.getElementById('main');
   return h('div', { class: side ? 'doc-view with-side' : 'doc-view', dataset: { id: d.id } },
     h('header', { class: 'doc-head' },

@@ -69,7 +69,8 @@ export async function home(ctx) {
       h('span', { class: 'launcher-sub', text: '不会打字也能查：输入拼音首字母，如 DB 就是“低保”' })));
   const extra = h('section', { class: 'home-more' },
     button('查询办理进度（查询码）', () => ctx.router.go('code', {}), { cls: 'tile tile-wide', iconName: 'keypad', id: 'home-code' }),
-    button('找不到想要的文件？', () => ctx.router.go('help', {}), { cls: 'tile tile-wide', iconName: 'help', id: 'home-help' }));
+    button('找不到想要的文件？', () => ctx.router.go('help', {}), { cls: 'tile tile-wide', iconName: 'help', id: 'home-help' }),
+    button('申请公开（依申请公开）', () => ctx.router.go('apply', {}), { cls: 'tile tile-wide tile-apply', iconName: 'doc', id: 'home-apply' }));
   return h('div', { class: 'home' },
     h('div', { class: 'home-left' }, launcher, hotTopics(ctx), extra, viewedList(ctx)),
     h('div', { class: 'home-right' }, await offlineList(ctx), categoryTiles(ctx, cats)));
