@@ -528,7 +528,12 @@ func (t *table) lookup(q string, o Options) []Candidate {
 				}
 			}
 			sort.SliceStable(found, func(i, j int) bool { return found[i].score > found[j].score })
+			// A name is mostly written character by character: a few
+			// whole names, then the characters.
 			perK := 24
+			if o.Name {
+				perK = 4
+			}
 			if k == 1 {
 				perK = o.Limit
 			}
