@@ -139,7 +139,7 @@ func uniq(ss []string) []string {
 	return out
 }
 
-func init() {
+func registerCountFigures() {
 	for _, k := range []string{"x_done", "x_returned", "x_refused", "x_timeout", "x_hungup", "x_closed", "x_noliaison", "x_failed",
 		"x_pending", "x_outside", "not_due", "stopped", "passed_on"} {
 		figures[k] = &Figure{Key: k, Name: sets[k].Name, Formula: "计数", Kind: kindCount, Num: k}

@@ -429,7 +429,7 @@ func (w wrapIndex) after(acct int64, end time.Time) time.Duration {
 
 func (s *Store) wrapPeriods(ctx context.Context, from, to time.Time) (wrapIndex, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT account_id, started_at, ended_at FROM operator_state_log
-		WHERE state = 'wrapup' AND started_at >= $1 AND started_at < $2 + interval '1 day' ORDER BY account_id, started_at`, from, to)
+		WHERE state = 'wrapup' AND started_at >= $1 AND started_at < $2::timestamptz + interval '1 day' ORDER BY account_id, started_at`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("stats: wrap-up periods: %w", err)
 	}
@@ -452,7 +452,7 @@ func (s *Store) loadStaffed(ctx context.Context, f *Facts) error {
 	const q = `SELECT extract(hour FROM g AT TIME ZONE 'Asia/Shanghai')::int AS h,
 			sum(extract(epoch FROM LEAST(p.e, g + interval '1 hour') - GREATEST(p.s, g)))::float8 AS secs
 		FROM (SELECT GREATEST(started_at, $1) AS s, LEAST(ended_at, $2) AS e FROM operator_state_log
-				WHERE state IN ('available', 'busy', 'wrapup') AND started_at >= $1 - interval '7 days' AND started_at < $2 AND ended_at > $1
+				WHERE state IN ('available', 'busy', 'wrapup') AND started_at >= $1::timestamptz - interval '7 days' AND started_at < $2 AND ended_at > $1
 			UNION ALL SELECT GREATEST(since, $1), LEAST($3::timestamptz, $2) FROM operator_states
 				WHERE state IN ('available', 'busy', 'wrapup') AND since < $2 AND $3::timestamptz > $1) p,
 			generate_series(date_trunc('hour', p.s AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai', p.e, interval '1 hour') g

@@ -35,7 +35,7 @@ var measures = map[string]func(f *Facts, i int) float64{
 // figures are the indicators by key.
 var figures = map[string]*Figure{}
 
-func init() {
+func registerFigures() {
 	for _, fg := range []*Figure{
 		{Key: "calls", Name: "来电量", Formula: "来电量 = O + C + B（进入队列 + 非工作时间 + 系统拒绝）", Kind: kindCount, Num: "incoming"},
 		{Key: "offered", Name: "进入队列 O", Formula: "O = 进入排队的来电", Kind: kindCount, Num: "O"},

@@ -251,6 +251,12 @@ var dueStates = []string{ClockOnTime, ClockLate, ClockOverdue}
 var sets = map[string]*Set{}
 
 func init() {
+	registerSets()
+	registerFigures()
+	registerCountFigures()
+}
+
+func registerSets() {
 	for _, s := range []*Set{
 		{Key: "incoming", Name: "来电（O + C + B）", Source: SrcCalls, call: func(_ *Facts, c *CallFact) bool {
 			return c.Class == ClassOffered || c.Class == ClassClosed || c.Class == ClassBlocked
