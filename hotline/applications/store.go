@@ -124,7 +124,7 @@ func (s *Store) Submit(ctx context.Context, a queries.Actor, in NewApplication) 
 	if staff && !hasAny(a, roleLiaison, "operator", roleAdmin) {
 		return Submitted{}, forbidden("只有信息联络员、话务员和管理员可以登记申请")
 	}
-	received, err := in.validate(staff, s.now(), s.cal.Calendar())
+	received, err := in.validate(staff, s.now())
 	if err != nil {
 		return Submitted{}, err
 	}

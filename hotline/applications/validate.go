@@ -73,7 +73,7 @@ func (in *NewApplication) clean() {
 // form, and returns the first problem as a *queries.FieldError that says
 // what to do. staff tells whether window and post may be used; now dates
 // a letter.
-func (in *NewApplication) validate(staff bool, now time.Time, cal *calendar.Calendar) (received time.Time, err error) {
+func (in *NewApplication) validate(staff bool, now time.Time) (received time.Time, err error) {
 	in.clean()
 	switch {
 	case in.Department == "":
@@ -102,7 +102,7 @@ func (in *NewApplication) validate(staff bool, now time.Time, cal *calendar.Cale
 	if err := in.checkDelivery(); err != nil {
 		return received, err
 	}
-	return in.receivedAt(staff, now, cal)
+	return in.receivedAt(now)
 }
 
 func (in *NewApplication) checkApplicant() error {
@@ -195,7 +195,7 @@ func (in *NewApplication) checkDelivery() error {
 
 // receivedAt is when the application was received: now, or for a letter
 // the day it arrived (at the start of that day; today: now).
-func (in *NewApplication) receivedAt(staff bool, now time.Time, cal *calendar.Calendar) (time.Time, error) {
+func (in *NewApplication) receivedAt(now time.Time) (time.Time, error) {
 	if in.Channel != "post" {
 		if in.ReceivedOn != "" {
 			return time.Time{}, fieldErr("received_on", "只有信函申请需要填写收到日期")
@@ -213,8 +213,8 @@ func (in *NewApplication) receivedAt(staff bool, now time.Time, cal *calendar.Ca
 	switch {
 	case d.After(today):
 		return time.Time{}, fieldErr("received_on", "收到日期不能晚于今天（%s）", today)
-	case d.Before(cal.AddWorkingDays(today, -20)):
-		return time.Time{}, fieldErr("received_on", "收到日期早于20个工作日前：答复期限已过，请核对日期")
+	case d.Before(today.AddDays(-366)):
+		return time.Time{}, fieldErr("received_on", "收到日期早于一年前，请核对日期")
 	case d == today:
 		return now, nil
 	}
