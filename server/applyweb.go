@@ -54,6 +54,9 @@ func (s *Server) applyRoutes() {
 	a.Get("/apply/static/:version/*", s.applyAsset)
 	if s.deps.Catalog != nil {
 		a.Get("/apply", s.applyPage)
+		if s.deps.Queries != nil && s.deps.Applications != nil {
+			a.Post("/apply", s.applySubmit)
+		}
 	}
 	if s.deps.Queries != nil {
 		a.Get("/apply/status", s.applyStatus)
@@ -66,6 +69,7 @@ func (s *Server) applyRoutes() {
 // applyWebEndpoints document the routes above.
 var applyWebEndpoints = []endpoint{
 	{"GET", "/apply", "applications", "The public application form (依申请公开): every field of POST /api/v1/applications, pre-filled by department=, information= or doc= (a public document's id); its script posts JSON and shows errors next to their field", ""},
+	{"POST", "/apply", "applications", "The form posted without its script (application/x-www-form-urlencoded, the fields of POST /api/v1/applications, channel web): the page again with the error next to its field, or the 查询码 and due date; same-origin only, rate-limited like the API", ""},
 	{"GET", "/apply/status", "applications", "The status of a query or application by its 查询码 (code=), personal data masked, as a page; lookups rate-limited like GET /api/v1/queries/{code}", ""},
 	{"GET", "/apply/static/{version}/*", "applications", "The form's stylesheet and script, cached for a year under their version", ""},
 	{"POST", "/api/v1/terminals/{id}/receipt", "kiosk", "Print the receipt (回执) of a 查询码 {code} on the kiosk's printer: code, department, due date and a QR code of /apply/status, no personal data → the job's outcome (502 with a sentence for the citizen when the printer fails)", "device"},
@@ -126,25 +130,6 @@ type applyPageData struct {
 	Done     *applyDone
 }
 
-// The choices of the form, as hotline/applications codes them (the
-// applicant types come from there).
-var (
-	webIDTypes = []applications.Label{
-		{Code: "resident_id", Text: "居民身份证"}, {Code: "passport", Text: "护照"}, {Code: "hk_macao", Text: "港澳居民来往内地通行证"},
-		{Code: "taiwan", Text: "台湾居民来往大陆通行证"}, {Code: "foreign_permanent", Text: "外国人永久居留身份证"}, {Code: "other", Text: "其他有效身份证件"},
-	}
-	webDeliveries = []applications.Label{{Code: "paper", Text: "纸质"}, {Code: "electronic", Text: "电子"}, {Code: "post", Text: "邮寄"}}
-	webPickups    = []applications.Label{{Code: "window", Text: "当面领取"}, {Code: "post", Text: "邮寄"}, {Code: "email", Text: "电子邮件"}, {Code: "online", Text: "网上获取"}}
-)
-
-// Lengths the form allows (the server's limits decide).
-const (
-	webMaxName        = 100
-	webMaxAddress     = 200
-	webMaxInformation = 2000
-	webMaxPurpose     = 500
-)
-
 // applyForm holds the values of the form, by field name.
 type applyForm map[string]string
 
@@ -185,12 +170,12 @@ func applySections(f applyForm, errs map[string]string, deps []kiosk.Department)
 	return []webSection{
 		{Title: "申请人", Fields: []webField{
 			with(field("applicant_type", "申请人类型", "radio", 0, true, ""), func(w *webField) { w.Options = applicantOptions(f["applicant_type"]) }),
-			with(field("name", "姓名或名称", "text", webMaxName, true, "自然人填写本人姓名；法人或其他组织填写与营业执照或登记证书一致的名称。"),
+			with(field("name", "姓名或名称", "text", applications.MaxName, true, "自然人填写本人姓名；法人或其他组织填写与营业执照或登记证书一致的名称。"),
 				func(w *webField) { w.Autocomplete = "name" }),
 		}},
 		{Title: "自然人的身份证件", Group: "natural", Note: "以个人名义申请时填写。", Fields: []webField{
 			with(field("id_type", "证件类型", "select", 0, true, ""), func(w *webField) {
-				w.Options = options(webIDTypes, f["id_type"], "请选择")
+				w.Options = options(applications.IDTypes, f["id_type"], "请选择")
 			}),
 			with(field("id_number", "证件号码", "text", 30, true, "居民身份证为18位，最后一位可能是 X。"), func(w *webField) { w.Autocomplete = "off" }),
 		}},
@@ -201,18 +186,18 @@ func applySections(f applyForm, errs map[string]string, deps []kiosk.Department)
 		{Title: "联系方式", Fields: []webField{
 			with(field("phone", "联系电话", "tel", 20, true, "手机或带区号的座机，如 13812345678 或 0533-3241001。"), func(w *webField) { w.Autocomplete = "tel" }),
 			with(field("email", "电子邮箱", "email", 100, false, "以电子邮件获取信息时必填。"), func(w *webField) { w.Autocomplete = "email" }),
-			with(field("address", "通信地址", "text", webMaxAddress, false, "邮寄时必填，请写明收件地址和邮政编码。"), func(w *webField) { w.Autocomplete = "street-address" }),
+			with(field("address", "通信地址", "text", applications.MaxAddress, false, "邮寄时必填，请写明收件地址和邮政编码。"), func(w *webField) { w.Autocomplete = "street-address" }),
 		}},
 		{Title: "所需政府信息", Fields: []webField{
 			with(field("department", "向哪个行政机关申请", "select", 0, true, "不清楚由哪个机关掌握的，可以选择县人民政府办公室，或拨打 96128 咨询。"), func(w *webField) { w.Options = depOpts }),
-			field("information", "所需信息的名称、文号或者便于查找的特征性描述", "textarea", webMaxInformation, true,
+			field("information", "所需信息的名称、文号或者便于查找的特征性描述", "textarea", applications.MaxInformation, true,
 				"例如：《沂源县最低生活保障审批管理办法》（沂民发〔2024〕6号），或“2024年城乡低保资金发放情况”。"),
-			field("purpose", "用途", "textarea", webMaxPurpose, false, "选填。"),
+			field("purpose", "用途", "textarea", applications.MaxPurpose, false, "选填。"),
 		}},
 		{Title: "提供形式和获取方式", Fields: []webField{
-			with(field("delivery", "指定提供形式", "radio", 0, true, ""), func(w *webField) { w.Options = options(webDeliveries, f["delivery"], "") }),
+			with(field("delivery", "指定提供形式", "radio", 0, true, ""), func(w *webField) { w.Options = options(applications.Deliveries, f["delivery"], "") }),
 			with(field("pickup", "获取信息的方式", "radio", 0, true, "纸质可以当面领取或邮寄；电子形式可以通过电子邮件、网上获取或当面领取（存储介质）；选择邮寄提供时请选邮寄。"),
-				func(w *webField) { w.Options = options(webPickups, f["pickup"], "") }),
+				func(w *webField) { w.Options = options(applications.Pickups, f["pickup"], "") }),
 		}},
 	}
 }
@@ -238,6 +223,57 @@ func (s *Server) applyPage(c *fiber.Ctx) error {
 		}
 	}
 	return s.renderApply(c, http.StatusOK, f, nil, "", nil, deps)
+}
+
+// applySubmit is POST /apply: the form without its script. The identity
+// fields of the applicant type not chosen are dropped, as the script does.
+func (s *Server) applySubmit(c *fiber.Ctx) error {
+	if !sameOrigin(c) {
+		return clientErr(http.StatusForbidden, "申请来自其他网站，已拒绝")
+	}
+	f := applyForm{}
+	for _, k := range applyFormFields {
+		f[k] = strings.TrimSpace(c.FormValue(k))
+	}
+	if f["applicant_type"] == applications.Natural {
+		f["credit_code"], f["contact_person"] = "", ""
+	} else if f["applicant_type"] != "" {
+		f["id_type"], f["id_number"] = "", ""
+	}
+	deps, err := s.deps.Catalog.Departments(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if ok, _ := s.deps.Queries.AllowLookup("create|" + c.IP()); !ok {
+		return s.renderApply(c, http.StatusTooManyRequests, f, nil, "提交太频繁了，请过几分钟再试", nil, deps)
+	}
+	out, err := s.deps.Applications.Submit(c.UserContext(), queries.Citizen(strings.Clone(c.IP())), applications.NewApplication{
+		Channel: "web", Department: f["department"], ApplicantType: f["applicant_type"], Name: f["name"], IDType: f["id_type"],
+		IDNumber: f["id_number"], CreditCode: f["credit_code"], ContactPerson: f["contact_person"], Phone: f["phone"],
+		Address: f["address"], Email: f["email"], Information: f["information"], Purpose: f["purpose"],
+		Delivery: f["delivery"], Pickup: f["pickup"]})
+	var fe *queries.FieldError
+	switch {
+	case errors.As(err, &fe):
+		return s.renderApply(c, http.StatusBadRequest, f, map[string]string{fe.Field: fe.Msg}, fe.Msg, nil, deps)
+	case err != nil:
+		status, msg, _ := s.classify(err)
+		if status >= 500 {
+			return err
+		}
+		return s.renderApply(c, status, f, nil, msg, nil, deps)
+	}
+	return s.renderApply(c, http.StatusCreated, f, nil, "", &applyDone{Code: out.Code, Department: out.Department,
+		DueDate: chineseDate(out.DueDate.String()), Provisional: out.Provisional}, deps)
+}
+
+// chineseDate writes 2025-03-31 as 2025年3月31日.
+func chineseDate(iso string) string {
+	t, err := time.Parse("2006-01-02", iso)
+	if err != nil {
+		return iso
+	}
+	return t.Format("2006年1月2日")
 }
 
 // prefillFromDocument asks for a public document (by id): its agency and
