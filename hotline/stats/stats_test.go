@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -218,21 +221,7 @@ func TestListsMatchCounts(t *testing.T) {
 	}
 }
 
-func itoa(n int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + func() string { return fmtInt(n) }())
-}
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
-}
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestDepartmentReport: one department's report counts its transfers and
 // clocks only and has no line-wide call figures.
@@ -432,5 +421,52 @@ func TestOfficeHoursAsWritten(t *testing.T) {
 	}
 	if _, err := stats.ParseOfficeHours("每天有人"); err == nil {
 		t.Error("free text without hours was read")
+	}
+}
+
+// TestMonthlyReports: the schedule keeps last month's reports (the line's
+// and each department's) once, with their files in the table and on disk.
+func TestMonthlyReports(t *testing.T) {
+	s, db, _ := rig(t)
+	ctx := context.Background()
+	font, err := stats.LoadFont("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	n, err := s.RunMonthly(ctx, font, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deps int
+	db.Get(&deps, `SELECT count(*) FROM departments WHERE NOT gov_office`)
+	if n != deps+1 {
+		t.Errorf("kept %d reports, want %d departments and the line", n, deps)
+	}
+	if again, _ := s.RunMonthly(ctx, font, dir); again != 0 {
+		t.Errorf("the second run kept %d more", again)
+	}
+	ks, err := s.Kept(ctx, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ks) != n || ks[0].Department != "" || ks[0].Label() != "2025年1月" || !ks[0].HasPDF || ks[0].CalendarVersion != "2025.1" {
+		t.Fatalf("kept %+v", ks[0])
+	}
+	k, b, err := s.KeptFile(ctx, ks[0].ID, "csv")
+	if err != nil || !strings.HasPrefix(string(b), "\ufeff报表") || k.GeneratedBy != "schedule" {
+		t.Errorf("kept csv %q %v", b[:min(40, len(b))], err)
+	}
+	// January holds c11 (01-30, answered) and c7 (01-31, closed): 来电量 2.
+	if !strings.Contains(string(b), "来电量,2,") {
+		t.Error("January's report does not count c7 and c11")
+	}
+	for _, f := range []string{"96128-2025-01-line.pdf", "96128-2025-01-mzj.xlsx", "96128-2025-01-rsj.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, "2025-01", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, _, err := s.KeptFile(ctx, 999999, "csv"); err == nil {
+		t.Error("a missing report was found")
 	}
 }
