@@ -98,6 +98,7 @@ func (s *Server) consoleRoutes() {
 	s.catalogDeskRoutes()
 	s.adminOrgRoutes()
 	s.adminCatalogRoutes()
+	s.applyEntryRoutes()
 }
 
 // consoleAuth admits a request with a valid session cookie whose account
