@@ -104,10 +104,7 @@ func (f *Facts) report(dims []string) *Report {
 		"x_pending", "responsiveness", "x_outside", "mean_liaison_answer", "mean_liaison_talk")
 	figTable("queries", "查询单", "按时办结率以本期到期的时限为基数：到期日按该时限登记时的工作日历计算；延期件按延长后的时限计，另列延期件按时办结率。未到期、中止（补正）和转办的时限不计入。",
 		"accepted", "on_time_rate", "overdue", "extended", "extended_on_time_rate", "not_due", "stopped", "passed_on",
-		"complaints", "complaints_overdue", "answers", "satisfaction", "rated_rate", "redo_rate")
-	q := r.Table("queries")
-	q.Rows = append(q.Rows, Row{Figure: "followup_rate", Cells: []Cell{text("回访率"), text("尚未提供"), text(""), text(""),
-		text("回访率 = 已回访的答复 ÷ 答复（回访记录尚未接入）")}})
+		"complaints", "complaints_overdue", "answers", "satisfaction", "rated_rate", "redo_rate", "followup_rate")
 	f.scores(r, line)
 	if line {
 		f.daily(r)

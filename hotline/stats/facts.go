@@ -149,6 +149,7 @@ type AnswerFact struct {
 	AnsweredAt time.Time `db:"answered_at"`
 	Rating     int       `db:"rating"` // 0: not rated
 	Complained bool      `db:"complained"`
+	FollowedUp bool      `db:"followed_up"` // a 回访 call reached the asker after the answer
 }
 
 // RatingFact is one rating of an answer given in the period.
@@ -265,7 +266,7 @@ func (s *Store) loadCalls(ctx context.Context, f *Facts) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.started_at, c.queued_at, c.dequeued_at, c.ended_at, c.outcome, c.caller,
 			COALESCE(d.code, ''), c.query_code, COALESCE(c.satisfaction, 0)
 		FROM calls c LEFT JOIN departments d ON d.id = c.department_id
-		WHERE c.started_at >= $1 AND c.started_at < $2 ORDER BY c.started_at, c.id`, from, to)
+		WHERE c.started_at >= $1 AND c.started_at < $2 AND c.direction = 'inbound' ORDER BY c.started_at, c.id`, from, to)
 	if err != nil {
 		return fmt.Errorf("stats: calls: %w", err)
 	}
@@ -607,7 +608,9 @@ func (s *Store) loadAnswers(ctx context.Context, f *Facts) error {
 	cond, args := f.depFilter("d.code")
 	q := `SELECT qa.id, q.code, q.channel, q.kind AS query_kind, d.code AS department, d.name AS department_name,
 			COALESCE(a.username, '') AS liaison, qa.answered_at, COALESCE(r.score, 0) AS rating,
-			EXISTS (SELECT 1 FROM query_complaints p WHERE p.answer_id = qa.id) AS complained
+			EXISTS (SELECT 1 FROM query_complaints p WHERE p.answer_id = qa.id) AS complained,
+			EXISTS (SELECT 1 FROM callbacks b WHERE b.kind = 'followup' AND b.query_code = q.code AND b.result = 'reached'
+				AND b.requested_at >= qa.answered_at) AS followed_up
 		FROM query_answers qa JOIN queries q ON q.id = qa.query_id JOIN departments d ON d.id = qa.department_id
 		LEFT JOIN accounts a ON a.id = qa.answered_by LEFT JOIN query_ratings r ON r.answer_id = qa.id
 		WHERE qa.answered_at >= $1 AND qa.answered_at < $2` + cond + ` ORDER BY qa.answered_at, qa.id`

@@ -72,6 +72,7 @@ func registerFigures() {
 		{Key: "answers", Name: "答复", Formula: "答复 = 本期各部门的答复", Kind: kindCount, Num: "answers"},
 		{Key: "satisfaction", Name: "答复满意率", Formula: "答复满意率 = 评分 ≥ 满意阈值的评价 ÷ 评价", Kind: kindRatio, Num: "satisfied", Den: "ratings"},
 		{Key: "rated_rate", Name: "参评率", Formula: "参评率 = 已评价的答复 ÷ 答复", Kind: kindRatio, Num: "answers_rated", Den: "answers"},
+		{Key: "followup_rate", Name: "回访率", Formula: "回访率 = 答复后回访接通的答复 ÷ 答复（回访记录：callbacks，kind = followup）", Kind: kindRatio, Num: "answers_followed", Den: "answers"},
 		{Key: "redo_rate", Name: "重办率", Formula: "重办率 = 被投诉而重新办理的答复 ÷ 答复", Kind: kindRatio, Num: "answers_complained", Den: "answers"},
 	} {
 		figures[fg.Key] = fg

@@ -147,10 +147,10 @@ func (f *Facts) list(key string, fl Filter) (*List, error) {
 			l.Rows = append(l.Rows, ListRow{Code: q.Code, Cells: []string{q.Code, ts(q.AcceptedAt), ChannelLabel(q.Channel), KindLabel(q.Kind), q.DeptName, q.Status, q.Question}})
 		}
 	case SrcAnswers:
-		l.Head = []string{"查询码", "答复时间", "部门", "联络员", "渠道", "评分", "被投诉"}
+		l.Head = []string{"查询码", "答复时间", "部门", "联络员", "渠道", "评分", "被投诉", "已回访"}
 		for _, i := range idx {
 			a := &f.Answers[i]
-			l.Rows = append(l.Rows, ListRow{Code: a.Code, Cells: []string{a.Code, ts(a.AnsweredAt), a.DeptName, a.Liaison, ChannelLabel(a.Channel), score(a.Rating), yes(a.Complained)}})
+			l.Rows = append(l.Rows, ListRow{Code: a.Code, Cells: []string{a.Code, ts(a.AnsweredAt), a.DeptName, a.Liaison, ChannelLabel(a.Channel), score(a.Rating), yes(a.Complained), yes(a.FollowedUp)}})
 		}
 	case SrcRatings:
 		l.Head = []string{"查询码", "评价时间", "部门", "联络员", "评分", "含义", "评价渠道"}

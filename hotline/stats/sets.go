@@ -315,6 +315,7 @@ func registerSets() {
 
 		{Key: "answers", Name: "答复", Source: SrcAnswers, answer: func(*Facts, *AnswerFact) bool { return true }},
 		{Key: "answers_rated", Name: "已评价的答复", Source: SrcAnswers, answer: func(_ *Facts, a *AnswerFact) bool { return a.Rating > 0 }},
+		{Key: "answers_followed", Name: "已回访的答复", Source: SrcAnswers, answer: func(_ *Facts, a *AnswerFact) bool { return a.FollowedUp }},
 		{Key: "answers_complained", Name: "被投诉重办的答复", Source: SrcAnswers, answer: func(_ *Facts, a *AnswerFact) bool { return a.Complained }},
 
 		{Key: "ratings", Name: "答复评价", Source: SrcRatings, rating: func(*Facts, *RatingFact) bool { return true }},

@@ -70,7 +70,8 @@ func rig(t testing.TB) (*stats.Store, *sqlx.DB, *statstest.Scenario) {
 // q3 on time (extended), q4 open and overdue, q8 late (extended); q6 stopped and q7's government-office
 // clock (routed) are not counted: 按时办结率 2/5 = 40.00%, overdue 3, extended 2 of which 1 on time (50.00%).
 // Answers in the period a1 a2 a3 a8 = 4, rated 3 (参评率 75.00%), complained 1 (重办率 25.00%);
-// ratings 5, 2, 4: satisfied 2/3 = 66.67%. One complaint, not overdue.
+// ratings 5, 2, 4: satisfied 2/3 = 66.67%. One complaint, not overdue. q1 was followed up (回访) on 02-07:
+// 回访率 1/4 = 25.00%; the outbound call of that 回访 is no incoming call.
 func TestIndicatorsByHand(t *testing.T) {
 	s, _, _ := rig(t)
 	r, err := s.Compute(context.Background(), statstest.Period, "", stats.DimDepartment, stats.DimOperator, stats.DimChannel)
@@ -86,7 +87,7 @@ func TestIndicatorsByHand(t *testing.T) {
 		"mean_liaison_answer": "8.0 秒", "mean_liaison_talk": "180.0 秒",
 		"accepted": "5", "on_time_rate": "40.00%", "overdue": "3", "extended": "2", "extended_on_time_rate": "50.00%",
 		"stopped": "1", "passed_on": "1", "not_due": "0", "complaints": "1", "complaints_overdue": "0", "answers": "4",
-		"satisfaction": "66.67%", "rated_rate": "75.00%", "redo_rate": "25.00%",
+		"satisfaction": "66.67%", "rated_rate": "75.00%", "redo_rate": "25.00%", "followup_rate": "25.00%",
 		"days_under_target": "2 天（2025-02-05、2025-02-07）", "reconcile_ok": "相符",
 	}
 	for k, w := range want {

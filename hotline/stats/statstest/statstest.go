@@ -233,6 +233,12 @@ func (l *loader) queries() {
 	k1 := l.clock(q1, "mzj", "ordinary", 5, 0, At(1, 24, 10, 0, 0), due, z, At(2, 6, 15, 0, 0), "answered")
 	a1 := l.answer(q1, k1, 1, "mzj", "st_l1", At(2, 6, 15, 0, 0))
 	l.rate(q1, a1, 5, At(2, 6, 16, 0, 0))
+	// A supervisor's 回访 of q1 reached the asker on 02-07 through an outbound call, which is no incoming call.
+	var out int64
+	l.get(&out, `INSERT INTO calls (sip_call_id, caller, started_at, queued_at, ended_at, outcome, direction)
+		VALUES ('st-out', '13812345678', $1, $1, $2, 'answered', 'outbound') RETURNING id`, At(2, 7, 10, 0, 0), At(2, 7, 10, 3, 0))
+	l.exec(`INSERT INTO callbacks (kind, query_code, number, requested_by, requested_at, outbound_call_id, result, rating, finished_at)
+		VALUES ('followup', $1, '13812345678', $2, $3, $4, 'reached', 5, $5)`, l.s.Codes["q1"], l.s.Account["st_op1"], At(2, 7, 10, 0, 0), out, At(2, 7, 10, 3, 0))
 	// q2 web, mzj, accepted 02-05: due 02-07, answered 02-08 10:00 (late), rated 2, complained on 02-08.
 	q2 := l.query("q2", "web", "ordinary", "低保怎么申请？", "mzj", At(2, 5, 9, 0, 0))
 	k2 := l.clock(q2, "mzj", "ordinary", 5, 0, At(2, 5, 9, 0, 0), due, z, At(2, 8, 10, 0, 0), "answered")
