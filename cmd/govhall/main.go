@@ -30,6 +30,8 @@ commands:
                             due date of N working days counted from FROM
   report annual YEAR [--department CODE] [--format html|xlsx|pdf] [--out FILE]
                             the 政府信息公开工作年度报告 of a year
+  report hotline --from YYYY-MM-DD --to YYYY-MM-DD [--department CODE] [--format csv|xlsx|pdf] [--out FILE]
+                            the 96128 hotline and query statistics of a period
 `
 
 // errUsage marks a command line that could not be understood.

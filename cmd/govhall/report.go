@@ -77,6 +77,9 @@ func parseReportArgs(args []string, stderr io.Writer) (reportArgs, error) {
 
 // report is `govhall report annual YEAR [--department CODE] [--format F] [--out FILE]`.
 func (p *program) report(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "hotline" { // report_hotline.go
+		return p.reportHotline(ctx, args[1:])
+	}
 	a, err := parseReportArgs(args, p.stderr)
 	if a.help {
 		fmt.Fprint(p.stdout, reportUsage)
