@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/hotline/stats"
@@ -119,4 +121,29 @@ func hotlinePeriod(from, to string) (stats.Period, error) {
 		}
 	}
 	return p, nil
+}
+
+// runHotlineReports keeps the monthly reports (月报) of the line and of
+// every department once a month has ended: at start and then hourly, into
+// hotline_reports and GOVHALL_DATA_DIR/reports/hotline/YYYY-MM/. Without
+// the PDF font the reports are kept without their PDF.
+func (p *program) runHotlineReports(ctx context.Context, svc *services) {
+	font, err := stats.LoadFont("")
+	if err != nil {
+		p.log.Warn("monthly hotline reports without PDF", "err", err)
+		font = nil
+	}
+	st := stats.NewStore(svc.db, svc.calendar, stats.Options{})
+	dir := filepath.Join(p.cfg.DataDir, "reports", "hotline")
+	keep := func(ctx context.Context) error {
+		n, err := st.RunMonthly(ctx, font, dir)
+		if n > 0 {
+			p.log.Info("monthly hotline reports kept", "reports", n, "dir", dir)
+		}
+		return err
+	}
+	if err := keep(ctx); err != nil && ctx.Err() == nil {
+		p.log.Warn("monthly hotline reports failed", "err", err)
+	}
+	p.every(ctx, time.Hour, "monthly hotline reports failed", keep)
 }

@@ -78,6 +78,7 @@ func (p *program) serve(ctx context.Context) error {
 		_, err := hub.Prune(ctx)
 		return err
 	})
+	go p.runHotlineReports(ctx, svc) // report_hotline.go: 月报 once a month has ended
 	waitWorker := p.runQueryWorker(ctx, svc.queries, hub)
 	defer waitWorker()
 	callEvents := server.NewCallEvents(hub, p.log.With("component", "console_events"))
