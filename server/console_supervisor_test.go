@@ -2,13 +2,24 @@ package server_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/govhall/govhall/hotline"
+	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/media"
 	"github.com/govhall/govhall/hotline/peers"
+	"github.com/govhall/govhall/hotline/queries"
+	"github.com/govhall/govhall/server"
 )
 
 // TestSupervisorWallboard follows the hotline on the supervisor's
@@ -119,4 +130,170 @@ func waitState(t *testing.T, r *consoleRig, accountID int64, state string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// withTrunkHotline is withHotline with call-backs through the trunk at uri
+// (digest user govhall-trunk, password trunk-secret).
+func withTrunkHotline(uri string) rigOption {
+	return func(r *consoleRig, deps *server.Deps) {
+		tb := r.t
+		ctx, quiet := context.Background(), slog.New(slog.DiscardHandler)
+		store := calls.NewStore(r.db)
+		for _, a := range []calls.NewSIPAccount{
+			{Extension: "8001", Username: "operator1", Kind: calls.KindOperator},
+			{Extension: "8101", Username: "liaison1", Kind: calls.KindLiaison, Department: "mzj"},
+		} {
+			a.Realm, a.Password = "govhall", "pw"+a.Extension
+			if _, err := store.SaveSIPAccount(ctx, a); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		prompts := tb.TempDir()
+		for _, name := range hotline.PromptNames() {
+			if err := media.Synthesize(ctx, "请", filepath.Join(prompts, name+".wav")); err != nil {
+				tb.Fatalf("prompts (espeak-ng and sox are required): %v", err)
+			}
+		}
+		trunk, err := hotline.ParseTrunk(hotline.Trunk{URI: uri, Username: "govhall-trunk", Password: "trunk-secret",
+			RingStaff: 15 * time.Second, RingCitizen: 20 * time.Second})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ce := server.NewCallEvents(r.hub, quiet)
+		cctx, cancel := context.WithCancel(ctx)
+		go ce.Run(cctx)
+		h, err := hotline.New(hotline.Config{SIPAddr: "127.0.0.1:0", DataDir: tb.TempDir(), PromptsDir: prompts,
+			RingTimeout: 10 * time.Second, LiaisonRing: 10 * time.Second, WrapUp: time.Second, SurveyWait: 2 * time.Second,
+			Events: ce, Log: quiet, Trunk: trunk}, r.db, openHours{}, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := h.Start(ctx); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() {
+			sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
+			defer scancel()
+			h.Stop(sctx)
+			cancel()
+		})
+		r.hotline, r.sipAddr = h, h.SIP().Addr().String()
+		deps.Calls = h
+	}
+}
+
+// TestSupervisorCallBackThroughTrunk places a 回拨 and a 回访 from the
+// console with real SIP: an INVITE from outside for an arbitrary number is
+// refused and never reaches the trunk (no open relay); the API takes no
+// number; the operator's baresip rings and answers first, then the trunk
+// (a sipp UAS that challenges with digest) receives the INVITE for the
+// abandoned caller's number, they talk, the operator hangs up and the
+// citizen keys 4: the call-back is reached and rated, the outbound call
+// recorded. The 回访 of an answered query finds the trunk busy; the
+// result is stored and the query stays on the list; past the per-number
+// limit a third call-back is refused.
+func TestSupervisorCallBackThroughTrunk(t *testing.T) {
+	trunkPort := peers.FreePort(t)
+	r := newConsoleRig(t, withTrunkHotline(fmt.Sprintf("sip:127.0.0.1:%d", trunkPort)))
+	ctx := context.Background()
+	operator := peers.StartBaresip(t, "8001", "pw8001", r.sipAddr)
+	r.waitRegistered("8001")
+	var abandoned int64
+	if err := r.db.Get(&abandoned, `INSERT INTO calls (sip_call_id, caller, callee, started_at, answered_at, queued_at, dequeued_at, ended_at, outcome)
+		VALUES ('abandoned-1', '13800138000', '96128', now() - interval '5 minutes', now() - interval '5 minutes',
+			now() - interval '295 seconds', now() - interval '280 seconds', now() - interval '280 seconds', 'abandoned') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+
+	trunk := peers.StartSipp(t, "../hotline/testdata/sipp/trunk_uas.xml", "", "-p", strconv.Itoa(trunkPort), "-timeout", "240s")
+	relay := peers.StartSipp(t, "../hotline/testdata/sipp/outside_invite.xml", r.sipAddr)
+	relay.Wait(t, 30*time.Second)
+	time.Sleep(time.Second)
+	if trunk.Exited() || strings.Contains(trunk.Logs(), "13912345678") {
+		t.Fatalf("an outside INVITE reached the trunk (open relay):\n%s", trunk.Logs())
+	}
+	login, send := r.api()
+	tok := login("operator1")
+	if code, body := send("POST", "/api/v1/callbacks", tok, "", `{"kind":"callback","number":"13912345678"}`); code != http.StatusBadRequest {
+		t.Errorf("a call-back to a number given in the request: %d %s, want 400", code, body)
+	}
+	if code, body := send("POST", "/api/v1/callbacks", tok, "", `{"kind":"callback","call_id":999999}`); code != http.StatusNotFound {
+		t.Errorf("a call-back of an unknown call: %d %s, want 404", code, body)
+	}
+
+	r.login("operator1")
+	r.do("the follow-up page", chromedp.Navigate(r.base+"/console/supervisor/followups"),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`button[data-callback="%d"]`, abandoned))),
+		waitJS(`document.getElementById('live').dataset.state === 'open'`, 10*time.Second))
+	r.check("followups before the call-back")
+	r.do("回拨", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[data-callback="%d"]`, abandoned))),
+		waitJS(`document.getElementById('callback-status').dataset.callback !== undefined`, 10*time.Second))
+	operator.WaitEvent("CALL_ESTABLISHED", 20*time.Second)
+	r.do("the operator answered, then the citizen: talking", waitJS(`document.getElementById('callback-status').dataset.state === 'talking'`, 30*time.Second))
+	var legFirst bool
+	r.db.Get(&legFirst, `SELECT l.answered_at < c.answered_at FROM callbacks b JOIN calls c ON c.id = b.outbound_call_id
+		JOIN call_legs l ON l.call_id = c.id WHERE b.call_id = $1`, abandoned)
+	if !legFirst {
+		t.Errorf("the operator's phone did not answer before the citizen")
+	}
+	time.Sleep(2 * time.Second)
+	operator.Command("hangup", "")
+	trunk.Wait(t, 60*time.Second)
+	r.do("reached, rated", waitJS(`document.getElementById('callback-status').dataset.state === 'reached'`, 30*time.Second))
+
+	var cb struct {
+		Result    string        `db:"result"`
+		Rating    sql.NullInt64 `db:"rating"`
+		Via       string        `db:"rating_via"`
+		Direction string        `db:"direction"`
+		Caller    string        `db:"caller"`
+		Outcome   string        `db:"outcome"`
+		SHA       string        `db:"recording_sha256"`
+		Sat       sql.NullInt64 `db:"satisfaction"`
+	}
+	if err := r.db.Get(&cb, `SELECT b.result, b.rating, b.rating_via, c.direction, c.caller, c.outcome, c.recording_sha256, c.satisfaction
+		FROM callbacks b JOIN calls c ON c.id = b.outbound_call_id WHERE b.call_id = $1`, abandoned); err != nil {
+		t.Fatal(err)
+	}
+	if cb.Result != "reached" || cb.Rating.Int64 != 4 || cb.Via != "dtmf" || cb.Direction != "outbound" || cb.Caller != "13800138000" ||
+		cb.Outcome != "answered" || cb.SHA == "" || cb.Sat.Int64 != 4 {
+		t.Errorf("the call-back = %+v, want reached, rated 4 by dtmf, an outbound answered call to 13800138000 with a recording", cb)
+	}
+	var audited int
+	r.db.Get(&audited, `SELECT count(*) FROM audit_log WHERE action = 'callback.place' AND actor = 'operator1'`)
+	if audited != 1 {
+		t.Errorf("%d audit rows of the call-back, want 1", audited)
+	}
+
+	// 回访 of an answered query: the trunk is busy.
+	code := r.create(queries.NewQuery{Channel: "phone", Question: "临时救助的申请条件", Department: "mzj", Phone: "13800138000"})
+	if err := r.queries.Answer(ctx, r.actors["liaison1"], code, queries.AnswerInput{Body: "持户口簿和身份证到街道办申请。"}); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, r, r.actors["operator1"].AccountID, "available")
+	busy := peers.StartSipp(t, "../hotline/testdata/sipp/refuse.xml", "", "-p", strconv.Itoa(trunkPort))
+	r.do("the query waits for its 回访", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`button[data-followup=`+jsq(code)+`]`)))
+	r.do("回访", chromedp.Click(chromedp.CSS(`button[data-followup=`+jsq(code)+`]`)),
+		waitJS(`document.getElementById('callback-status').dataset.state === 'busy'`, 40*time.Second))
+	busy.Wait(t, 30*time.Second)
+	var result string
+	r.db.Get(&result, `SELECT b.result || '/' || c.outcome FROM callbacks b JOIN calls c ON c.id = b.outbound_call_id WHERE b.query_code = $1`, code)
+	if result != "busy/busy" {
+		t.Errorf("the 回访 = %q, want busy/busy", result)
+	}
+	r.do("still to follow up, with its result", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`tr[data-code=`+jsq(code)+`]`)))
+	if got := r.textOf(`tr[data-code=` + jsq(code) + `]`); !strings.Contains(got, "占线") {
+		t.Errorf("the follow-up row shows %q, want 占线", got)
+	}
+	r.check("followups after")
+
+	admin := login("admin1")
+	if code, body := send("PUT", "/api/v1/supervisor/settings", admin, "", `{"callbacks_per_number":2}`); code != http.StatusOK {
+		t.Fatalf("settings: %d %s", code, body)
+	}
+	waitState(t, r, r.actors["operator1"].AccountID, "available")
+	if code, body := send("POST", "/api/v1/callbacks", tok, "", fmt.Sprintf(`{"kind":"callback","call_id":%d}`, abandoned)); code != http.StatusTooManyRequests {
+		t.Errorf("a third call-back of the number in a day: %d %s, want 429", code, body)
+	}
+	r.pageErrors()
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govhall/govhall/hotline"
 	"github.com/govhall/govhall/hotline/calendar"
 )
 
@@ -25,6 +26,15 @@ type config struct {
 	PrintFonts    string
 	LogLevel      slog.Level
 	DataKey       string // GOVHALL_DATA_KEY: base64 of the 32-byte key of personal data; empty: a key file in DataDir
+	// Trunk is the carrier's SIP gateway of the calls govhall places itself
+	// (回拨 of abandoned calls, 回访 of answered queries), only ever from a
+	// staff console and to the number of a call record or query:
+	// GOVHALL_TRUNK is its sip: URI without a user part
+	// (sip:gw.example.cn:5060, ;transport=tcp for TCP), GOVHALL_TRUNK_USER
+	// and GOVHALL_TRUNK_PASSWORD its digest credentials if it challenges,
+	// GOVHALL_TRUNK_CALLER_ID the number the citizen sees (default 96128).
+	// Unset: no call-backs.
+	Trunk hotline.Trunk
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -60,6 +70,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.WrapUp = d
 	}
+	trunk, err := hotline.ParseTrunk(hotline.Trunk{URI: getenv("GOVHALL_TRUNK"), Username: getenv("GOVHALL_TRUNK_USER"),
+		Password: getenv("GOVHALL_TRUNK_PASSWORD"), CallerID: getenv("GOVHALL_TRUNK_CALLER_ID")})
+	if err != nil {
+		return c, fmt.Errorf("GOVHALL_TRUNK: %w", err)
+	}
+	c.Trunk = trunk
 	if _, err := calendar.ParseHours(c.OfficeHours); err != nil {
 		return c, fmt.Errorf("GOVHALL_OFFICE_HOURS: %w", err)
 	}

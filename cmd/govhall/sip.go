@@ -34,7 +34,7 @@ func (p *program) startHotline(ctx context.Context, svc *services, ev hotline.No
 	h, err := hotline.New(hotline.Config{
 		SIPAddr: p.cfg.SIPAddr, Realm: sipRealm, RTPMin: rtpPortMin, RTPMax: rtpPortMax,
 		DataDir: p.cfg.DataDir, PromptsDir: filepath.Join(p.cfg.DataDir, "prompts"),
-		Log: p.log.With("component", "hotline"), Events: ev, WrapUp: p.cfg.WrapUp,
+		Log: p.log.With("component", "hotline"), Events: ev, WrapUp: p.cfg.WrapUp, Trunk: p.cfg.Trunk,
 	}, svc.db, calendarHours{svc.calendar}, callQueries{store: qs, log: p.log.With("component", "hotline")})
 	if err != nil {
 		return nil, nil, fmt.Errorf("GOVHALL_SIP_ADDR %s: %w", p.cfg.SIPAddr, err)
