@@ -43,6 +43,7 @@ var consoleMenu = []menuItem{
 	{Path: "/console/admin/org", Label: "机构与账号", Help: "部门、工作人员账号、话机、终端、提示音、示忙原因与小结代码", Roles: []string{staff.RoleAdmin}},
 	{Path: "/console/admin/catalog", Label: "目录与检索", Help: "目录分类、同义词、零结果检索词、调休通知", Roles: []string{staff.RoleAdmin}},
 	{Path: "/console/supervisor", Label: "实时监控", Help: "排队与话务员状态、今日接通率、放弃来电回拨、回访、通话质检", Roles: []string{staff.RoleSupervisor}},
+	{Path: "/console/stats", Label: "统计报表", Help: "话务与查询单统计：接通率、放弃率、转接质量、部门响应性、按时办结率、满意度，明细、图表、导出和月报", Roles: []string{staff.RoleSupervisor}},
 	{Path: "/console/admin/audit", Label: "审计日志", Help: "谁在何时做了什么，按人、操作、时间筛选", Roles: []string{staff.RoleAdmin, staff.RoleSupervisor}},
 }
 

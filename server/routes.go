@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	}
 	s.kioskRoutes()
 	s.consoleRoutes()
+	s.statsRoutes() // consolestats.go
 	s.reportRoutes(v1)
 	if s.deps.Queries != nil {
 		s.queryRoutes(v1)
