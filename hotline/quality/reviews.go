@@ -77,6 +77,25 @@ type Review struct {
 	RawScores []byte `db:"scores" json:"-"`
 }
 
+// TotalText is the total with one decimal, "—" before it is final (for
+// pages).
+func (r Review) TotalText() string { return totalText(r.Total) }
+
+// WaitText is how long the caller waited for the operator, "—" unknown.
+func (r Review) WaitText() string {
+	if r.WaitedS == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f 秒", *r.WaitedS)
+}
+
+func totalText(t *float64) string {
+	if t == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", *t)
+}
+
 // HistoryReview is an earlier or later score of the same call and operator.
 type HistoryReview struct {
 	ID          int64      `json:"id"`
@@ -86,6 +105,9 @@ type HistoryReview struct {
 	Reviewer    string     `json:"reviewer"`
 	FinalizedAt *time.Time `json:"finalized_at"`
 }
+
+// TotalText is the total with one decimal, "—" before it is final.
+func (h HistoryReview) TotalText() string { return totalText(h.Total) }
 
 // Appeal is an operator's appeal against a final score.
 type Appeal struct {

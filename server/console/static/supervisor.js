@@ -58,6 +58,7 @@ function setQueue(waiting, longestS, at) {
   else if (longestS !== undefined && longestS !== null) board.queueOldest = (at ? Date.parse(at) : now()) - longestS * 1000;
   else if (!board.queueOldest) board.queueOldest = now();
   $('board').dataset.waiting = String(waiting);
+  $('longest').textContent = board.queueOldest ? mmss(now() - board.queueOldest) : '0:00';
 }
 
 function tick() {
@@ -125,6 +126,7 @@ function showOperators() {
       el('span', { class: 'tile-state', text: STATE_TEXT[o.state] || o.state }),
       el('span', { class: 'tile-time timer', 'data-since': String(Date.parse(o.since)) }),
       el('span', { class: 'tile-note', text: opText(o) }))));
+    tick();
     return;
   }
   $('operators').tBodies[0].replaceChildren(...ops.map((o) => el('tr', { 'data-account': String(o.account_id), 'data-state': o.state },
@@ -133,6 +135,7 @@ function showOperators() {
     el('td', {}, el('span', { class: 'state-pill', 'data-state': o.state, text: STATE_TEXT[o.state] || o.state })),
     el('td', { class: 'timer', 'data-since': String(Date.parse(o.since)) }),
     el('td', { text: opText(o) }))));
+  tick();
 }
 
 function partyText(c) {
@@ -155,6 +158,7 @@ function showCalls() {
       el('span', { class: 'tile-stage', text: stageText(c) }),
       el('span', { class: 'tile-party', text: partyText(c) }),
       el('span', { class: 'tile-time timer', 'data-since': since(c) }))));
+    tick();
     return;
   }
   $('calls').tBodies[0].replaceChildren(...cs.map((c) => el('tr', { 'data-call': String(c.id), 'data-stage': c.stage },
@@ -162,6 +166,7 @@ function showCalls() {
     el('td', { text: stageText(c) }),
     el('td', { text: partyText(c) }),
     el('td', { class: 'timer', 'data-since': since(c) }))));
+  tick();
 }
 
 function laterText(a) {
