@@ -125,7 +125,61 @@ func (k *kioskRig) pick(field, text string) chromedp.Action[chromedp.Void] {
 
 // shown is the text of an input's display, spaces removed.
 func (k *kioskRig) shown(field string) string {
+	k.t.Helper()
+	if !eval[bool](k, `!!document.getElementById(`+jsq(field+"-display")+`)`) {
+		k.shot("failed")
+		k.t.Fatalf("no field %s on the screen (%s)", field, eval[string](k, `document.querySelector('.apply-flow')?.dataset.step || document.body.dataset.view`))
+	}
 	return strings.ReplaceAll(eval[string](k, `document.getElementById(`+jsq(field+"-display")+`).querySelector('.ime-text').textContent`), " ", "")
+}
+
+// coveredJS lists the touch targets on screen that something else covers
+// at their centre (a sticky bar over a key would take its touch).
+const coveredJS = `(() => { ` + visibleJS + `
+  const m = document.getElementById('main').getBoundingClientRect();
+  const inside = (r, x, y) => y >= r.top && y <= r.bottom && x >= r.left && x <= r.right;
+  // Scrolled out of sight (of main or of a box that scrolls) is not covered.
+  const shown = (b, x, y) => {
+    for (let e = b.parentElement; e; e = e.parentElement) {
+      if (getComputedStyle(e).overflowY !== 'visible' && !inside(e.getBoundingClientRect(), x, y)) return false;
+      if (e.id === 'main') return true;
+    }
+    return true;
+  };
+  return [...document.querySelectorAll('#main button')].filter(visible).filter((b) => {
+    const r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+    if (!inside(m, x, y) || !shown(b, x, y)) return false;
+    const at = document.elementFromPoint(x, y);
+    return !(at && b.contains(at));
+  }).map((b) => (b.id || b.dataset.key || b.dataset.cand || b.className) + ' "' + b.innerText.trim().slice(0, 12) + '"');
+})()`
+
+// checkApply checks a screen of the application: checkScreen, and no
+// touch target covered by another in landscape and portrait.
+func (k *kioskRig) checkApply(name string) {
+	k.t.Helper()
+	k.checkScreen(name)
+	for _, o := range []struct {
+		name string
+		turn chromedp.Action[chromedp.Void]
+	}{{"portrait", k.portrait()}, {"landscape", k.landscape()}} {
+		k.do(o.name, o.turn, waitJS(`document.readyState === 'complete'`, 5*time.Second))
+		for _, b := range eval[[]string](k, coveredJS) {
+			k.t.Errorf("%s (%s): a touch target is covered: %s", name, o.name, b)
+		}
+	}
+}
+
+// checkBothModes checks the screen (both orientations) as it is and with
+// elder mode switched the other way, then switches it back.
+func (k *kioskRig) checkBothModes(name string) {
+	k.t.Helper()
+	elder := eval[bool](k, `document.documentElement.classList.contains('elder')`)
+	mode := map[bool]string{true: " (elder)", false: ""}
+	k.checkApply(name + mode[elder])
+	k.do("elder mode switched", tap("#nav-elder"), waitJS(`document.documentElement.classList.contains('elder') === `+map[bool]string{true: "false", false: "true"}[elder], 5*time.Second))
+	k.checkApply(name + mode[!elder])
+	k.do("elder mode back", tap("#nav-elder"), waitJS(`document.documentElement.classList.contains('elder') === `+map[bool]string{true: "true", false: "false"}[elder], 5*time.Second))
 }
 
 // progress is the screen's 第 N 步，共 M 步.
@@ -142,7 +196,7 @@ func TestKioskApplication(t *testing.T) {
 	if got := k.progress(); !strings.HasPrefix(got, "第 1 步，共 ") {
 		k.t.Errorf("first step says %q", got)
 	}
-	k.checkScreen("apply: who (elder)")
+	k.checkBothModes("apply: who")
 	k.shot("elder-apply-who")
 	k.do("a person applies", tap(`[data-choice="natural"]`), k.step("name"))
 	if got := k.progress(); !strings.HasPrefix(got, "第 2 步，共 ") {
@@ -157,7 +211,7 @@ func TestKioskApplication(t *testing.T) {
 	if first := eval[string](k, `document.querySelector('#name-cands .ime-cand').textContent`); first != "张三" {
 		k.t.Errorf("first candidate for zhangsan in a name = %q, want 张三", first)
 	}
-	k.checkScreen("apply: name with candidates (elder)")
+	k.checkApply("apply: name with candidates (elder)")
 	k.shot("elder-apply-name")
 	k.do("take 张 alone", k.pick("name", "张"), waitJS(`document.getElementById('name-pinyin').textContent === '拼音：san'`, 5*time.Second),
 		k.pick("name", "三"), waitJS(`document.getElementById('name-pinyin').textContent === ''`, 5*time.Second))
@@ -171,7 +225,7 @@ func TestKioskApplication(t *testing.T) {
 		k.t.Fatalf("the name reads %q after ZS → 张三", got)
 	}
 	k.do("next: the ID type", tap("#apply-next"), k.step("idtype"))
-	k.checkScreen("apply: ID type (elder)")
+	k.checkBothModes("apply: ID type")
 	k.do("居民身份证", tap(`[data-choice="resident_id"]`), k.step("idnumber"), chromedp.WaitVisible(chromedp.CSS(`#idnumber [data-key="X"]`)))
 	k.do("an ID too short", k.keys("#idnumber", "3703"), tap("#apply-next"), chromedp.WaitVisible(chromedp.CSS("#apply-error")))
 	if got := k.textOf("#apply-error"); !strings.Contains(got, "18位") {
@@ -181,24 +235,35 @@ func TestKioskApplication(t *testing.T) {
 	if got := k.shown("idnumber"); got != applyID {
 		k.t.Errorf("ID display = %q", got)
 	}
-	k.checkScreen("apply: ID number pad (elder)")
+	k.checkBothModes("apply: ID number pad")
 	k.shot("elder-apply-id")
-	k.do("the phone", tap("#apply-next"), k.step("phone"), k.keys("#phone", applyPhone), tap("#apply-next"), k.step("department"))
-	k.checkScreen("apply: department (elder)")
+	k.do("the phone", tap("#apply-next"), k.step("phone"), k.keys("#phone", applyPhone))
+	k.checkApply("apply: phone (elder)")
+	k.do("next: the department", tap("#apply-next"), k.step("department"))
+	k.checkApply("apply: department (elder)")
+	k.shot("elder-apply-department")
 	k.do("民政局", tap(`[data-choice="mzj"]`), k.step("information"))
 	k.do("DIBAO → 低保, then MINGDAN → 名单", k.keys("#information", "DIBAO"), k.pick("information", "低保"),
 		k.keys("#information", "MINGDAN"), k.pick("information", "名单"))
 	if got := k.shown("information"); got != "低保名单" {
 		k.t.Errorf("information = %q, want 低保名单", got)
 	}
-	k.checkScreen("apply: information (elder)")
+	k.checkApply("apply: information (elder)")
 	k.do("paper, at the window", tap("#apply-next"), k.step("delivery"))
-	k.checkScreen("apply: delivery (elder)")
-	k.do("纸质", tap(`[data-choice="paper"]`), k.step("pickup"), tap(`[data-choice="window"]`), k.step("confirm"))
+	k.checkApply("apply: delivery (elder)")
+	k.do("纸质", tap(`[data-choice="paper"]`), k.step("pickup"))
+	k.checkApply("apply: pickup (elder)")
+	k.do("by post", tap(`[data-choice="post"]`), k.step("address"), k.keys("#address", "YIYUANXIAN"), k.pick("address", "沂源县"),
+		k.keys("#address", "12"), tap(`#address [data-key="号"]`))
+	if got := k.shown("address"); got != "沂源县12号" {
+		k.t.Errorf("address = %q", got)
+	}
+	k.checkBothModes("apply: address")
+	k.do("confirm", tap("#apply-next"), k.step("confirm"))
 
 	// The confirmation masks what a person behind could read.
 	review := k.textOf("#apply-review")
-	for _, want := range []string{"自然人", "张*", "370***********1234", "138****5678", "县民政局", "低保名单", "纸质", "当面领取"} {
+	for _, want := range []string{"自然人", "张*", "370***********1234", "138****5678", "县民政局", "低保名单", "纸质", "邮寄", "沂源县12号"} {
 		if !strings.Contains(review, want) {
 			k.t.Errorf("the confirmation lacks %q:\n%s", want, review)
 		}
@@ -212,7 +277,7 @@ func TestKioskApplication(t *testing.T) {
 	if !strings.Contains(spoken, "第 ") || !strings.Contains(spoken, "张*") || strings.Contains(spoken, "张三") {
 		k.t.Errorf("what 朗读 reads on the confirmation: %q", spoken)
 	}
-	k.checkScreen("apply: confirm (elder)")
+	k.checkApply("apply: confirm (elder)")
 	k.shot("elder-apply-confirm")
 	k.readAloud()
 
@@ -243,7 +308,7 @@ func TestKioskApplication(t *testing.T) {
 	if eval[bool](k, `document.getElementById('main').innerText.includes('张三') || document.getElementById('main').innerText.includes('`+applyPhone+`')`) {
 		k.t.Errorf("the 查询码 screen shows personal data")
 	}
-	k.checkScreen("apply: 查询码 (elder)")
+	k.checkBothModes("apply: 查询码")
 	k.shot("elder-apply-done")
 	k.do("portrait 查询码", k.portrait(), chromedp.WaitVisible(chromedp.CSS("#apply-code")))
 	k.shot("portrait-elder-apply-done")
@@ -273,7 +338,7 @@ func TestKioskApplication(t *testing.T) {
 	if got := k.textOf("#code-display"); strings.ReplaceAll(got, " ", "") != code {
 		k.t.Errorf("the code pad shows %q", got)
 	}
-	k.checkScreen("apply: status of the 查询码 (elder)")
+	k.checkBothModes("apply: status of the 查询码")
 
 	k.idleForgetsApplication()
 	k.pageErrors()
@@ -330,9 +395,9 @@ func TestKioskApplicationFromDocument(t *testing.T) {
 	if got := k.textOf(".doc-text"); !strings.Contains(got, "依申请公开") {
 		k.t.Errorf("the document says %q", got)
 	}
-	k.checkScreen("document with 申请获取这份文件")
+	k.checkBothModes("document with 申请获取这份文件")
 	k.do("申请获取这份文件", tap("#apply-doc"), k.step("who"), tap(`[data-choice="org"]`), k.step("orgtype"))
-	k.checkScreen("apply: organisation type")
+	k.checkBothModes("apply: organisation type")
 	k.do("商业企业", tap(`[data-choice="commercial"]`), k.step("name"))
 	if eval[bool](k, `!!document.getElementById('name-mode')`) == false {
 		k.t.Errorf("an organisation's name has no way to type letters")
@@ -342,11 +407,16 @@ func TestKioskApplicationFromDocument(t *testing.T) {
 	if got := k.shown("name"); got != "沂源科技公司" {
 		k.t.Errorf("organisation name = %q", got)
 	}
+	k.checkApply("apply: an organisation's name")
 	bad := applyCredit[:17] + "4"
 	k.do("a 统一社会信用代码 with a wrong check character", tap("#apply-next"), k.step("credit"), k.keys("#credit", bad))
-	k.checkScreen("apply: credit code keyboard")
-	k.do("the contact person", tap("#apply-next"), k.step("contact"), k.keys("#contact", "LISI"), k.pick("contact", "李四"),
-		tap("#apply-next"), k.step("phone"), k.keys("#phone", "05333241304"), tap("#apply-next"), k.step("department"))
+	k.checkBothModes("apply: credit code keyboard")
+	k.do("the contact person", tap("#apply-next"), k.step("contact"), k.keys("#contact", "LISI"), k.pick("contact", "李四"))
+	k.checkBothModes("apply: contact person")
+	k.do("the phone", tap("#apply-next"), k.step("phone"), k.keys("#phone", "05333241304"))
+	k.checkApply("apply: phone")
+	k.do("the department", tap("#apply-next"), k.step("department"))
+	k.checkApply("apply: department pre-chosen")
 	if got := eval[string](k, `document.querySelector('.apply-choice.is-chosen')?.dataset.choice || ''`); got != "ybj" {
 		k.t.Errorf("the department chosen for the 医保局's document = %q, want ybj", got)
 	}
@@ -355,14 +425,16 @@ func TestKioskApplicationFromDocument(t *testing.T) {
 		!strings.Contains(got, "索引号：11370323MB28567431/2025-00003") {
 		k.t.Errorf("information = %q, want the document's title and 索引号", got)
 	}
-	k.checkScreen("apply: information pre-filled")
-	k.do("electronic, by e-mail", tap("#apply-next"), k.step("delivery"), tap(`[data-choice="electronic"]`), k.step("pickup"))
-	k.checkScreen("apply: pickup")
+	k.checkApply("apply: information pre-filled")
+	k.do("delivery", tap("#apply-next"), k.step("delivery"))
+	k.checkApply("apply: delivery")
+	k.do("electronic, by e-mail", tap(`[data-choice="electronic"]`), k.step("pickup"))
+	k.checkApply("apply: pickup")
 	k.do("e-mail", tap(`[data-choice="email"]`), k.step("email"), k.keys("#email", "LISI"), tap(`#email [data-key="@163.com"]`))
 	if got := k.shown("email"); got != "lisi@163.com" {
 		k.t.Errorf("e-mail = %q", got)
 	}
-	k.checkScreen("apply: e-mail keyboard")
+	k.checkBothModes("apply: e-mail keyboard")
 	k.do("confirm", tap("#apply-next"), k.step("confirm"))
 	review := k.textOf("#apply-review")
 	for _, want := range []string{"法人或其他组织（商业企业）", "沂源科技公司", "李*", "053****1304", "县医疗保障局", "l***@163.com"} {
@@ -370,12 +442,12 @@ func TestKioskApplicationFromDocument(t *testing.T) {
 			k.t.Errorf("the confirmation lacks %q:\n%s", want, review)
 		}
 	}
-	k.checkScreen("apply: confirm an organisation")
+	k.checkApply("apply: confirm an organisation")
 	k.do("submit: the server refuses the code", tap("#apply-next"), k.step("credit"), chromedp.WaitVisible(chromedp.CSS("#apply-error")))
 	if got := k.textOf("#apply-error"); !strings.Contains(got, "校验位") {
 		k.t.Errorf("the credit code step says %q, want the server's 校验位 message", got)
 	}
-	k.checkScreen("apply: a field refused by the server")
+	k.checkBothModes("apply: a field refused by the server")
 	k.shot("apply-credit-refused")
 	k.do("correct the last character, back to the confirmation", tap(`#credit [data-key="BACK"]`), k.keys("#credit", "3"),
 		tap("#apply-next"), k.step("confirm"), tap("#apply-next"), k.step("done"))

@@ -128,8 +128,10 @@ function frame(params, step, { title, lead, body, nav = true, onNext, error, pag
       h('h1', { class: 'page-title apply-title', id: 'apply-q', 'data-speak': '', text: title }),
       lead ? h('p', { class: 'lead apply-lead', 'data-speak': '', text: lead }) : null),
     alert, body,
-    nav ? h('nav', { class: 'apply-nav', 'aria-label': '申请步骤' }, pageBar,
-      button('上一步', () => params.flow.back(), { cls: 'btn btn-secondary apply-prev', iconName: 'back', id: 'apply-prev' }), next) : null);
+    // The page buttons come last: they show up once the box is measured,
+    // and must not move the buttons a finger is already reaching for.
+    nav ? h('nav', { class: 'apply-nav', 'aria-label': '申请步骤' },
+      button('上一步', () => params.flow.back(), { cls: 'btn btn-secondary apply-prev', iconName: 'back', id: 'apply-prev' }), next, pageBar) : null);
   // The keyboard's 下一步 key does what the button does; typing again
   // clears the last complaint.
   view.addEventListener('ime:enter', () => onNext(say));
@@ -147,7 +149,7 @@ function choiceStep(params, step, title, lead, choices, chosen, onChoose, error)
     if (msg) say(msg);
   }, title);
   const view = frame(params, step, {
-    title, lead, body, error,
+    title, lead, body, error, pageBar: pager(body, '选项', 'apply-pager'),
     onNext: (s) => {
       const msg = params.flow.next();
       if (msg) s(msg);
