@@ -234,7 +234,7 @@ const RENDER = {
         onNext: (say) => say('暂时无法读取部门名单，请稍后再试。'),
       });
     }
-    return choiceStep(p, step, '向哪个部门申请？', d.agency ? `这份文件由${d.agency}发布，已为您选好，也可以改选。` : '请选择掌握这份信息的部门。不清楚的，可以选“县政府办公室”。',
+    return choiceStep(p, step, '向哪个部门申请？', d.agency && d.department ? `这份文件由${d.agency}发布，已为您选好，也可以改选。` : '请选择掌握这份信息的部门。不清楚的，可以选“县政府办公室”。',
       list.map((x) => ({ code: x.code, text: x.name, sub: x.full_name !== x.name ? x.full_name : '' })), d.department,
       (code) => {
         d.department = code;
