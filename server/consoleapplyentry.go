@@ -57,7 +57,7 @@ func (s *Server) applyEntryPage(c *fiber.Ctx) error {
 	}
 	now := time.Now().In(shanghai)
 	d.Today = now.Format("2006-01-02")
-	d.Earliest = now.AddDate(0, 0, -40).Format("2006-01-02")
+	d.Earliest = now.AddDate(-1, 0, 0).Format("2006-01-02")
 	return s.render(c, "apply-entry", "登记政府信息公开申请", d, "apply-entry.js", "apply-entry.css")
 }
 
