@@ -15,12 +15,12 @@ import (
 // queue, operator_state, call and callback events.
 
 // operatorChanged tells the consoles an operator's new ACD state (the
-// calls.ACDConfig.OnState of the hotline).
+// calls.ACDConfig.OnState of the hotline), when Config.Events is an
+// OperatorNotifier.
 func (h *Hotline) operatorChanged(a calls.SIPAccount, state string, at time.Time) {
-	if h.cfg.Events == nil {
-		return
+	if n, ok := h.cfg.Events.(OperatorNotifier); ok {
+		n.OperatorState(CallEvent{Kind: EventOperatorState, AccountID: a.AccountID, Extension: a.Extension, Detail: state, At: at})
 	}
-	h.cfg.Events.CallEvent(CallEvent{Kind: EventOperatorState, AccountID: a.AccountID, Extension: a.Extension, Detail: state, At: at})
 }
 
 // LiveQueue is the queue now.

@@ -13,6 +13,13 @@ type Notifier interface {
 	CallEvent(e CallEvent)
 }
 
+// OperatorNotifier is a Notifier that is also told the operators' ACD
+// state changes (CallEvents of kind EventOperatorState), for the
+// supervisors' wallboard. Like CallEvent it must not block.
+type OperatorNotifier interface {
+	OperatorState(e CallEvent)
+}
+
 // CallEvent is one thing that happened on a call (or to the queue).
 type CallEvent struct {
 	Kind       string // one of the Event* constants
@@ -47,7 +54,7 @@ const (
 	EventThreeWay          = "threeway"           // caller, operator and liaison hear each other
 	EventLeft              = "left"               // a party left a three-way call (AccountID)
 	EventEnded             = "ended"              // the call ended (Outcome, Detail)
-	EventOperatorState     = "operator_state"     // an operator's ACD state changed (AccountID, Extension; Detail: the state)
+	EventOperatorState     = "operator_state"     // an operator's ACD state changed (AccountID, Extension; Detail: the state); to OperatorNotifiers only
 	EventCallBack          = "callback"           // a call govhall places changed (AccountID: who asked; Detail: its stage; Outcome: its result)
 )
 

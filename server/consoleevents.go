@@ -142,6 +142,10 @@ func (ce *CallEvents) CallEvent(e hotline.CallEvent) {
 	}
 }
 
+// OperatorState queues an operator's new ACD state for the supervisors
+// (hotline.OperatorNotifier), as CallEvent does.
+func (ce *CallEvents) OperatorState(e hotline.CallEvent) { ce.CallEvent(e) }
+
 // Run stores queued events until ctx ends.
 func (ce *CallEvents) Run(ctx context.Context) {
 	for {
