@@ -415,7 +415,7 @@ func TestAdminOrgInChromium(t *testing.T) {
 	}
 	run("sunhao logs in", chromedp.Navigate(r.base+"/console/login"), chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SendKeys(chromedp.CSS("#username"), "sunhao"), chromedp.SendKeys(chromedp.CSS("#password"), pw),
-		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS(`body[data-page="liaison"]`)))
+		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS(`body:not([data-page="login"]) .shell-nav`)))
 	var open int
 	r.db.Get(&open, `SELECT count(*) FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.username = 'sunhao'`)
 	if open != 1 {

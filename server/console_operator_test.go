@@ -27,6 +27,7 @@ func TestOperatorDeskWithPhones(t *testing.T) {
 	r.waitRegistered("8001", "8101")
 
 	r.login("operator1")
+	r.do("open the desk", chromedp.Navigate(r.base+"/console/operator"), chromedp.WaitVisible(chromedp.CSS("#state")))
 	r.do("the desk shows the phone registered and ready", waitJS(`document.getElementById('reg').dataset.ok === 'true'`, 10*time.Second),
 		waitJS(`document.getElementById('state').dataset.state === 'available'`, 10*time.Second),
 		waitJS(`document.getElementById('live').dataset.state === 'open'`, 10*time.Second))
@@ -142,6 +143,7 @@ func TestDirectoryOutsideHours(t *testing.T) {
 	peers.StartBaresip(t, "8101", "pw8101", r.sipAddr)
 	r.waitRegistered("8101")
 	r.login("operator1")
+	r.do("open the desk", chromedp.Navigate(r.base+"/console/operator"), chromedp.WaitVisible(chromedp.CSS("#tab-dir")))
 	r.do("the directory", chromedp.Click(chromedp.CSS("#tab-dir")), chromedp.WaitVisible(chromedp.CSS(`#directory tr[data-department="mzj"]`)))
 	if got := r.textOf(`#directory tr[data-department="mzj"]`); !strings.Contains(got, "不在工作时间") {
 		t.Errorf("民政局 outside hours shows %q", got)

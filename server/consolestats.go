@@ -394,10 +394,10 @@ func (d *statsDesk) saveSettings(c *fiber.Ctx) error {
 var statsEndpoints = []endpoint{
 	{"GET", "/console/stats", "console", "Hotline and query statistics of a period (period=day|week|month|quarter|year|custom, from, to, department, dim): every figure with its formula, linked to its records; charts; exports", "supervisor, admin"},
 	{"GET", "/console/stats/list", "console", "The records behind a figure (set=, the period's parameters, f_operator/f_department/f_liaison/f_channel/f_category/f_topic/f_day/f_score)", "supervisor, admin"},
-	{"GET", "/console/stats/list.{csv|xlsx}", "console", "Those records as CSV (UTF-8 with BOM, CRLF) or XLSX (streamed)", "supervisor, admin"},
-	{"GET", "/console/stats/export.{csv|xlsx|pdf}", "console", "The statistics as shown, as CSV (table= for one table), XLSX or PDF", "supervisor, admin"},
+	{"GET", "/console/stats/list.{format}", "console", "format csv or xlsx: those records as CSV (UTF-8 with BOM, CRLF) or XLSX (streamed)", "supervisor, admin"},
+	{"GET", "/console/stats/export.{format}", "console", "format csv, xlsx or pdf: the statistics as shown, as CSV (table= for one table), XLSX or PDF", "supervisor, admin"},
 	{"GET", "/console/stats/reports", "console", "The kept monthly reports (月报) of the line and of each department", "supervisor, admin"},
-	{"GET", "/console/stats/reports/{id}.{csv|xlsx|pdf}", "console", "A kept monthly report's file", "supervisor, admin"},
+	{"GET", "/console/stats/reports/{id}.{format}", "console", "format csv, xlsx or pdf: a kept monthly report's file", "supervisor, admin"},
 	{"POST", "/console/stats/settings", "console", "The thresholds (form: short_abandon, answer_target, daily_target %, satisfied_min, liaison_ring, max_wait; csrf) → back to the page", "admin"},
 }
 
