@@ -38,6 +38,7 @@ bench: deps-test build ## benchmarks: import, search over HTTP, queries, SIP loa
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/govhall ./kiosk/search 2>&1 | tee bench-results/catalog.txt
 	$(GO) test -p 1 -run '^$$' -bench Queries -benchtime 200x -timeout 30m ./hotline/queries 2>&1 | tee bench-results/queries.txt
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./hotline 2>&1 | tee bench-results/hotline.txt
+	$(GO) test -p 1 -run '^$$' -bench Report -benchtime 3x -timeout 30m ./hotline/stats 2>&1 | tee bench-results/stats.txt
 	$(GO) test -p 1 -run '^$$' -bench 'ScreenPop|SSEStreams' -benchtime 1x -timeout 20m ./server 2>&1 | tee bench-results/console.txt
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./kiosk/printjob ./hotline/calendar 2>&1 | tee bench-results/micro.txt
 

@@ -396,11 +396,13 @@ func (f *Facts) league(r *Report) {
 		delay             Value
 	}
 	var es []entry
+	gs := f.grouper(DimDepartment)
+	delay := figures["mean_liaison_answer"]
 	for _, d := range f.Depts {
-		fl := Filter{Department: d.Code}
-		e := entry{code: d.Code, name: d.Name, xr: f.Count("XR", fl), xrr: f.Count("XRR", fl), due: f.Count("due", fl), ont: f.Count("on_time", fl),
-			delay: f.eval(figures["mean_liaison_answer"], fl)}
-		if e.xr == 0 && e.due == 0 && f.Count("X", fl) == 0 {
+		v := d.Code
+		e := entry{code: d.Code, name: d.Name, xr: len(gs("XR")[v]), xrr: len(gs("XRR")[v]), due: len(gs("due")[v]), ont: len(gs("on_time")[v]),
+			delay: f.evalIdx(delay, gs(delay.Num)[v], nil)}
+		if e.xr == 0 && e.due == 0 && len(gs("X")[v]) == 0 {
 			continue
 		}
 		es = append(es, e)
@@ -502,6 +504,7 @@ func (f *Facts) dimension(r *Report, dim string) {
 		return
 	}
 	values = uniq(values)
+	gs := f.grouper(dim)
 	t := Table{ID: "dim-" + dim, Title: title, Head: []string{strings.TrimPrefix(title, "按")}}
 	if dim == DimCategory {
 		t.Head[0] = "类别"
@@ -517,12 +520,28 @@ func (f *Facts) dimension(r *Report, dim string) {
 		row := Row{Cells: []Cell{text(label(v))}}
 		for _, k := range figs {
 			fg := figures[k]
-			val := f.eval(fg, fl)
+			val := f.evalIdx(fg, gs(fg.Num)[v], gs(fg.Den)[v])
 			row.Cells = append(row.Cells, Cell{Text: val.Text, Set: fg.Num, Filter: fl, Num: true})
 		}
 		t.Rows = append(t.Rows, row)
 	}
 	r.Tables = append(r.Tables, t)
+}
+
+// grouper returns the groups of a set by dim, computed once per set:
+// grouper(dim)(set)[v] are the members of set under Filter{}.With(dim, v).
+func (f *Facts) grouper(dim string) func(set string) map[string][]int {
+	done := map[string]map[string][]int{}
+	return func(set string) map[string][]int {
+		if set == "" {
+			return nil
+		}
+		if g, ok := done[set]; ok {
+			return g
+		}
+		done[set] = f.groups(sets[set], Filter{}, dim)
+		return done[set]
+	}
 }
 
 // wrapCodes counts the answered calls by their wrap-up code (小结).
@@ -547,7 +566,7 @@ func (f *Facts) wrapCodes(r *Report) {
 			name = c
 		}
 		t.Rows = append(t.Rows, Row{Cells: []Cell{text(name), link(len(g[c]), "N", fl),
-			{Text: f.eval(figures["mean_talk"], fl).Text, Num: true}, {Text: f.eval(figures["mean_handle"], fl).Text, Num: true}}})
+			{Text: f.evalIdx(figures["mean_talk"], g[c], nil).Text, Num: true}, {Text: f.evalIdx(figures["mean_handle"], g[c], nil).Text, Num: true}}})
 	}
 	r.Tables = append(r.Tables, t)
 }

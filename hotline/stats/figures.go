@@ -84,13 +84,21 @@ func FigureByKey(key string) *Figure { return figures[key] }
 
 // eval computes a figure over the facts under a filter.
 func (f *Facts) eval(fg *Figure, fl Filter) Value {
-	num := f.members(sets[fg.Num], fl)
+	var den []int
+	if fg.Kind == kindRatio {
+		den = f.members(sets[fg.Den], fl)
+	}
+	return f.evalIdx(fg, f.members(sets[fg.Num], fl), den)
+}
+
+// evalIdx computes a figure from the members of its sets.
+func (f *Facts) evalIdx(fg *Figure, num, denIdx []int) Value {
 	switch fg.Kind {
 	case kindCount:
 		n := float64(len(num))
 		return Value{Num: n, Value: n, Text: fmt.Sprint(len(num))}
 	case kindRatio:
-		den := len(f.members(sets[fg.Den], fl))
+		den := len(denIdx)
 		v := Value{Num: float64(len(num)), Den: float64(den)}
 		if den == 0 {
 			v.NA, v.Text = true, "—"

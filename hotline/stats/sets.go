@@ -126,40 +126,35 @@ func hour(t time.Time) string { return fmt.Sprintf("%02d", t.In(calendar.Locatio
 // such records have no such dimension: the one place that says which
 // field a dimension reads.
 func (f *Facts) at(src string, i int, dim string) (string, bool) {
-	var t time.Time
 	score := -1
 	var op, dep, liaison, channel, category, topic *string
 	switch src {
 	case SrcCalls:
 		c := &f.Calls[i]
-		t, op, category, score = c.StartedAt, &c.Operator, &c.WrapCode, c.Rating
+		op, category, score = &c.Operator, &c.WrapCode, c.Rating
 	case SrcTransfers:
 		x := &f.Transfers[i]
-		t, op, dep, liaison = x.RequestedAt, &x.RequestedBy, &x.Department, &x.Liaison
+		op, dep, liaison = &x.RequestedBy, &x.Department, &x.Liaison
 	case SrcClocks:
 		k := &f.Clocks[i]
-		t, dep, liaison, channel, category = k.DueAt, &k.Department, &k.AnsweredBy, &k.Channel, &k.QueryKind
+		dep, liaison, channel, category = &k.Department, &k.AnsweredBy, &k.Channel, &k.QueryKind
 	case SrcQueries:
 		q := &f.Queries[i]
-		t, dep, channel, category, topic = q.AcceptedAt, &q.Department, &q.Channel, &q.Kind, &q.Topic
+		dep, channel, category, topic = &q.Department, &q.Channel, &q.Kind, &q.Topic
 	case SrcAnswers:
 		a := &f.Answers[i]
-		t, dep, liaison, channel, category, score = a.AnsweredAt, &a.Department, &a.Liaison, &a.Channel, &a.QueryKind, a.Rating
+		dep, liaison, channel, category, score = &a.Department, &a.Liaison, &a.Channel, &a.QueryKind, a.Rating
 	case SrcRatings:
 		r := &f.Ratings[i]
-		t, dep, liaison, channel, category, score = r.RatedAt, &r.Department, &r.Liaison, &r.Channel, &r.QueryKind, r.Score
+		dep, liaison, channel, category, score = &r.Department, &r.Liaison, &r.Channel, &r.QueryKind, r.Score
 	case SrcComplaints:
 		c := &f.Complaints[i]
-		t, dep, channel, category = c.CreatedAt, &c.Department, &c.Channel, &c.QueryKind
+		dep, channel, category = &c.Department, &c.Channel, &c.QueryKind
 	}
 	var v *string
 	switch dim {
-	case DimDay:
-		return day(t), true
-	case DimWeek:
-		return week(t), true
-	case DimHour:
-		return hour(t), true
+	case DimDay, DimWeek, DimHour:
+		return f.timeKeys(src, dim)[i], true
 	case DimScore:
 		return strconv.Itoa(score), score >= 0
 	case DimOperator:
@@ -179,6 +174,62 @@ func (f *Facts) at(src string, i int, dim string) (string, bool) {
 		return "", false
 	}
 	return *v, true
+}
+
+// timeKeys returns the day, week or hour of every record of src,
+// computed once.
+func (f *Facts) timeKeys(src, dim string) []string {
+	k := src + "/" + dim
+	if ks, ok := f.timeKey[k]; ok {
+		return ks
+	}
+	n := map[string]int{SrcCalls: len(f.Calls), SrcTransfers: len(f.Transfers), SrcClocks: len(f.Clocks), SrcQueries: len(f.Queries),
+		SrcAnswers: len(f.Answers), SrcRatings: len(f.Ratings), SrcComplaints: len(f.Complaints)}[src]
+	ks := make([]string, n)
+	memo := map[int64]string{} // by hour since the epoch
+	for i := range ks {
+		t := f.instant(src, i)
+		h := t.Unix() / 3600
+		if v, ok := memo[h]; ok {
+			ks[i] = v
+			continue
+		}
+		switch dim {
+		case DimDay:
+			ks[i] = day(t)
+		case DimWeek:
+			ks[i] = week(t)
+		default:
+			ks[i] = hour(t)
+		}
+		memo[h] = ks[i]
+	}
+	if f.timeKey == nil {
+		f.timeKey = map[string][]string{}
+	}
+	f.timeKey[k] = ks
+	return ks
+}
+
+// instant is the time a record is dated by.
+func (f *Facts) instant(src string, i int) time.Time {
+	switch src {
+	case SrcCalls:
+		return f.Calls[i].StartedAt
+	case SrcTransfers:
+		return f.Transfers[i].RequestedAt
+	case SrcClocks:
+		return f.Clocks[i].DueAt
+	case SrcQueries:
+		return f.Queries[i].AcceptedAt
+	case SrcAnswers:
+		return f.Answers[i].AnsweredAt
+	case SrcRatings:
+		return f.Ratings[i].RatedAt
+	case SrcComplaints:
+		return f.Complaints[i].CreatedAt
+	}
+	return time.Time{}
 }
 
 // passes reports whether record i of src passes the filter.
@@ -341,6 +392,22 @@ func SetByKey(key string) *Set { return sets[key] }
 // members returns the indexes of the records of f in the set under fl.
 func (f *Facts) members(s *Set, fl Filter) []int {
 	ps := fl.pairs()
+	if len(ps) > 0 {
+		return f.scan(s, ps)
+	}
+	if m, ok := f.cache[s.Key]; ok {
+		return m
+	}
+	if f.cache == nil {
+		f.cache = map[string][]int{}
+	}
+	m := f.scan(s, nil)
+	f.cache[s.Key] = m
+	return m
+}
+
+// scan walks the records of the set's source.
+func (f *Facts) scan(s *Set, ps [][2]string) []int {
 	var out []int
 	add := func(i int, in bool) {
 		if in && f.passes(s.Source, i, ps) {
