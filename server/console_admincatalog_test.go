@@ -185,7 +185,7 @@ func TestAdminCatalogAPI(t *testing.T) {
 	if st, body := f.do("PUT", "/api/v1/staff/categories/tree/order", admin, string(short)); st != 409 || !strings.Contains(body, "刷新") {
 		t.Errorf("an order missing a sibling = %d %s, want 409", st, body)
 	}
-	st, body = f.do("GET", "/api/v1/categories", "", "")
+	_, body = f.do("GET", "/api/v1/categories", "", "")
 	var public struct{ Items []kiosk.Category }
 	json.Unmarshal([]byte(body), &public)
 	for _, c := range public.Items {

@@ -447,7 +447,7 @@ func (f *Facts) dimension(r *Report, dim string) {
 	var title string
 	var figs []string
 	var values []string
-	label := func(v string) string { return v }
+	var label func(string) string
 	collect := func(src string, set string) {
 		for v := range f.groups(sets[set], Filter{}, dim) {
 			values = append(values, v)
