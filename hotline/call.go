@@ -212,6 +212,7 @@ func (c *call) teardown() {
 	c.bridge.Wait()
 	var rec calls.Recording
 	info, err := c.rec.Close()
+	c.h.meter.recorded(info, err)
 	if err != nil {
 		c.log.Error("close recording", "err", err)
 	} else {

@@ -497,6 +497,7 @@ func (o *outcall) converse(staff *sipua.Outbound, sep *media.Endpoint, legID int
 		return calls.Recording{}, reason
 	}
 	info, err := rec.Close()
+	o.h.meter.recorded(info, err)
 	if err != nil {
 		o.log.Error("close recording", "err", err)
 		return calls.Recording{}, reason

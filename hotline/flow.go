@@ -56,6 +56,7 @@ func (c *call) queue() (op *party, timedOut bool) {
 	h.queueChanged(c.id)
 	defer func() { h.acd.Leave(w); h.queueChanged(c.id) }()
 	in := h.cfg.Now()
+	h.meter.queued.Add(1)
 	defer func() { // one write, off the path to an operator
 		ctx, cancel := recordCtx()
 		defer cancel()
@@ -75,6 +76,7 @@ func (c *call) queue() (op *party, timedOut bool) {
 			c.emit(CallEvent{Kind: EventOffered, AccountID: a.Account.AccountID, Extension: a.Account.Extension,
 				Waited: h.cfg.Now().Sub(w.Joined)})
 			if p, _ := c.dial(c.ctx, a.Account, calls.KindOperator, 0, 0, h.cfg.RingTimeout); p != nil {
+				h.meter.answeredAfter(h.cfg.Now().Sub(in))
 				return p, false
 			}
 			h.acd.Release(context.Background(), a.Account.ID, false)
@@ -90,6 +92,7 @@ func (c *call) queue() (op *party, timedOut bool) {
 		case <-c.ctx.Done():
 		}
 	}
+	h.meter.abandonedAfter(h.cfg.Now().Sub(in))
 	return nil, false
 }
 

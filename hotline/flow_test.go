@@ -85,9 +85,12 @@ func TestOperatorAnswersThenSurvey(t *testing.T) {
 	e.waitLegAnswered(1, 20*time.Second)
 	op.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
 	time.Sleep(4 * time.Second) // talk
+	checkStatsInCall(t, e.h.Stats())
 	op.Command("hangup", "")
 	r.Wait(t, 60*time.Second)
 	c := e.lastCall(10 * time.Second)
+	e.waitFor("the call's handler to end", 5*time.Second, func() bool { return e.h.Stats().CallsInProgress == 0 })
+	checkStatsAfterCall(t, e.h.Stats())
 	if c.Outcome != calls.OutcomeAnswered || c.Satisfaction == nil || *c.Satisfaction != 4 {
 		t.Fatalf("outcome %s satisfaction %v", c.Outcome, c.Satisfaction)
 	}

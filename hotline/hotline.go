@@ -149,6 +149,7 @@ type Hotline struct {
 	mu     sync.Mutex
 	active map[int64]*call
 	relay  relayTotals
+	meter  meter // monitor.go
 
 	queueMu  sync.Mutex // orders the queue events
 	queueLen int        // callers waiting, as last told

@@ -35,6 +35,7 @@ func (c *call) message(kind string, deptID int64, intro *media.Prompt) {
 	c.waitHash(c.h.cfg.MaxMessage)
 	c.bridge.Tap(nil)
 	info, err := rec.Close()
+	c.h.meter.recorded(info, err)
 	if err != nil {
 		c.log.Error("close voicemail", "err", err)
 		return

@@ -72,6 +72,7 @@ func (b *Bridge) Digits() <-chan Digit { return b.digits }
 
 // PushDigit delivers a digit that arrived by SIP INFO.
 func (b *Bridge) PushDigit(d Digit) {
+	b.caller.counters.digit(d.Via)
 	select {
 	case b.digits <- d:
 	default:
@@ -119,8 +120,10 @@ func (b *Bridge) fromCaller(p Packet) {
 			case err == nil:
 				b.relayIn.Add(1)
 				b.toPeer.Add(1)
+				b.caller.counters.relayed.Add(1)
 			case !errors.Is(err, net.ErrClosed): // a party hanging up is no loss
 				b.relayIn.Add(1)
+				b.caller.counters.relayFailed.Add(1)
 			}
 		}
 	}
@@ -159,8 +162,11 @@ func (b *Bridge) fromPeer(peer *Endpoint, src int, p Packet) {
 	b.peerIn.Add(1)
 	if err := b.caller.WriteAudio(src, p.Payload); err == nil {
 		b.toCaller.Add(1)
+		b.caller.counters.relayed.Add(1)
 	} else if errors.Is(err, net.ErrClosed) {
 		b.peerIn.Add(^uint64(0)) // the caller hung up: no loss
+	} else {
+		b.caller.counters.relayFailed.Add(1)
 	}
 	if b.rec != nil {
 		b.rec.Write(Right, codec, p.Payload)

@@ -16,6 +16,7 @@ type Ports struct {
 	min, max int
 	mu       sync.Mutex
 	cursor   int
+	counters Counters // of every endpoint allocated here
 }
 
 // NewPorts returns a pool on ip for ports min..max (both 0: ephemeral). It
@@ -35,6 +36,9 @@ func NewPorts(ip netip.Addr, min, max int) (*Ports, error) {
 
 // IP returns the address the sockets are bound to.
 func (p *Ports) IP() netip.Addr { return p.ip }
+
+// Counters returns the media counters of the endpoints drawn from p.
+func (p *Ports) Counters() *Counters { return &p.counters }
 
 // Allocate binds an RTP socket and, for a configured range, its RTCP
 // neighbour. It returns ErrPortsExhausted when no pair is free.

@@ -59,6 +59,7 @@ type Endpoint struct {
 	conn, rtcp *net.UDPConn
 	local      netip.AddrPort
 	lastRecv   atomic.Int64 // unix nanoseconds
+	counters   *Counters
 
 	mu      sync.Mutex
 	desc    Description // the peer's stream: address, codec, event PT, direction
@@ -88,7 +89,8 @@ func NewEndpoint(ports *Ports) (*Endpoint, error) {
 		return nil, err
 	}
 	_ = conn.SetReadBuffer(256 << 10)
-	return &Endpoint{conn: conn, rtcp: rtcp, local: conn.LocalAddr().(*net.UDPAddr).AddrPort(), buf: make([]byte, 0, 1500)}, nil
+	return &Endpoint{conn: conn, rtcp: rtcp, local: conn.LocalAddr().(*net.UDPAddr).AddrPort(), buf: make([]byte, 0, 1500),
+		counters: &ports.counters}, nil
 }
 
 // Local returns the address our side receives RTP on.
@@ -126,6 +128,7 @@ func (e *Endpoint) LastReceived() time.Time {
 // Packets from a source other than the latched one are dropped.
 func (e *Endpoint) Serve(h func(Packet)) error {
 	buf := make([]byte, 1500)
+	var seq seqTracker
 	for {
 		n, src, err := e.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
@@ -139,6 +142,8 @@ func (e *Endpoint) Serve(h func(Packet)) error {
 			continue
 		}
 		e.lastRecv.Store(time.Now().UnixNano())
+		e.counters.received.Add(1)
+		seq.track(p, e.counters)
 		h(p)
 	}
 }

@@ -94,6 +94,8 @@ type Server struct {
 
 	dialogs  sync.Map // dialog id → dialogLeg
 	draining atomic.Bool
+	started  atomic.Bool
+	msgs     *messageCounts
 	active   atomic.Int64
 	hardCtx  context.Context
 	hardStop context.CancelFunc
@@ -102,7 +104,7 @@ type Server struct {
 // New builds a server; Start binds it.
 func New(cfg Config, creds Credentials) (*Server, error) {
 	cfg.defaults()
-	s := &Server{cfg: cfg, log: cfg.Log, creds: creds}
+	s := &Server{cfg: cfg, log: cfg.Log, creds: creds, msgs: newMessageCounts()}
 	s.reg = newRegistrar(cfg.Realm, creds, cfg.MinExpires, cfg.MaxExpires, cfg.NonceTTL, cfg.Log)
 	s.flood = newThrottle(cfg.FloodRate, cfg.FloodBurst, s.reg.registeredIP, cfg.Log)
 	s.hardCtx, s.hardStop = context.WithCancel(context.Background())
@@ -135,12 +137,13 @@ func (s *Server) Start(h Handler) error {
 	}
 	host := s.addr.Addr().String()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("govhall-96128"), sipgo.WithUserAgentHostname(host),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.flood.filter), sip.WithTransportLayerLogger(s.log)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.readFilter), sip.WithTransportLayerLogger(s.log)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(s.log)))
 	if err != nil {
 		return fmt.Errorf("sipua: user agent: %w", err)
 	}
 	s.ua = ua
+	ua.TransportLayer().OnMessage(s.msgs.received)
 	if s.srv, err = sipgo.NewServer(ua, sipgo.WithServerLogger(s.log)); err != nil {
 		return fmt.Errorf("sipua: server: %w", err)
 	}
@@ -156,8 +159,18 @@ func (s *Server) Start(h Handler) error {
 		go func() { defer s.serving.Done(); _ = s.srv.ServeTLS(s.tlsLn) }()
 		s.log.Info("sip listening", "addr", s.tlsLn.Addr().String(), "transports", "tls")
 	}
+	s.started.Store(true)
 	s.log.Info("sip listening", "addr", s.addr.String(), "transports", "udp,tcp", "hotline", s.cfg.Hotline)
 	return nil
+}
+
+// readFilter is the flood throttle, counting what it drops.
+func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
+	out, err := s.flood.filter(p, data)
+	if out == nil && err == nil {
+		s.msgs.dropped.Add(1)
+	}
+	return out, err
 }
 
 // listen binds UDP and TCP on one port (a free one when the port is 0).
@@ -253,30 +266,32 @@ func (s *Server) dialogUA(transport string) *sipgo.DialogUA {
 	return s.udp
 }
 
+// routes installs the request handlers, each counting the responses it
+// sends.
 func (s *Server) routes() {
-	s.srv.OnInvite(s.onInvite)
+	s.srv.OnInvite(s.counted(s.onInvite))
 	for _, m := range []func(sipgo.RequestHandler){s.srv.OnAck, s.srv.OnBye, s.srv.OnInfo, s.srv.OnRefer, s.srv.OnNotify, s.srv.OnUpdate} {
-		m(s.inDialog)
+		m(s.counted(s.inDialog))
 	}
-	s.srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
+	s.srv.OnCancel(s.counted(func(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-	})
-	s.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+	}))
+	s.srv.OnOptions(s.counted(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
 		res.AppendHeader(sip.NewHeader("Allow", allow))
 		res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
 		_ = tx.Respond(res)
-	})
-	s.srv.OnRegister(func(req *sip.Request, tx sip.ServerTransaction) {
+	}))
+	s.srv.OnRegister(s.counted(func(req *sip.Request, tx sip.ServerTransaction) {
 		ctx, cancel := context.WithTimeout(s.hardCtx, 5*time.Second)
 		defer cancel()
 		s.reg.handle(ctx, req, tx)
-	})
-	s.srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
+	}))
+	s.srv.OnNoRoute(s.counted(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
 		res.AppendHeader(sip.NewHeader("Allow", allow))
 		_ = tx.Respond(res)
-	})
+	}))
 }
 
 const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER, NOTIFY, UPDATE"
