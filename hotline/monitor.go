@@ -68,8 +68,8 @@ type Stats struct {
 	RecordingBytes    uint64 // their size
 	RecordingFailures uint64 // recordings that could not be finished
 
-	Media       media.CounterValues
-	SIP         []sipua.MessageCount
+	Media      media.CounterValues
+	SIP        []sipua.MessageCount
 	SIPDropped uint64 // messages the flood throttle dropped
 }
 
