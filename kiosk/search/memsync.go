@@ -40,6 +40,7 @@ type memEngine struct {
 	state   atomic.Pointer[memState] // nil until the first load: the SQL search answers
 	busy    atomic.Bool              // a rebuild is running: local changes wait for it
 	started atomic.Bool
+	behind  atomic.Int64 // unix nanoseconds of the first change waiting for a rebuild; 0: none
 
 	mu      sync.Mutex
 	over    map[int64]*memDoc // overlay documents by id; nil: no longer public
@@ -121,6 +122,7 @@ func (m *memEngine) run(ctx context.Context) {
 				last = time.Now() // retry after a quiet period
 			}
 		}
+		m.waitingSince(pending, first)
 		wait := time.Minute
 		if pending {
 			wait = rebuildQuiet

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -178,6 +179,9 @@ func (s *Store) page(ctx context.Context, req Request, qkey string) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	if o := s.opts.Observer; o != nil {
+		o.SearchCached(ok)
+	}
 	if !ok {
 		// Concurrent misses of one key (a popular query whose entry just
 		// expired) share one search.
@@ -248,13 +252,16 @@ type raw struct {
 // run answers a plan from the in-memory index when it is live, otherwise
 // with the search statement.
 func (s *Store) run(ctx context.Context, p plan, req Request) (Result, error) {
+	start := time.Now()
 	if st := s.mem.live(); st != nil {
 		res, err := s.memSearch(ctx, st, p, req)
+		s.observe(EngineMemory, start)
 		if err != nil {
 			return Result{}, fmt.Errorf("search: query %q: %w", req.Q, err)
 		}
 		return res, nil
 	}
+	defer s.observe(EngineSQL, start)
 	return s.runSQL(ctx, p, req)
 }
 

@@ -84,6 +84,9 @@ type Options struct {
 	// and searches run there (see memindex.go); until it is loaded, and
 	// whenever it cannot follow the database, they run in PostgreSQL.
 	NotifyURL string
+	// Observer, when set, is told the time of every search and every
+	// lookup of the result cache (monitor.go).
+	Observer Observer
 }
 
 func (o Options) withDefaults() Options {
