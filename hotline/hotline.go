@@ -82,10 +82,10 @@ type Config struct {
 	Realm       string // digest realm of the phones; default "govhall"
 	RTPMin      int    // RTP port range; 0, 0: ephemeral ports
 	RTPMax      int
-	DataDir     string // recordings under DataDir/recordings, prompts under DataDir/prompts
-	PromptsDir  string // overrides DataDir/prompts
-	FloodRate   float64
-	FloodBurst  int
+	DataDir     string        // recordings under DataDir/recordings, prompts under DataDir/prompts
+	PromptsDir  string        // overrides DataDir/prompts
+	FloodRate   float64       // SIP messages per second per source address (GOVHALL_SIP_RATE); default 200
+	FloodBurst  int           // and their burst; default 1000
 	RingTimeout time.Duration // an operator's phone rings this long; default 15s
 	LiaisonRing time.Duration // a liaison's phone rings this long; default 20s
 	MaxWait     time.Duration // longest wait in the queue before voicemail; default 3m
@@ -101,6 +101,12 @@ type Config struct {
 
 	// SIP over TLS, optional: address and PEM certificate and key files.
 	TLSAddr, TLSCertFile, TLSKeyFile string
+	// Domains are the host names and addresses callers may reach the
+	// hotline at besides SIPAddr (see sipua.Config.Domains).
+	Domains []string
+	// NonceKey signs the phones' digest nonces; nodes sharing it accept
+	// each other's. Empty: a random key.
+	NonceKey []byte
 }
 
 func (c *Config) defaults() {
@@ -185,7 +191,7 @@ func New(cfg Config, db *sqlx.DB, hours Hours, queries QueryCreator) (*Hotline, 
 		return nil, fmt.Errorf("hotline: %w", err)
 	}
 	h.sip, err = sipua.New(sipua.Config{Addr: cfg.SIPAddr, Realm: cfg.Realm, FloodRate: cfg.FloodRate, FloodBurst: cfg.FloodBurst,
-		TLSAddr: cfg.TLSAddr, TLSCertFile: cfg.TLSCertFile, TLSKeyFile: cfg.TLSKeyFile,
+		TLSAddr: cfg.TLSAddr, TLSCertFile: cfg.TLSCertFile, TLSKeyFile: cfg.TLSKeyFile, Domains: cfg.Domains, NonceKey: cfg.NonceKey,
 		Log: cfg.Log.With("component", "sip")}, credentials{h.store, cfg.Realm})
 	if err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ type Inbound struct {
 	Callee     string // Request-URI user
 	Transport  string // UDP or TCP
 	Source     string // ip:port the INVITE came from
-	Offer      []byte // the SDP offer (may be empty)
+	Offer      []byte // the SDP offer (may be empty), taken out of a multipart body
 }
 
 func newInbound(s *Server, req *sip.Request, tx sip.ServerTransaction) (*Inbound, error) {
@@ -34,8 +34,9 @@ func newInbound(s *Server, req *sip.Request, tx sip.ServerTransaction) (*Inbound
 	if err != nil {
 		return nil, err
 	}
+	offer, _ := sdpOf(req) // check refused a body without one
 	c := &Inbound{srv: s, dlg: dlg, contact: dua.ContactHDR, CallID: callID(req), Caller: fromUser(req),
-		Callee: req.Recipient.User, Transport: req.Transport(), Source: req.Source(), Offer: req.Body()}
+		Callee: userOf(req.Recipient), Transport: req.Transport(), Source: req.Source(), Offer: offer}
 	if f := req.From(); f != nil {
 		c.CallerName = f.DisplayName
 	}

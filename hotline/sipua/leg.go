@@ -53,7 +53,7 @@ func (h *legHooks) answerReinvite(req *sip.Request, tx sip.ServerTransaction, co
 	}
 	defer h.reinvite.Unlock()
 	f, _, _ := h.hooks()
-	body := req.Body()
+	body, _ := sdpOf(req) // check refused a body without one
 	if f == nil || (len(body) == 0 && req.Method == sip.UPDATE) {
 		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
 		res.AppendHeader(sip.HeaderClone(&contact))

@@ -181,7 +181,8 @@ func (o *Outbound) Hangup(ctx context.Context) error {
 }
 
 // OnRefer sets f to take a blind transfer (REFER) from the party: it gets
-// the Refer-To URI and returns nil to accept (202) or an error to refuse
+// the Refer-To URI (always a sip: URI of this server: anything else is
+// refused before) and returns nil to accept (202) or an error to refuse
 // (403). An accepted transfer must be reported with NotifyRefer.
 func (o *Outbound) OnRefer(f func(target sip.Uri) error) {
 	o.mu.Lock()
@@ -215,6 +216,11 @@ func (o *Outbound) refer(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if f == nil {
+		respond(tx, req, 403, "Forbidden")
+		return
+	}
+	if sc := strings.ToLower(rt.Address.Scheme); (sc != "sip" && sc != "sips") || !o.srv.ours(rt.Address.Host) {
+		o.srv.log.Warn("refer to outside refused: no open relay", "call_id", o.CallID, "refer_to", rt.Address.String())
 		respond(tx, req, 403, "Forbidden")
 		return
 	}

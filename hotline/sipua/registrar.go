@@ -2,9 +2,7 @@ package sipua
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,27 +38,22 @@ type Binding struct {
 	CSeq      uint32
 }
 
-// Registrar authenticates REGISTER requests with digest (a fresh nonce per
-// challenge, valid for NonceTTL, nonce counts checked against replay) and
-// keeps the bindings in memory. It is safe for concurrent use.
+// Registrar authenticates REGISTER requests with digest (a fresh signed
+// nonce per challenge, valid for NonceTTL, nonce counts checked against
+// replay; see nonces) and keeps the bindings in memory. It is safe for
+// concurrent use.
 type Registrar struct {
 	realm          string
 	creds          Credentials
 	log            *slog.Logger
 	minExp, maxExp time.Duration
-	nonceTTL       time.Duration
+	nonces         *nonces
 	now            func() time.Time
 
 	mu       sync.Mutex
-	nonces   map[string]*nonce
 	bindings map[string][]Binding // by user
 	failures map[netip.Addr][]time.Time
 	onChange func(user string)
-}
-
-type nonce struct {
-	expires time.Time
-	nc      int
 }
 
 // failure limits: after maxFailures wrong passwords from one address within
@@ -70,9 +63,14 @@ const (
 	failureWindow = 5 * time.Minute
 )
 
-func newRegistrar(realm string, creds Credentials, minExp, maxExp, nonceTTL time.Duration, log *slog.Logger) *Registrar {
-	return &Registrar{realm: realm, creds: creds, log: log, minExp: minExp, maxExp: maxExp, nonceTTL: nonceTTL,
-		now: time.Now, nonces: map[string]*nonce{}, bindings: map[string][]Binding{}, failures: map[netip.Addr][]time.Time{}}
+// maxNonces bounds the nonces whose counts are remembered (each about 150
+// bytes); only requests with a right digest add one.
+const maxNonces = 20000
+
+func newRegistrar(realm string, creds Credentials, minExp, maxExp, nonceTTL time.Duration, nonceKey []byte, log *slog.Logger) *Registrar {
+	return &Registrar{realm: realm, creds: creds, log: log, minExp: minExp, maxExp: maxExp,
+		nonces: newNonces(nonceKey, realm, nonceTTL, maxNonces),
+		now:    time.Now, bindings: map[string][]Binding{}, failures: map[netip.Addr][]time.Time{}}
 }
 
 // Bindings returns the live bindings of user, most recent first.
@@ -142,18 +140,21 @@ func (r *Registrar) register(ctx context.Context, req *sip.Request) *sip.Respons
 	if h == nil {
 		return r.challenge(req, false)
 	}
-	ok, stale, err := r.verify(ctx, req, user, h.Value())
+	ok, nonce, err := r.verify(ctx, req, user, h.Value())
 	if err != nil {
 		r.log.Error("register: credentials", "user", user, "err", err)
 		return sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil)
 	}
-	if stale {
-		return r.challenge(req, true)
-	}
-	if !ok {
+	switch {
+	case !ok:
 		r.fail(src)
 		r.log.Warn("register: authentication failed", "user", user, "source", req.Source())
 		return r.challenge(req, false)
+	case nonce == nonceReplay:
+		r.log.Warn("register: nonce count replayed", "user", user, "source", req.Source())
+		return r.challenge(req, true)
+	case nonce == nonceStale:
+		return r.challenge(req, true)
 	}
 	return r.bind(req, user)
 }
@@ -166,41 +167,29 @@ func sourceAddr(req *sip.Request) netip.Addr {
 	return ap.Addr().Unmap()
 }
 
+// challenge answers 401 with a new nonce; stale tells the phone its
+// password was right and only the nonce must change.
 func (r *Registrar) challenge(req *sip.Request, stale bool) *sip.Response {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	n := hex.EncodeToString(b)
-	r.mu.Lock()
-	now := r.now()
-	for k, v := range r.nonces {
-		if v.expires.Before(now) {
-			delete(r.nonces, k)
-		}
-	}
-	r.nonces[n] = &nonce{expires: now.Add(r.nonceTTL)}
-	r.mu.Unlock()
-	chal := digest.Challenge{Realm: r.realm, Nonce: n, Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
+	chal := digest.Challenge{Realm: r.realm, Nonce: r.nonces.issue(r.now()), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
 	res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
 	res.AppendHeader(sip.NewHeader("WWW-Authenticate", chal.String()))
 	return res
 }
 
-// verify checks the Authorization header of a REGISTER for user. stale
-// means the nonce is unknown or expired (a new challenge is due).
-func (r *Registrar) verify(ctx context.Context, req *sip.Request, user, header string) (ok, stale bool, err error) {
+// verify checks the Authorization header of a REGISTER for user: ok when
+// the digest is right, and then what its nonce and count are worth (only
+// nonceFresh authenticates).
+func (r *Registrar) verify(ctx context.Context, req *sip.Request, user, header string) (ok bool, nonce nonceState, err error) {
 	cred, perr := digest.ParseCredentials(header)
-	if perr != nil || cred.Username != user || cred.Realm != r.realm {
-		return false, false, nil
-	}
-	if !r.useNonce(cred.Nonce, cred.Nc, cred.QOP != "") {
-		return false, true, nil
+	if perr != nil || cred.Username != user || cred.Realm != r.realm || !printable(user) {
+		return false, 0, nil
 	}
 	ha1, err := r.creds.HA1(ctx, user)
 	if errors.Is(err, ErrUnknownUser) {
-		return false, false, nil
+		return false, 0, nil
 	}
 	if err != nil {
-		return false, false, fmt.Errorf("sipua: credentials of %s: %w", user, err)
+		return false, 0, fmt.Errorf("sipua: credentials of %s: %w", user, err)
 	}
 	chal := &digest.Challenge{Realm: r.realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm, Opaque: cred.Opaque}
 	if cred.QOP != "" {
@@ -208,28 +197,14 @@ func (r *Registrar) verify(ctx context.Context, req *sip.Request, user, header s
 	}
 	want, derr := digest.Digest(chal, digest.Options{Method: string(req.Method), URI: cred.URI, Username: user,
 		A1: ha1, Cnonce: cred.Cnonce, Count: cred.Nc})
-	if derr != nil {
-		return false, false, nil
+	if derr != nil || subtle.ConstantTimeCompare([]byte(want.Response), []byte(cred.Response)) != 1 {
+		return false, 0, nil
 	}
-	return subtle.ConstantTimeCompare([]byte(want.Response), []byte(cred.Response)) == 1, false, nil
-}
-
-// useNonce checks that n was issued, is fresh and, with qop, that its count
-// grows (no replay).
-func (r *Registrar) useNonce(n string, nc int, qop bool) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	v, ok := r.nonces[n]
-	if !ok || v.expires.Before(r.now()) {
-		return false
+	nc := 0
+	if cred.QOP != "" {
+		nc = max(cred.Nc, 1)
 	}
-	if qop {
-		if nc <= v.nc {
-			return false
-		}
-		v.nc = nc
-	}
-	return true
+	return true, r.nonces.use(cred.Nonce, nc, r.now()), nil
 }
 
 func (r *Registrar) blocked(ip netip.Addr) bool {
@@ -274,6 +249,9 @@ func (r *Registrar) bind(req *sip.Request, user string) *sip.Response {
 		c, ok := h.(*sip.ContactHeader)
 		if !ok {
 			return sip.NewResponseFromRequest(req, 400, "Bad Request: Contact", nil)
+		}
+		if sc := strings.ToLower(c.Address.Scheme); (sc != "sip" && sc != "sips") || len(c.Address.Headers) > 0 || c.Address.Host == "" {
+			return sip.NewResponseFromRequest(req, 400, "Bad Request: Contact must be a sip: URI without headers", nil)
 		}
 		e := exp
 		if v, ok := c.Params.Get("expires"); ok {

@@ -11,6 +11,7 @@ package sipua
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -24,6 +25,12 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
+// sipgo refuses to send a UDP message longer than UDPMTUSize-200 bytes
+// (1300); a response echoes its request's Via, From and To, so a long but
+// valid request (RFC 4475 longreq) would go unanswered. A response goes
+// back the way its request came whatever its size (RFC 3261 §18.2.2).
+func init() { sip.UDPMTUSize = 65535 }
+
 // Config configures a Server.
 type Config struct {
 	Addr       string        // host:port for UDP and TCP; port 0 picks a free port
@@ -35,6 +42,15 @@ type Config struct {
 	MaxExpires time.Duration // longest registration; default 1h
 	NonceTTL   time.Duration // digest nonce lifetime; default 5m
 	Log        *slog.Logger
+
+	// Domains are the host names (and addresses) callers may put in a
+	// Request-URI besides the listening address: a DNS name, a public
+	// address in front of NAT, a proxy's address. INVITEs for any other
+	// host are refused.
+	Domains []string
+	// NonceKey signs digest nonces; servers sharing it accept each other's
+	// nonces. Empty: a random key (nonces die with the process).
+	NonceKey []byte
 
 	// SIP over TLS, optional: the address and the certificate and key
 	// files (PEM). Empty TLSAddr: no TLS.
@@ -105,7 +121,7 @@ type Server struct {
 func New(cfg Config, creds Credentials) (*Server, error) {
 	cfg.defaults()
 	s := &Server{cfg: cfg, log: cfg.Log, creds: creds, msgs: newMessageCounts()}
-	s.reg = newRegistrar(cfg.Realm, creds, cfg.MinExpires, cfg.MaxExpires, cfg.NonceTTL, cfg.Log)
+	s.reg = newRegistrar(cfg.Realm, creds, cfg.MinExpires, cfg.MaxExpires, cfg.NonceTTL, cfg.NonceKey, cfg.Log)
 	s.flood = newThrottle(cfg.FloodRate, cfg.FloodBurst, s.reg.registeredIP, cfg.Log)
 	s.hardCtx, s.hardStop = context.WithCancel(context.Background())
 	return s, nil
@@ -167,7 +183,7 @@ func (s *Server) Start(h Handler) error {
 // readFilter is the flood throttle, counting what it drops.
 func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 	out, err := s.flood.filter(p, data)
-	if out == nil && err == nil {
+	if out == nil && (err == nil || errors.Is(err, errThrottled)) {
 		s.msgs.dropped.Add(1)
 	}
 	return out, err
@@ -266,32 +282,32 @@ func (s *Server) dialogUA(transport string) *sipgo.DialogUA {
 	return s.udp
 }
 
-// routes installs the request handlers, each counting the responses it
-// sends.
+// routes installs the request handlers, each behind check and counting
+// the responses it sends.
 func (s *Server) routes() {
-	s.srv.OnInvite(s.counted(s.onInvite))
+	s.srv.OnInvite(s.counted(s.checked(s.onInvite)))
 	for _, m := range []func(sipgo.RequestHandler){s.srv.OnAck, s.srv.OnBye, s.srv.OnInfo, s.srv.OnRefer, s.srv.OnNotify, s.srv.OnUpdate} {
-		m(s.counted(s.inDialog))
+		m(s.counted(s.checked(s.inDialog)))
 	}
-	s.srv.OnCancel(s.counted(func(req *sip.Request, tx sip.ServerTransaction) {
+	s.srv.OnCancel(s.counted(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-	}))
-	s.srv.OnOptions(s.counted(func(req *sip.Request, tx sip.ServerTransaction) {
+	})))
+	s.srv.OnOptions(s.counted(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
 		res.AppendHeader(sip.NewHeader("Allow", allow))
 		res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
 		_ = tx.Respond(res)
-	}))
-	s.srv.OnRegister(s.counted(func(req *sip.Request, tx sip.ServerTransaction) {
+	})))
+	s.srv.OnRegister(s.counted(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
 		ctx, cancel := context.WithTimeout(s.hardCtx, 5*time.Second)
 		defer cancel()
 		s.reg.handle(ctx, req, tx)
-	}))
-	s.srv.OnNoRoute(s.counted(func(req *sip.Request, tx sip.ServerTransaction) {
+	})))
+	s.srv.OnNoRoute(s.counted(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
 		res.AppendHeader(sip.NewHeader("Allow", allow))
 		_ = tx.Respond(res)
-	}))
+	})))
 }
 
 const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER, NOTIFY, UPDATE"
@@ -314,12 +330,21 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 503, "Service Unavailable", sip.NewHeader("Retry-After", "60"))
 		return
 	}
-	if req.Recipient.User != s.cfg.Hotline {
+	if userOf(req.Recipient) != s.cfg.Hotline || !s.ours(req.Recipient.Host) {
 		s.refuse(req, tx)
+		return
+	}
+	if r := s.routed(req); r != "" {
+		s.log.Warn("invite refused: routed elsewhere", "route", r, "source", req.Source(), "transport", req.Transport())
+		respond(tx, req, 403, "Forbidden: govhall routes no requests")
 		return
 	}
 	if req.Contact() == nil {
 		respond(tx, req, 400, "Bad Request: no Contact")
+		return
+	}
+	if _, ok := req.From().Params.Get("tag"); !ok {
+		respond(tx, req, 400, "Bad Request: no From tag")
 		return
 	}
 	s.active.Add(1)
@@ -337,27 +362,84 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 // refuse answers an INVITE for anything but the hotline: no open relay.
+// A staff phone's extension is forbidden (403), anything else not found.
 func (s *Server) refuse(req *sip.Request, tx sip.ServerTransaction) {
 	code, reason := 404, "Not Found"
 	ctx, cancel := context.WithTimeout(s.hardCtx, 2*time.Second)
 	defer cancel()
-	if _, err := s.creds.HA1(ctx, req.Recipient.User); err == nil {
-		code, reason = 403, "Forbidden"
+	if user := userOf(req.Recipient); user != "" && printable(user) {
+		if _, err := s.creds.HA1(ctx, user); err == nil {
+			code, reason = 403, "Forbidden"
+		}
 	}
 	s.log.Warn("invite refused: only the hotline number is reachable", "to", req.Recipient.String(),
 		"from", fromUser(req), "source", req.Source(), "transport", req.Transport(), "status", code)
 	respond(tx, req, code, reason)
 }
 
-// inDialog routes a request to the leg of its dialog, or answers 481.
+// inDialog routes a request to the leg of its dialog, or answers 481. A
+// REFER outside any dialog is forbidden: only a phone in a call may
+// transfer it.
 func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) {
 	if l := s.lookup(req); l != nil {
 		l.handle(req, tx)
 		return
 	}
+	if _, tagged := req.To().Params.Get("tag"); req.Method == sip.REFER && !tagged {
+		s.log.Warn("refer outside a dialog refused", "source", req.Source(), "transport", req.Transport())
+		respond(tx, req, 403, "Forbidden")
+		return
+	}
 	if !req.IsAck() {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 	}
+}
+
+// ours reports whether host names this server: the listening address (any
+// local address when listening on all), the TLS listener's, or one of
+// Config.Domains.
+func (s *Server) ours(host string) bool {
+	host = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(host), "["), "]")
+	for _, d := range s.cfg.Domains {
+		if strings.EqualFold(host, d) {
+			return true
+		}
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	if ip == s.addr.Addr() {
+		return true
+	}
+	if s.tlsLn != nil {
+		if a, ok := s.tlsLn.Addr().(*net.TCPAddr); ok && a.AddrPort().Addr().Unmap() == ip {
+			return true
+		}
+	}
+	if !s.addr.Addr().IsUnspecified() {
+		return false
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Unmap() == ip {
+			return true
+		}
+	}
+	return false
+}
+
+// routed returns the first Route entry of req that is not this server
+// (govhall is no proxy), or "".
+func (s *Server) routed(req *sip.Request) string {
+	for _, h := range req.GetHeaders("Route") {
+		r, ok := h.(*sip.RouteHeader)
+		if !ok || !s.ours(r.Address.Host) {
+			return h.Value()
+		}
+	}
+	return ""
 }
 
 func (s *Server) lookup(req *sip.Request) dialogLeg {

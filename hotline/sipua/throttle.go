@@ -1,6 +1,7 @@
 package sipua
 
 import (
+	"errors"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -11,11 +12,16 @@ import (
 )
 
 // throttle limits the SIP messages read from one source IP address with a
-// token bucket; what exceeds it is dropped before parsing. Addresses with a
-// live registration (the office's phones, often behind one NAT) are exempt.
+// token bucket; what exceeds it is dropped before parsing (UDP) or ends the
+// connection (TCP, whose stream cannot lose a piece). Addresses with a live
+// registration (the office's phones, often behind one NAT) are exempt. It
+// keeps at most max buckets: past that (a flood from spoofed addresses)
+// full buckets are forgotten at once and then arbitrary ones, so memory
+// stays bounded and a new source starts with a full bucket.
 type throttle struct {
 	rate    float64 // tokens per second
 	burst   float64
+	max     int
 	log     *slog.Logger
 	exempt  func(netip.Addr) bool
 	mu      sync.Mutex
@@ -30,15 +36,25 @@ type bucket struct {
 	warned  time.Time
 }
 
+// maxSources bounds the throttle's buckets (about 100 bytes each).
+const maxSources = 1 << 16
+
+// errThrottled ends a TCP connection whose source sends too much.
+var errThrottled = errors.New("sipua: source over its message rate")
+
 func newThrottle(rate float64, burst int, exempt func(netip.Addr) bool, log *slog.Logger) *throttle {
-	return &throttle{rate: rate, burst: float64(burst), exempt: exempt, log: log, buckets: map[netip.Addr]*bucket{}}
+	return &throttle{rate: rate, burst: float64(burst), max: maxSources, exempt: exempt, log: log, buckets: map[netip.Addr]*bucket{}}
 }
 
-// filter is a sip.TransportReadFilter: it returns nil for dropped messages.
+// filter is a sip.TransportReadFilter: it returns nil for dropped UDP
+// messages and errThrottled for TCP.
 func (t *throttle) filter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 	ip := addrOf(p.RemoteAddr)
 	if !ip.IsValid() || t.allow(ip, time.Now()) {
 		return data, nil
+	}
+	if sip.IsReliable(p.Transport) {
+		return nil, errThrottled
 	}
 	return nil, nil
 }
@@ -62,9 +78,10 @@ func (t *throttle) allow(ip netip.Addr, now time.Time) bool {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.sweep(now)
+	t.sweep(now, false)
 	b, ok := t.buckets[ip]
 	if !ok {
+		t.makeRoom(now)
 		b = &bucket{tokens: t.burst, at: now}
 		t.buckets[ip] = b
 	}
@@ -82,9 +99,10 @@ func (t *throttle) allow(ip netip.Addr, now time.Time) bool {
 	return false
 }
 
-// sweep forgets full buckets once a minute, so the map stays small.
-func (t *throttle) sweep(now time.Time) {
-	if now.Sub(t.swept) < time.Minute {
+// sweep forgets full buckets once a minute (now when forced), so the map
+// stays small.
+func (t *throttle) sweep(now time.Time, force bool) {
+	if !force && now.Sub(t.swept) < time.Minute {
 		return
 	}
 	t.swept = now
@@ -93,4 +111,20 @@ func (t *throttle) sweep(now time.Time) {
 			delete(t.buckets, ip)
 		}
 	}
+}
+
+// makeRoom keeps the map under max buckets before one is added: it sweeps,
+// then forgets arbitrary buckets down to seven eighths of max.
+func (t *throttle) makeRoom(now time.Time) {
+	if len(t.buckets) < t.max {
+		return
+	}
+	t.sweep(now, true)
+	for ip := range t.buckets {
+		if len(t.buckets) < t.max-t.max/8 {
+			break
+		}
+		delete(t.buckets, ip)
+	}
+	t.log.Warn("sip flood: too many sources, buckets forgotten", "kept", len(t.buckets))
 }

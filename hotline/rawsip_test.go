@@ -1,0 +1,309 @@
+package hotline
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
+)
+
+// The hostile-SIP tests (torture, relay, flood) speak SIP through rawPeer:
+// a plain UDP socket or TCP connection from a chosen loopback address, so
+// every byte sent is the test's.
+
+// hotlineDomain is the name the tests' hotline answers for besides its
+// address (Config.Domains); the torture files use it.
+const hotlineDomain = "hotline.govhall.test"
+
+// callerSDP is the offer of the tests' calls: PCMU to the discard port.
+const callerSDP = "v=0\r\no=caller 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n"
+
+// rawPeer is one socket speaking SIP to the hotline.
+type rawPeer struct {
+	t       testing.TB
+	network string // "udp" or "tcp"
+	conn    net.Conn
+	udp     *net.UDPConn
+	to      *net.UDPAddr
+	msgs    chan sip.Message
+	closed  chan struct{} // TCP: the server closed the connection
+	onReq   func(*sip.Request)
+	cseq    int
+}
+
+// newRawPeer opens a socket from ip (127.0.0.x) to the hotline at addr.
+func newRawPeer(t testing.TB, network, ip, addr string) *rawPeer {
+	t.Helper()
+	to, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &rawPeer{t: t, network: network, to: to, msgs: make(chan sip.Message, 1024), closed: make(chan struct{})}
+	local := net.ParseIP(ip)
+	switch network {
+	case "udp":
+		p.udp, err = net.ListenUDP("udp", &net.UDPAddr{IP: local})
+		p.conn = p.udp
+	case "tcp":
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: local}, Timeout: 3 * time.Second}
+		p.conn, err = d.Dial("tcp", addr)
+	}
+	if err != nil {
+		t.Fatalf("%s socket from %s: %v", network, ip, err)
+	}
+	t.Cleanup(func() { p.conn.Close() })
+	go p.read()
+	return p
+}
+
+func (p *rawPeer) read() {
+	defer close(p.closed)
+	buf := make([]byte, 1<<16)
+	stream := sip.NewParser().NewSIPStream()
+	for {
+		var n int
+		var err error
+		if p.udp != nil {
+			n, _, err = p.udp.ReadFromUDP(buf)
+		} else {
+			n, err = p.conn.Read(buf)
+		}
+		if err != nil {
+			return
+		}
+		if p.udp != nil {
+			if m, err := sip.ParseMessage(buf[:n]); err == nil {
+				p.deliver(m)
+			}
+			continue
+		}
+		if err := stream.ParseSIPStream(buf[:n], p.deliver); err != nil && !errors.Is(err, sip.ErrParseSipPartial) {
+			return
+		}
+	}
+}
+
+func (p *rawPeer) deliver(m sip.Message) {
+	if req, ok := m.(*sip.Request); ok && p.onReq != nil {
+		p.onReq(req)
+		return
+	}
+	select {
+	case p.msgs <- m:
+	default:
+	}
+}
+
+// local is the socket's address, for Via and Contact.
+func (p *rawPeer) local() string { return p.conn.LocalAddr().String() }
+
+// transport is the Via transport of the peer.
+func (p *rawPeer) transport() string { return strings.ToUpper(p.network) }
+
+func (p *rawPeer) send(b []byte) {
+	p.t.Helper()
+	var err error
+	if p.udp != nil {
+		_, err = p.udp.WriteToUDP(b, p.to)
+	} else {
+		_, err = p.conn.Write(b)
+	}
+	if err != nil {
+		p.t.Fatalf("send %q: %v", firstLine(b), err)
+	}
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(string(b), "\r\n")
+	return s
+}
+
+// responses collects the final responses with Call-ID callID (any when
+// "") until n have arrived or the time is up; provisional ones are
+// skipped.
+func (p *rawPeer) responses(callID string, n int, within time.Duration) []*sip.Response {
+	return p.responsesTo("", callID, n, within)
+}
+
+// responsesTo is responses of requests of one method (any when "").
+func (p *rawPeer) responsesTo(method, callID string, n int, within time.Duration) []*sip.Response {
+	var got []*sip.Response
+	deadline := time.After(within)
+	for len(got) < n {
+		select {
+		case m := <-p.msgs:
+			res, ok := m.(*sip.Response)
+			if ok && !res.IsProvisional() && (callID == "" || callIDOf(res) == callID) &&
+				(method == "" || res.CSeq() != nil && string(res.CSeq().MethodName) == method) {
+				got = append(got, res)
+			}
+		case <-deadline:
+			return got
+		}
+	}
+	return got
+}
+
+// response returns the final response to callID, failing the test when
+// none comes within 3 s (the server hangs).
+func (p *rawPeer) response(callID, what string) *sip.Response {
+	p.t.Helper()
+	got := p.responses(callID, 1, 3*time.Second)
+	if len(got) == 0 {
+		p.t.Fatalf("%s over %s: no answer within 3 s", what, p.network)
+	}
+	return got[0]
+}
+
+func callIDOf(m sip.Message) string {
+	if h := m.CallID(); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+func newCallID(what string) string { return fmt.Sprintf("%s-%08x@test", what, rand.Uint32()) }
+
+func branch() string { return fmt.Sprintf("z9hG4bK%016x", rand.Uint64()) }
+
+// request builds a request from this peer.
+func (p *rawPeer) request(method, ruri, from, to, callID string, extra string, body string) []byte {
+	p.cseq++
+	return []byte(fmt.Sprintf("%s %s SIP/2.0\r\nVia: SIP/2.0/%s %s;rport;branch=%s\r\nMax-Forwards: 70\r\n"+
+		"From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n%sContent-Length: %d\r\n\r\n%s",
+		method, ruri, p.transport(), p.local(), branch(), from, to, callID, p.cseq, method, extra, len(body), body))
+}
+
+// options asks the hotline for its capabilities and returns the status;
+// no answer within 3 s fails the test.
+func (p *rawPeer) options() int {
+	p.t.Helper()
+	id := newCallID("probe")
+	p.send(p.request("OPTIONS", "sip:96128@"+hotlineDomain, "<sip:probe@county.example>;tag=p1", "<sip:96128@"+hotlineDomain+">", id, "", ""))
+	return p.response(id, "OPTIONS").StatusCode
+}
+
+// invite sends an INVITE for ruri with our SDP (and extra headers) and
+// returns its final response; a 200 is acknowledged and hung up, an error
+// acknowledged.
+func (p *rawPeer) invite(ruri, extra string) *sip.Response {
+	p.t.Helper()
+	id := newCallID("call")
+	contact := fmt.Sprintf("Contact: <sip:13800138000@%s;transport=%s>\r\nContent-Type: application/sdp\r\n", p.local(), p.network)
+	req := p.request("INVITE", ruri, "<sip:13800138000@county.example>;tag=c1", "<"+ruri+">", id, contact+extra, callerSDP)
+	p.send(req)
+	res := p.response(id, "INVITE "+ruri)
+	p.finish(res)
+	return res
+}
+
+// finish completes the INVITE transaction of a final response: ACK, and
+// after a 200 a BYE (whose answer is awaited).
+func (p *rawPeer) finish(res *sip.Response) {
+	p.t.Helper()
+	if res.To() == nil || res.From() == nil || res.CallID() == nil {
+		return // the answer to a request without them (RFC 4475 insuf): nothing to match an ACK
+	}
+	seq := res.CSeq().SeqNo
+	target := res.To().Address.String()
+	if res.StatusCode >= 300 { // the ACK of the INVITE's own transaction
+		p.send([]byte(fmt.Sprintf("ACK %s SIP/2.0\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+			target, res.Via().Value(), res.From().Value(), res.To().Value(), callIDOf(res), seq)))
+		return
+	}
+	if c := res.Contact(); c != nil {
+		target = c.Address.String()
+	}
+	inDialog := func(method string, seq uint32) []byte {
+		return []byte(fmt.Sprintf("%s %s SIP/2.0\r\nVia: SIP/2.0/%s %s;rport;branch=%s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+			method, target, p.transport(), p.local(), branch(), res.From().Value(), res.To().Value(), callIDOf(res), seq, method))
+	}
+	p.send(inDialog("ACK", seq))
+	p.send(inDialog("BYE", seq+1))
+	if bye := p.responsesTo("BYE", callIDOf(res), 1, 3*time.Second); len(bye) == 0 || bye[0].StatusCode != 200 {
+		p.t.Fatalf("BYE of %s over %s: %v", callIDOf(res), p.network, statuses(bye))
+	}
+}
+
+// call96128 places and hangs up a call to the hotline, failing the test
+// unless it is answered within 3 s.
+func (p *rawPeer) call96128() {
+	p.t.Helper()
+	if res := p.invite("sip:96128@"+hotlineDomain, ""); res.StatusCode != 200 {
+		p.t.Fatalf("INVITE 96128 over %s: %d %s", p.network, res.StatusCode, res.Reason)
+	}
+}
+
+// register sends a REGISTER of ext (with auth, a header line or "") and
+// returns the final response.
+func (p *rawPeer) register(ext, callID, auth string) *sip.Response {
+	p.t.Helper()
+	aor := fmt.Sprintf("<sip:%s@%s>", ext, hotlineDomain)
+	extra := fmt.Sprintf("Contact: <sip:%s@%s;transport=%s>\r\nExpires: 300\r\n%s", ext, p.local(), p.network, auth)
+	p.send(p.request("REGISTER", "sip:"+hotlineDomain, aor+";tag=r1", aor, callID, extra, ""))
+	return p.response(callID, "REGISTER "+ext)
+}
+
+// registerAs registers ext with its password (answering the challenge).
+func (p *rawPeer) registerAs(ext, password string) {
+	p.t.Helper()
+	id := newCallID("reg")
+	res := p.register(ext, id, "")
+	if res.StatusCode != 401 {
+		p.t.Fatalf("REGISTER %s: %d, want a challenge", ext, res.StatusCode)
+	}
+	if res = p.register(ext, id, authorization(p.t, res, "REGISTER", "sip:"+hotlineDomain, ext, password, 1)); res.StatusCode != 200 {
+		p.t.Fatalf("REGISTER %s with credentials: %d %s", ext, res.StatusCode, res.Reason)
+	}
+}
+
+// authorization answers the digest challenge of res.
+func authorization(t testing.TB, res *sip.Response, method, uri, user, password string, nc int) string {
+	t.Helper()
+	h := res.GetHeader("WWW-Authenticate")
+	if h == nil {
+		t.Fatalf("%d without WWW-Authenticate", res.StatusCode)
+	}
+	chal, err := digest.ParseChallenge(h.Value())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := digest.Digest(chal, digest.Options{Method: method, URI: uri, Username: user, Password: password, Count: nc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "Authorization: " + cred.String() + "\r\n"
+}
+
+var cseqLine = regexp.MustCompile(`(?im)^(cseq\s*:\s*)(\d+)`)
+
+// withAuth returns a REGISTER of the torture files again with an
+// Authorization header, a new branch and the next CSeq.
+func withAuth(msg []byte, auth string) []byte {
+	s := string(msg)
+	line, rest, _ := strings.Cut(s, "\r\n")
+	rest = strings.Replace(rest, "branch=z9hG4bK", "branch=z9hG4bK2", 1)
+	rest = cseqLine.ReplaceAllStringFunc(rest, func(m string) string {
+		sub := cseqLine.FindStringSubmatch(m)
+		n, _ := strconv.Atoi(sub[2])
+		return sub[1] + strconv.Itoa(n+1)
+	})
+	return []byte(line + "\r\n" + auth + rest)
+}
+
+// statuses lists the codes of responses.
+func statuses(rs []*sip.Response) []int {
+	var out []int
+	for _, r := range rs {
+		out = append(out, r.StatusCode)
+	}
+	return out
+}
