@@ -230,7 +230,7 @@ func (s *Server) submitApplication(c *fiber.Ctx) error {
 	if in.ReceivedOn != "" {
 		return &apiError{status: http.StatusBadRequest, msg: "received_on: 只有工作人员登记的信函申请填写收到日期", field: "received_on"}
 	}
-	out, err := s.deps.Applications.Submit(c.UserContext(), queries.Citizen(strings.Clone(c.IP())), in)
+	out, err := s.deps.Applications.Submit(c.UserContext(), queries.Citizen(strings.Clone(clientIP(c))), in)
 	if err != nil {
 		return applicationErr(err)
 	}

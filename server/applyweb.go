@@ -71,7 +71,7 @@ var applyWebEndpoints = []endpoint{
 	{"GET", "/apply", "applications", "The public application form (依申请公开): every field of POST /api/v1/applications, pre-filled by department=, information= or doc= (a public document's id); its script posts JSON and shows errors next to their field", ""},
 	{"POST", "/apply", "applications", "The form posted without its script (application/x-www-form-urlencoded, the fields of POST /api/v1/applications, channel web): the page again with the error next to its field, or the 查询码 and due date; same-origin only, rate-limited like the API", ""},
 	{"GET", "/apply/status", "applications", "The status of a query or application by its 查询码 (code=), personal data masked, as a page; lookups rate-limited like GET /api/v1/queries/{code}", ""},
-	{"GET", "/apply/static/{version}/*", "applications", "The form's stylesheet and script, cached for a year under their version", ""},
+	{"GET", "/apply/static/{version}/*", "applications", "The public pages' stylesheets and script (the form's, and document.css of /d/{code}), cached for a year under their version", ""},
 	{"POST", "/api/v1/terminals/{id}/receipt", "kiosk", "Print the receipt (回执) of a 查询码 {code} on the kiosk's printer: code, department, due date and a QR code of /apply/status, no personal data → the job's outcome (502 with a sentence for the citizen when the printer fails)", "device"},
 }
 
@@ -244,10 +244,10 @@ func (s *Server) applySubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if ok, _ := s.deps.Queries.AllowLookup("create|" + c.IP()); !ok {
+	if ok, _ := s.deps.Queries.AllowLookup("create|" + clientIP(c)); !ok {
 		return s.renderApply(c, http.StatusTooManyRequests, f, nil, "提交太频繁了，请过几分钟再试", nil, deps)
 	}
-	out, err := s.deps.Applications.Submit(c.UserContext(), queries.Citizen(strings.Clone(c.IP())), applications.NewApplication{
+	out, err := s.deps.Applications.Submit(c.UserContext(), queries.Citizen(strings.Clone(clientIP(c))), applications.NewApplication{
 		Channel: "web", Department: f["department"], ApplicantType: f["applicant_type"], Name: f["name"], IDType: f["id_type"],
 		IDNumber: f["id_number"], CreditCode: f["credit_code"], ContactPerson: f["contact_person"], Phone: f["phone"],
 		Address: f["address"], Email: f["email"], Information: f["information"], Purpose: f["purpose"],
@@ -350,7 +350,7 @@ func (s *Server) applyStatus(c *fiber.Ctx) error {
 			}
 			return r
 		}, d.Code)
-		if ok, _ := s.deps.Queries.AllowLookup("lookup|" + c.IP()); !ok {
+		if ok, _ := s.deps.Queries.AllowLookup("lookup|" + clientIP(c)); !ok {
 			status, d.Error = http.StatusTooManyRequests, "查询过于频繁，请几分钟后再试"
 		} else if v, err := s.deps.Queries.Public(c.UserContext(), code); err == nil {
 			d.View = &v

@@ -27,7 +27,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if in.Username == "" || in.Password == "" {
 		return clientErr(http.StatusBadRequest, "username and password are required")
 	}
-	token, acct, wait, err := s.deps.Staff.Login(c.UserContext(), in.Username, in.Password, c.IP())
+	token, acct, wait, err := s.deps.Staff.Login(c.UserContext(), in.Username, in.Password, clientIP(c))
 	if errors.Is(err, staff.ErrThrottled) {
 		c.Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		return err
@@ -50,7 +50,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	}
 	if tok := sessionToken(c); tok != "" {
 		if acct, err := s.deps.Staff.Session(c.UserContext(), tok); err == nil {
-			s.deps.Staff.Record(c.UserContext(), staff.Actor{AccountID: acct.ID, Username: acct.Username, IP: c.IP()}, "logout", "account", acct.Username, nil)
+			s.deps.Staff.Record(c.UserContext(), staff.Actor{AccountID: acct.ID, Username: acct.Username, IP: clientIP(c)}, "logout", "account", acct.Username, nil)
 		}
 		if err := s.deps.Staff.Logout(c.UserContext(), tok); err != nil {
 			return err
@@ -100,12 +100,12 @@ func account(c *fiber.Ctx) staff.Account {
 // actor is the kiosk view of the logged-in staff member.
 func actor(c *fiber.Ctx) kiosk.Actor {
 	a := account(c)
-	return kiosk.Actor{AccountID: a.ID, Username: a.Username, IP: c.IP(), Roles: append([]string(nil), a.Roles...)}
+	return kiosk.Actor{AccountID: a.ID, Username: a.Username, IP: clientIP(c), Roles: append([]string(nil), a.Roles...)}
 }
 
 func staffActor(c *fiber.Ctx) staff.Actor {
 	a := account(c)
-	return staff.Actor{AccountID: a.ID, Username: a.Username, IP: c.IP()}
+	return staff.Actor{AccountID: a.ID, Username: a.Username, IP: clientIP(c)}
 }
 
 // me is GET /api/v1/session: who am I.

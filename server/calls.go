@@ -50,15 +50,18 @@ func (s *Server) callRoutes(v1 fiber.Router) {
 
 func callActor(c *fiber.Ctx) calls.Actor {
 	a := account(c)
-	return calls.Actor{AccountID: a.ID, Username: a.Username, IP: c.IP()}
+	return calls.Actor{AccountID: a.ID, Username: a.Username, IP: clientIP(c)}
 }
 
 // callErr turns hotline errors into answers a console can act on.
 func callErr(err error) error {
 	var fe *calls.FieldError
+	var purged *calls.PurgedError
 	switch {
 	case errors.As(err, &fe):
 		return &apiError{status: http.StatusBadRequest, msg: fe.Msg, field: fe.Field}
+	case errors.As(err, &purged):
+		return clientErr(http.StatusGone, "这段录音已于 %s 保存期满删除；通话记录仍在", purged.At.In(shanghai).Format("2006-01-02"))
 	case errors.Is(err, hotline.ErrNoSuchCall):
 		return clientErr(http.StatusNotFound, "这通电话已经结束或不存在")
 	case errors.Is(err, hotline.ErrNotNow):

@@ -624,7 +624,7 @@ func (s *Server) resetPassword(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	password, err := s.deps.Staff.ResetPassword(c.UserContext(), staffActor(c), id, in.Password)
+	password, err := s.deps.Staff.ResetPassword(c.UserContext(), staffActor(c), id, in.Password, sessionToken(c))
 	if err != nil {
 		return orgErr(err)
 	}

@@ -13,8 +13,8 @@ import (
 )
 
 // previewCSP lets a preview of the public page be framed by the console
-// (and nothing else): the page's own inline style, no script, no forms.
-const previewCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+// (and nothing else): the public page's stylesheet, no script, no forms.
+const previewCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
 
 // catalogDeskRoutes registers the reviewers' pages: writing documents, the
 // review queue with its per-character diff, validity changes, history.
@@ -331,8 +331,8 @@ func (s *Server) writePreview(c *fiber.Ctx, p kiosk.Public, err error) error {
 	var fe *kiosk.FieldError
 	if errors.As(err, &fe) {
 		c.Type("html", "utf-8")
-		return c.SendString(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无法预览</title></head>` +
-			`<body style="font:18px/1.6 sans-serif;padding:1rem;color:#7a0000"><p>还不能预览：` +
+		return c.SendString(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无法预览</title>` +
+			`<link rel="stylesheet" href="` + documentCSS() + `"></head><body class="plain error"><p>还不能预览：` +
 			htmlEscape(fieldLabel(fe.Field)+"："+fe.Msg) + `</p></body></html>`)
 	}
 	if err != nil {

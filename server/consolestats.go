@@ -376,7 +376,7 @@ func (d *statsDesk) saveSettings(c *fiber.Ctx) error {
 	st := stats.Settings{ShortAbandon: secs("short_abandon"), AnswerTarget: secs("answer_target"), DailyTarget: pct / 100,
 		SatisfiedMin: min, LiaisonRing: secs("liaison_ring"), MaxWait: secs("max_wait")}
 	acct := account(c)
-	if err := d.store.SaveSettings(c.UserContext(), stats.Actor{AccountID: acct.ID, Username: acct.Username, IP: c.IP()}, st); err != nil {
+	if err := d.store.SaveSettings(c.UserContext(), stats.Actor{AccountID: acct.ID, Username: acct.Username, IP: clientIP(c)}, st); err != nil {
 		var fe *stats.FieldError
 		if errors.As(err, &fe) {
 			return d.s.consoleMessage(c, http.StatusBadRequest, "设置有误", fe.Msg, consolePrefix+"stats")

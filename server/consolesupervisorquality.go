@@ -69,7 +69,7 @@ func (s *Server) qualityRoutes(sv SupervisorService) {
 
 func qualityActor(c *fiber.Ctx) quality.Actor {
 	a := account(c)
-	return quality.Actor{AccountID: a.ID, Username: a.Username, IP: c.IP()}
+	return quality.Actor{AccountID: a.ID, Username: a.Username, IP: clientIP(c)}
 }
 
 // qualityErr maps the quality review's errors to answers.

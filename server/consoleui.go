@@ -212,7 +212,7 @@ func (s *Server) consoleLogin(c *fiber.Ctx) error {
 		f.Error, f.Field = "请输入密码", "password"
 	}
 	if f.Error == "" {
-		token, _, wait, err := s.deps.Staff.Login(c.UserContext(), f.Username, password, c.IP())
+		token, _, wait, err := s.deps.Staff.Login(c.UserContext(), f.Username, password, clientIP(c))
 		switch {
 		case errors.Is(err, staff.ErrThrottled):
 			c.Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
@@ -232,10 +232,11 @@ func (s *Server) consoleLogin(c *fiber.Ctx) error {
 }
 
 // setSessionCookie gives the browser its session: HttpOnly, SameSite
-// Strict, Secure behind HTTPS.
+// Strict, Secure when the request came over HTTPS (directly or through a
+// trusted proxy) or the public address is https.
 func (s *Server) setSessionCookie(c *fiber.Ctx, token string) {
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true,
-		SameSite: "Strict", Secure: strings.HasPrefix(s.deps.PublicBaseURL, "https://"),
+		SameSite: "Strict", Secure: overHTTPS(c) || strings.HasPrefix(s.deps.PublicBaseURL, "https://"),
 		Expires: time.Now().Add(staff.SessionTTL)})
 }
 
@@ -246,7 +247,7 @@ func (s *Server) consoleLogout(c *fiber.Ctx) error {
 	}
 	if tok := c.Cookies(sessionCookie); tok != "" {
 		if acct, err := s.deps.Staff.Session(c.UserContext(), tok); err == nil {
-			s.deps.Staff.Record(c.UserContext(), staff.Actor{AccountID: acct.ID, Username: acct.Username, IP: c.IP()}, "logout", "account", acct.Username, nil)
+			s.deps.Staff.Record(c.UserContext(), staff.Actor{AccountID: acct.ID, Username: acct.Username, IP: clientIP(c)}, "logout", "account", acct.Username, nil)
 		}
 		if err := s.deps.Staff.Logout(c.UserContext(), tok); err != nil {
 			return err

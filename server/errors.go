@@ -60,6 +60,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
+	if len(c.Response().Header.Peek("X-Content-Type-Options")) == 0 {
+		setSecurityHeaders(c) // a request Fiber refused before the middleware ran (body too large)
+	}
 	body := fiber.Map{"error": msg}
 	if field != "" {
 		body["field"] = field
@@ -113,7 +116,7 @@ func fiberMessage(fe *fiber.Error) string {
 	case http.StatusMethodNotAllowed:
 		return "不支持这种请求方式"
 	case http.StatusRequestEntityTooLarge:
-		return "提交的内容太大"
+		return tooLarge(maxBodyLimit).Error()
 	}
 	return fe.Message
 }

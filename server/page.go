@@ -32,7 +32,7 @@ func (s *Server) documentPage(c *fiber.Ctx) error {
 	p, err := s.deps.Catalog.PublicByCode(c.UserContext(), c.Params("code"))
 	if errors.Is(err, kiosk.ErrNotFound) {
 		c.Status(http.StatusNotFound).Type("html", "utf-8")
-		return c.SendString(notFoundPage)
+		return c.SendString(notFoundPage())
 	}
 	if err != nil {
 		return err
@@ -55,12 +55,24 @@ func (s *Server) writePublicPage(c *fiber.Ctx, p kiosk.Public) error {
 	data := map[string]any{
 		"Doc": p, "Body": kiosk.RenderBody(p.Body), "KindName": kiosk.KindName(p.Kind),
 		"Today": time.Now().In(shanghai).Format("2006-01-02"), "URL": s.docURL(p.Code), "Interps": interps,
+		"V": applyVersion(),
 	}
 	c.Type("html", "utf-8")
 	return pages.ExecuteTemplate(c.Response().BodyWriter(), "document.html", data)
 }
 
-const notFoundPage = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>未找到</title></head>
-<body style="font-size:20px;font-family:sans-serif;padding:2rem"><h1>没有找到这份文件</h1>
+// documentCSP keeps the public page of a document to its stylesheet:
+// nothing runs, nothing loads from elsewhere, nobody frames it.
+const documentCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// documentCSS is where the public page's stylesheet is served.
+func documentCSS() string { return "/apply/static/" + applyVersion() + "/document.css" }
+
+// notFoundPage is the page of a code that is not public.
+func notFoundPage() string {
+	return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>未找到</title>
+<link rel="stylesheet" href="` + documentCSS() + `"></head>
+<body class="plain"><h1>没有找到这份文件</h1>
 <p>链接可能有误。如需帮助，请拨打政务公开咨询电话 96128。</p></body></html>`
+}

@@ -94,7 +94,7 @@ func init() { endpoints = append(endpoints, queryEndpoints...) }
 // queryActor is the queries view of the logged-in staff member.
 func queryActor(c *fiber.Ctx) queries.Actor {
 	a := account(c)
-	return queries.Actor{AccountID: a.ID, Username: a.Username, IP: strings.Clone(c.IP()),
+	return queries.Actor{AccountID: a.ID, Username: a.Username, IP: strings.Clone(clientIP(c)),
 		Roles: append([]string(nil), a.Roles...), DepartmentID: a.DepartmentID.Int64}
 }
 
@@ -111,7 +111,7 @@ func queryErr(err error) error {
 // left it answers 429 with Retry-After.
 func (s *Server) limitBy(kind string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		ok, wait := s.deps.Queries.AllowLookup(kind + "|" + c.IP())
+		ok, wait := s.deps.Queries.AllowLookup(kind + "|" + clientIP(c))
 		if !ok {
 			c.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			return queries.ErrTooMany
@@ -135,7 +135,7 @@ func (s *Server) createQuery(c *fiber.Ctx) error {
 	}
 	q := queries.NewQuery{Channel: in.Channel, Question: in.Question, Name: in.Name, Phone: in.Phone,
 		Department: in.Department, Kind: in.Kind}
-	out, err := s.deps.Queries.Create(c.UserContext(), queries.Citizen(strings.Clone(c.IP())), q)
+	out, err := s.deps.Queries.Create(c.UserContext(), queries.Citizen(strings.Clone(clientIP(c))), q)
 	if err != nil {
 		return queryErr(err)
 	}
@@ -181,7 +181,7 @@ func (s *Server) complainQuery(c *fiber.Ctx) error {
 	if in.Channel == "" {
 		in.Channel = "web"
 	}
-	p, err := s.deps.Queries.Complain(c.UserContext(), queries.Citizen(strings.Clone(c.IP())), c.Params("code"), in.Reason, in.Channel)
+	p, err := s.deps.Queries.Complain(c.UserContext(), queries.Citizen(strings.Clone(clientIP(c))), c.Params("code"), in.Reason, in.Channel)
 	if err != nil {
 		return queryErr(err)
 	}
@@ -197,7 +197,7 @@ type rating struct {
 
 // rateQuery is POST /api/v1/queries/{code}/rating {"score", "answer"?}.
 func (s *Server) rateQuery(c *fiber.Ctx) error {
-	return s.rate(c, queries.Citizen(strings.Clone(c.IP())), "web")
+	return s.rate(c, queries.Citizen(strings.Clone(clientIP(c))), "web")
 }
 
 // staffRateQuery is POST /api/v1/staff/queries/{code}/rating: an operator

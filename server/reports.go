@@ -164,7 +164,7 @@ func (d *reportDesk) cell(c *fiber.Ctx) error {
 
 func reportActor(c *fiber.Ctx) annual.Actor {
 	a := account(c)
-	return annual.Actor{AccountID: a.ID, Username: a.Username, IP: c.IP()}
+	return annual.Actor{AccountID: a.ID, Username: a.Username, IP: clientIP(c)}
 }
 
 // saveText is PUT /api/v1/staff/reports/annual/{year}/texts/{section}?department=

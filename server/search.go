@@ -116,7 +116,7 @@ func (s *Server) recordClick(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	source, place := "ip:"+c.IP(), ""
+	source, place := "ip:"+clientIP(c), ""
 	if tok := c.Get("X-Terminal-Token"); tok != "" {
 		if t, err := s.deps.Catalog.TerminalByToken(c.UserContext(), tok); err == nil {
 			source, place = "terminal:"+strconv.FormatInt(t.ID, 10), t.PlaceType

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,6 +42,10 @@ type Deps struct {
 	KioskIdle      time.Duration // kiosk idle reset; default 120s
 	// Applications is 依申请公开 on top of Queries; nil disables it.
 	Applications *applications.Store
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// X-Real-IP and X-Forwarded-Proto are believed (see clientIP); empty:
+	// the peer of the connection is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the HTTP server.
@@ -69,9 +74,12 @@ func New(d Deps) *Server {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		BodyLimit:             8 << 20,
+		// The largest body of any route; routes take less (bodyLimit).
+		BodyLimit:               maxBodyLimit,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          proxyStrings(d.TrustedProxies),
 	})
-	s.app.Use(s.recoverPanics, s.accessLog, s.deadline, s.securityHeaders)
+	s.app.Use(s.recoverPanics, s.identifyClient, s.accessLog, s.deadline, s.securityHeaders, s.bodyLimit)
 	s.routes()
 	return s
 }

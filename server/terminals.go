@@ -48,7 +48,7 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 		}
 	}
 	t := s.knownPrinter(c, terminal(c))
-	if err := s.deps.Catalog.Heartbeat(c.UserContext(), t.ID, in.PrinterState, in.PrinterMessage, c.IP()); err != nil {
+	if err := s.deps.Catalog.Heartbeat(c.UserContext(), t.ID, in.PrinterState, in.PrinterMessage, clientIP(c)); err != nil {
 		return err
 	}
 	if in.PrinterState != "" {

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/govhall/govhall/hotline"
 	"github.com/govhall/govhall/hotline/calendar"
+	"github.com/govhall/govhall/hotline/retention"
 )
 
 // config is everything govhall reads from its environment.
@@ -35,6 +37,14 @@ type config struct {
 	// GOVHALL_TRUNK_CALLER_ID the number the citizen sees (default 96128).
 	// Unset: no call-backs.
 	Trunk hotline.Trunk
+	// TrustedProxies (GOVHALL_TRUSTED_PROXIES, comma-separated CIDRs or
+	// addresses) are the reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// RecordingRetention (GOVHALL_RECORDING_RETENTION) and
+	// PersonalRetention (GOVHALL_PERSONAL_DATA_RETENTION) are how long
+	// recordings and the personal data of closed queries are kept; zero:
+	// forever (retention.go).
+	RecordingRetention, PersonalRetention retention.Period
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -76,6 +86,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("GOVHALL_TRUNK: %w", err)
 	}
 	c.Trunk = trunk
+	if c.TrustedProxies, err = parseProxies(getenv("GOVHALL_TRUSTED_PROXIES")); err != nil {
+		return c, err
+	}
+	if err := loadRetention(&c, getenv); err != nil {
+		return c, err
+	}
 	if _, err := calendar.ParseHours(c.OfficeHours); err != nil {
 		return c, fmt.Errorf("GOVHALL_OFFICE_HOURS: %w", err)
 	}
@@ -88,6 +104,28 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.DataDir = abs
 	return c, nil
+}
+
+// parseProxies reads GOVHALL_TRUSTED_PROXIES: CIDRs (10.0.0.0/8) or single
+// addresses, separated by commas; empty: none.
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("GOVHALL_TRUSTED_PROXIES: %q is neither an address nor a CIDR such as 10.0.0.0/8", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func or(s, def string) string {

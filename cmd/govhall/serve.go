@@ -78,7 +78,8 @@ func (p *program) serve(ctx context.Context) error {
 		_, err := hub.Prune(ctx)
 		return err
 	})
-	go p.runHotlineReports(ctx, svc) // report_hotline.go: 月报 once a month has ended
+	go p.runHotlineReports(ctx, svc)   // report_hotline.go: 月报 once a month has ended
+	p.housekeeping(ctx, db, svc.staff) // retention.go: ended sessions, retention periods
 	waitWorker := p.runQueryWorker(ctx, svc.queries, hub)
 	defer waitWorker()
 	callEvents := server.NewCallEvents(hub, p.log.With("component", "console_events"))
@@ -98,6 +99,7 @@ func (p *program) serve(ctx context.Context) error {
 		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar, Search: svc.search,
 		Printer: printer, Speech: kiosk.NewSpeaker(2), Queries: svc.queries, Applications: apps, Calls: calls, Events: hub,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
+		TrustedProxies: p.cfg.TrustedProxies,
 	})
 	svc.search.StartIndex(ctx)
 	go func() { // load the segmentation dictionary before the first citizen waits for it

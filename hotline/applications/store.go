@@ -248,9 +248,13 @@ func (s *Store) load(ctx context.Context, q sqlx.QueryerContext, code string, lo
 	return r, nil
 }
 
-// open unseals the applicant's personal data.
+// open unseals the applicant's personal data. After its retention period
+// (hotline/retention) only the masked name and the redacted text are left.
 func (s *Store) open(r row) (personal, error) {
 	var p personal
+	if len(r.Enc) == 0 {
+		return personal{Org: r.ApplicantType != Natural, Name: r.Masked, Information: r.Information, Purpose: r.Purpose}, nil
+	}
 	b, err := s.keys.Open(r.Enc, applicantAAD(r.QueryID))
 	if err != nil {
 		return p, fmt.Errorf("applications: %s: %w", r.Code, err)

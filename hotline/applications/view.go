@@ -232,7 +232,9 @@ func (s *Store) consultations(ctx context.Context, r row, full bool) ([]Consulta
 	for i := range cs {
 		c := &cs[i]
 		c.ThirdParty = "（第三方）"
-		if full {
+		if full && len(c.Enc) == 0 {
+			c.ThirdParty = "（第三方信息已保存期满删除）"
+		} else if full {
 			b, err := s.keys.Open(c.Enc, thirdPartyAAD(r.QueryID))
 			if err != nil {
 				return nil, fmt.Errorf("applications: %s: third party: %w", r.Code, err)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -22,6 +23,17 @@ var (
 	ErrNotFound = errors.New("calls: not found")
 	ErrInvalid  = errors.New("calls: invalid")
 )
+
+// PurgedError is the answer for a recording or message deleted at the end
+// of its retention period (hotline/retention): the call's record stays.
+type PurgedError struct {
+	CallID int64
+	At     time.Time
+}
+
+func (e *PurgedError) Error() string {
+	return fmt.Sprintf("calls: recording of call %d deleted at the end of its retention period on %s", e.CallID, e.At.Format(time.DateOnly))
+}
 
 // FieldError is an invalid input; Field names it.
 type FieldError struct {

@@ -32,11 +32,12 @@ type Call struct {
 	Recording    *RecordingView `db:"-" json:"recording,omitempty"`
 	Voicemail    *RecordingView `db:"-" json:"voicemail,omitempty"`
 
-	RecPath     string `db:"recording_path" json:"-"`
-	RecSHA256   string `db:"recording_sha256" json:"-"`
-	RecMillis   int64  `db:"recording_duration_ms" json:"-"`
-	RecSize     int64  `db:"recording_size" json:"-"`
-	RecRepaired bool   `db:"recording_repaired" json:"-"`
+	RecPath     string     `db:"recording_path" json:"-"`
+	RecSHA256   string     `db:"recording_sha256" json:"-"`
+	RecMillis   int64      `db:"recording_duration_ms" json:"-"`
+	RecSize     int64      `db:"recording_size" json:"-"`
+	RecRepaired bool       `db:"recording_repaired" json:"-"`
+	RecPurged   *time.Time `db:"recording_purged_at" json:"-"`
 }
 
 // RecordingView describes a finished recording; URL is filled in by the
@@ -48,6 +49,9 @@ type RecordingView struct {
 	Size      int64   `json:"size"`
 	Repaired  bool    `json:"repaired,omitempty"`
 	Kind      string  `json:"kind,omitempty"`
+	// PurgedAt is when the file was deleted at the end of its retention
+	// period; its URL then answers 410.
+	PurgedAt *time.Time `json:"purged_at,omitempty"`
 }
 
 // Leg is one leg of a call to an operator or liaison.
@@ -84,7 +88,7 @@ type Transfer struct {
 
 const callCols = `c.id, c.sip_call_id, c.caller, c.started_at, c.answered_at, c.queued_at, c.dequeued_at, c.ended_at,
 	c.outcome, c.end_reason, COALESCE(d.code, '') AS department, c.satisfaction, c.query_code, c.codec,
-	c.recording_path, c.recording_sha256, c.recording_duration_ms, c.recording_size, c.recording_repaired
+	c.recording_path, c.recording_sha256, c.recording_duration_ms, c.recording_size, c.recording_repaired, c.recording_purged_at
 	FROM calls c LEFT JOIN departments d ON d.id = c.department_id`
 
 // List returns the most recent calls, newest first, with their legs,
@@ -121,7 +125,8 @@ func (s *Store) complete(ctx context.Context, cs []Call) error {
 		ids[i], at[c.ID] = c.ID, c
 		c.Legs, c.Transfers, c.Holds = []Leg{}, []Transfer{}, []Hold{}
 		if c.RecSHA256 != "" {
-			c.Recording = &RecordingView{DurationS: float64(c.RecMillis) / 1000, SHA256: c.RecSHA256, Size: c.RecSize, Repaired: c.RecRepaired}
+			c.Recording = &RecordingView{DurationS: float64(c.RecMillis) / 1000, SHA256: c.RecSHA256, Size: c.RecSize, Repaired: c.RecRepaired,
+				PurgedAt: c.RecPurged}
 		}
 	}
 	if len(ids) == 0 {
@@ -170,38 +175,48 @@ func (s *Store) holds(ctx context.Context, ids []int64, at map[int64]*Call) erro
 
 func (s *Store) voicemails(ctx context.Context, ids []int64, at map[int64]*Call) error {
 	var vs []struct {
-		CallID int64  `db:"call_id"`
-		Kind   string `db:"kind"`
-		SHA256 string `db:"sha256"`
-		Millis int64  `db:"duration_ms"`
-		Size   int64  `db:"size"`
+		CallID int64      `db:"call_id"`
+		Kind   string     `db:"kind"`
+		SHA256 string     `db:"sha256"`
+		Millis int64      `db:"duration_ms"`
+		Size   int64      `db:"size"`
+		Purged *time.Time `db:"purged_at"`
 	}
-	const q = `SELECT call_id, kind, sha256, duration_ms, size FROM call_voicemails WHERE call_id = ANY($1)`
+	const q = `SELECT call_id, kind, sha256, duration_ms, size, purged_at FROM call_voicemails WHERE call_id = ANY($1)`
 	if err := s.db.SelectContext(ctx, &vs, q, pq.Array(ids)); err != nil {
 		return fmt.Errorf("calls: list voicemails: %w", err)
 	}
 	for _, v := range vs {
-		at[v.CallID].Voicemail = &RecordingView{DurationS: float64(v.Millis) / 1000, SHA256: v.SHA256, Size: v.Size, Kind: v.Kind}
+		at[v.CallID].Voicemail = &RecordingView{DurationS: float64(v.Millis) / 1000, SHA256: v.SHA256, Size: v.Size, Kind: v.Kind,
+			PurgedAt: v.Purged}
 	}
 	return nil
 }
 
 // VoicemailPath returns the message file of a call for a staff member and
-// writes the access to the audit log, or ErrNotFound.
+// writes the access to the audit log. It returns ErrNotFound, or a
+// *PurgedError for a message deleted at the end of its retention period.
 func (s *Store) VoicemailPath(ctx context.Context, id int64, a Actor) (string, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return "", fmt.Errorf("calls: voicemail of call %d: %w", id, err)
 	}
 	defer tx.Rollback()
-	var path string
-	err = tx.GetContext(ctx, &path, `SELECT path FROM call_voicemails WHERE call_id = $1`, id)
+	var vm struct {
+		Path   string     `db:"path"`
+		Purged *time.Time `db:"purged_at"`
+	}
+	err = tx.GetContext(ctx, &vm, `SELECT path, purged_at FROM call_voicemails WHERE call_id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("voicemail of call %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return "", fmt.Errorf("calls: voicemail of call %d: %w", id, err)
 	}
+	if vm.Purged != nil {
+		return "", &PurgedError{CallID: id, At: *vm.Purged}
+	}
+	path := vm.Path
 	if err := audit(ctx, tx, a, "call.voicemail.access", "call", id, nil); err != nil {
 		return "", err
 	}

@@ -236,7 +236,8 @@ func (s *Store) CloseCutOff(ctx context.Context, id int64, at time.Time, rec Rec
 
 // RecordingPath returns the recording of a finished call for a staff
 // member and writes the access to the audit log. It returns ErrNotFound
-// when the call has no finished recording.
+// when the call has no finished recording and a *PurgedError when it was
+// deleted at the end of its retention period.
 func (s *Store) RecordingPath(ctx context.Context, id int64, a Actor) (string, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -244,15 +245,19 @@ func (s *Store) RecordingPath(ctx context.Context, id int64, a Actor) (string, e
 	}
 	defer tx.Rollback()
 	var rec struct {
-		Path string `db:"recording_path"`
-		Sum  string `db:"recording_sha256"`
+		Path   string     `db:"recording_path"`
+		Sum    string     `db:"recording_sha256"`
+		Purged *time.Time `db:"recording_purged_at"`
 	}
-	err = tx.GetContext(ctx, &rec, `SELECT recording_path, recording_sha256 FROM calls WHERE id = $1 AND ended_at IS NOT NULL`, id)
+	err = tx.GetContext(ctx, &rec, `SELECT recording_path, recording_sha256, recording_purged_at FROM calls WHERE id = $1 AND ended_at IS NOT NULL`, id)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (rec.Path == "" || rec.Sum == "")) {
 		return "", fmt.Errorf("recording of call %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return "", fmt.Errorf("calls: recording of call %d: %w", id, err)
+	}
+	if rec.Purged != nil {
+		return "", &PurgedError{CallID: id, At: *rec.Purged}
 	}
 	if err := audit(ctx, tx, a, "call.recording.access", "call", id, map[string]any{"sha256": rec.Sum}); err != nil {
 		return "", err

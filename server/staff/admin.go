@@ -3,6 +3,7 @@ package staff
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -67,7 +68,7 @@ type AccountRow struct {
 const accountRowQuery = `SELECT a.id, a.username, a.display_name, a.roles, a.department_id, a.disabled,
 		COALESCE(d.code, '') AS department_code, COALESCE(d.name, '') AS department_name, a.created_at,
 		(SELECT max(l.at) FROM audit_log l WHERE l.object_type = 'account' AND l.object_id = a.username AND l.action = 'login') AS last_login,
-		(SELECT count(*) FROM sessions s WHERE s.account_id = a.id AND s.expires_at > now()) AS sessions
+		(SELECT count(*) FROM sessions s WHERE s.account_id = a.id AND s.expires_at > now() AND s.idle_until > now()) AS sessions
 	FROM accounts a LEFT JOIN departments d ON d.id = a.department_id`
 
 // Accounts lists every account, enabled ones first, by username.
@@ -351,9 +352,10 @@ func (s *Store) SetDisabled(ctx context.Context, by Actor, id int64, disabled bo
 
 // ResetPassword gives an account a new password, the one typed or (when
 // password is empty) a generated one, and returns it to be shown once.
-// The account's other sessions end, so whoever knew the old password is
-// logged out; an admin resetting their own keeps the session they are in.
-func (s *Store) ResetPassword(ctx context.Context, by Actor, id int64, typed string) (string, error) {
+// The account's sessions end, so whoever knew the old password is logged
+// out; an admin changing their own keeps the session they are in, whose
+// token is keep.
+func (s *Store) ResetPassword(ctx context.Context, by Actor, id int64, typed, keep string) (string, error) {
 	password, hash, err := chosenPassword(typed)
 	if err != nil {
 		return "", err
@@ -371,14 +373,16 @@ func (s *Store) ResetPassword(ctx context.Context, by Actor, id int64, typed str
 	if err != nil {
 		return "", fmt.Errorf("staff: reset password of %d: %w", id, err)
 	}
-	var ended int64
-	if id != by.AccountID {
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1`, id)
-		if err != nil {
-			return "", fmt.Errorf("staff: end sessions of %d: %w", id, err)
-		}
-		ended, _ = res.RowsAffected()
+	var kept []byte
+	if id == by.AccountID && keep != "" {
+		sum := sha256.Sum256([]byte(keep))
+		kept = sum[:]
 	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1 AND token_hash IS DISTINCT FROM $2`, id, kept)
+	if err != nil {
+		return "", fmt.Errorf("staff: end sessions of %d: %w", id, err)
+	}
+	ended, _ := res.RowsAffected()
 	detail := map[string]any{"password": passwordSource(typed), "sessions_ended": ended}
 	if err := Record(ctx, tx, by, "account.password_reset", "account", username, detail); err != nil {
 		return "", err

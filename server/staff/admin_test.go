@@ -159,7 +159,7 @@ func TestResetPassword(t *testing.T) {
 	by := f.admin("root")
 	id := f.create("wangfang")
 	tok, _, _, _ := f.s.Login(f.ctx, "wangfang", password, "10.0.0.2")
-	pw, err := f.s.ResetPassword(f.ctx, by, id, "")
+	pw, err := f.s.ResetPassword(f.ctx, by, id, "", "")
 	if err != nil || pw == "" {
 		t.Fatalf("reset: %q %v", pw, err)
 	}
@@ -172,18 +172,22 @@ func TestResetPassword(t *testing.T) {
 	if _, _, _, err := f.s.Login(f.ctx, "wangfang", pw, "10.0.0.4"); err != nil {
 		t.Errorf("the new password: %v", err)
 	}
-	if _, err := f.s.ResetPassword(f.ctx, by, id, "1234"); fieldOf(err) != "password" {
+	if _, err := f.s.ResetPassword(f.ctx, by, id, "1234", ""); fieldOf(err) != "password" {
 		t.Errorf("short password: %v", err)
 	}
-	if _, err := f.s.ResetPassword(f.ctx, by, 999999, ""); !errors.Is(err, staff.ErrNotFound) {
+	if _, err := f.s.ResetPassword(f.ctx, by, 999999, "", ""); !errors.Is(err, staff.ErrNotFound) {
 		t.Errorf("unknown account: %v", err)
 	}
 	mine, _, _, _ := f.s.Login(f.ctx, "root", password, "10.0.0.5")
-	if _, err := f.s.ResetPassword(f.ctx, by, by.AccountID, "my-own-new-pass"); err != nil {
+	elsewhere, _, _, _ := f.s.Login(f.ctx, "root", password, "10.0.0.6")
+	if _, err := f.s.ResetPassword(f.ctx, by, by.AccountID, "my-own-new-pass", mine); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.Session(f.ctx, mine); err != nil {
-		t.Errorf("an admin resetting their own password was logged out: %v", err)
+		t.Errorf("an admin changing their own password was logged out: %v", err)
+	}
+	if _, err := f.s.Session(f.ctx, elsewhere); !errors.Is(err, staff.ErrNoSession) {
+		t.Errorf("the admin's other session survives their password change: %v", err)
 	}
 	var details []string
 	f.db.SelectContext(f.ctx, &details, `SELECT detail::text FROM audit_log WHERE action = 'account.password_reset' ORDER BY id`)

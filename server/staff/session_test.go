@@ -174,3 +174,83 @@ func flip(c byte) string {
 	}
 	return "A"
 }
+
+// TestSessionIdleEnd: a session unused for SessionIdle ends even before
+// its absolute end; a request within the idle time moves the idle end on,
+// but never past the absolute end.
+func TestSessionIdleEnd(t *testing.T) {
+	f := newFixture(t)
+	f.create("qin")
+	idle, used := f.login("qin"), f.login("qin")
+	// Both were last used just over SessionIdle ago: idle has ended.
+	f.db.MustExec(`UPDATE sessions SET idle_until = now() - interval '1 second'`)
+	if _, err := f.s.Session(f.ctx, idle); !errors.Is(err, staff.ErrNoSession) {
+		t.Errorf("a session idle for longer than %v: %v, want ErrNoSession", staff.SessionIdle, err)
+	}
+	// used was last seen 50 minutes ago: still alive, and a request moves its idle end on.
+	f.db.MustExec(`UPDATE sessions SET idle_until = now() + interval '10 minutes' WHERE token_hash = $1`, hash(used))
+	if _, err := f.s.Session(f.ctx, used); err != nil {
+		t.Fatalf("a session used 50 minutes ago: %v", err)
+	}
+	var left time.Duration
+	var secs float64
+	f.db.QueryRow(`SELECT extract(epoch FROM idle_until - now()) FROM sessions WHERE token_hash = $1`, hash(used)).Scan(&secs)
+	left = time.Duration(secs * float64(time.Second))
+	if left < staff.SessionIdle-time.Minute || left > staff.SessionIdle {
+		t.Errorf("after a request the session idles out in %v, want %v", left, staff.SessionIdle)
+	}
+	// Near the absolute end, activity does not extend the session.
+	f.db.MustExec(`UPDATE sessions SET expires_at = now() + interval '5 minutes', idle_until = now() + interval '1 minute' WHERE token_hash = $1`, hash(used))
+	if _, err := f.s.Session(f.ctx, used); err != nil {
+		t.Fatal(err)
+	}
+	var past bool
+	f.db.QueryRow(`SELECT idle_until > expires_at FROM sessions WHERE token_hash = $1`, hash(used)).Scan(&past)
+	if past {
+		t.Error("activity moved the idle end past the absolute end")
+	}
+}
+
+// TestPruneDeletesEndedSessions: Prune deletes sessions past their
+// absolute or idle end and old failed logins, and keeps the rest.
+func TestPruneDeletesEndedSessions(t *testing.T) {
+	f := newFixture(t)
+	f.create("ma")
+	expired, idle, live := f.login("ma"), f.login("ma"), f.login("ma")
+	f.db.MustExec(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, hash(expired))
+	f.db.MustExec(`UPDATE sessions SET idle_until = now() - interval '1 second' WHERE token_hash = $1`, hash(idle))
+	f.db.MustExec(`INSERT INTO login_failures (username, ip, at) VALUES ('ma', '10.1.0.1', now() - interval '1 day'), ('ma', '10.1.0.1', now())`)
+	n, err := f.s.Prune(f.ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("Prune = %d, %v; want 2 sessions", n, err)
+	}
+	if got := f.count(`SELECT count(*) FROM sessions WHERE token_hash = $1`, hash(live)); got != 1 {
+		t.Error("Prune deleted a live session")
+	}
+	if got := f.count(`SELECT count(*) FROM sessions`); got != 1 {
+		t.Errorf("%d sessions after Prune, want 1", got)
+	}
+	if got := f.count(`SELECT count(*) FROM login_failures WHERE username = 'ma'`); got != 1 {
+		t.Errorf("%d failed logins after Prune, want the recent one", got)
+	}
+}
+
+// TestSetPasswordEndsSessions: a new password ends the account's sessions;
+// the same password again (govhall demo run twice) keeps them.
+func TestSetPasswordEndsSessions(t *testing.T) {
+	f := newFixture(t)
+	f.create("zhu")
+	tok := f.login("zhu")
+	if err := f.s.SetPassword(f.ctx, "zhu", password); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Session(f.ctx, tok); err != nil {
+		t.Errorf("setting the same password ended the session: %v", err)
+	}
+	if err := f.s.SetPassword(f.ctx, "zhu", "another-password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Session(f.ctx, tok); !errors.Is(err, staff.ErrNoSession) {
+		t.Errorf("the session after a password change: %v, want ErrNoSession", err)
+	}
+}

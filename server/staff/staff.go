@@ -43,11 +43,18 @@ var (
 
 // Login slow-down: after FailureLimit failures within FailureWindow for one
 // username or one address, further attempts are refused until it passes.
+// A session ends SessionTTL after its login, or SessionIdle after the last
+// request it authenticated, whichever comes first.
 const (
 	FailureLimit  = 5
 	FailureWindow = 15 * time.Minute
 	SessionTTL    = 12 * time.Hour
+	SessionIdle   = time.Hour
 )
+
+// sessionTouch is how stale a session's idle_until may grow before a
+// request moves it on: requests within a minute write nothing.
+const sessionTouch = time.Minute
 
 // Account is a staff member.
 type Account struct {
@@ -129,19 +136,41 @@ func (s *Store) Create(ctx context.Context, a NewAccount) (int64, error) {
 	return id, nil
 }
 
-// SetPassword replaces the password of an existing account. It returns
+// SetPassword replaces the password of an existing account and ends its
+// sessions; setting the password it already has changes nothing (so
+// `govhall demo` run again keeps the demo accounts logged in). It returns
 // ErrNotFound for an unknown username and ErrInvalid for a bad password.
 func (s *Store) SetPassword(ctx context.Context, username, password string) error {
-	hash, err := hashPassword(password)
-	if err != nil {
-		return err
+	var old string
+	err := s.db.GetContext(ctx, &old, `SELECT password_hash FROM accounts WHERE username = $1`, username)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET password_hash = $2 WHERE username = $1`, username, string(hash))
 	if err != nil {
 		return fmt.Errorf("staff: set password %s: %w", username, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	hash, err := hashPassword(password)
+	if err != nil || bcrypt.CompareHashAndPassword([]byte(old), []byte(password)) == nil {
+		return err
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("staff: set password %s: %w", username, err)
+	}
+	defer tx.Rollback()
+	var id int64
+	err = tx.GetContext(ctx, &id, `UPDATE accounts SET password_hash = $2 WHERE username = $1 RETURNING id`, username, string(hash))
+	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("staff: set password %s: %w", username, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1`, id); err != nil {
+		return fmt.Errorf("staff: end sessions of %s: %w", username, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("staff: set password %s: %w", username, err)
 	}
 	return nil
 }
@@ -260,22 +289,32 @@ func (s *Store) openSession(ctx context.Context, accountID int64, ip string) (st
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	sum := sha256.Sum256([]byte(token))
-	const q = `INSERT INTO sessions (token_hash, account_id, expires_at, ip) VALUES ($1, $2, $3, $4)`
-	if _, err := s.db.ExecContext(ctx, q, sum[:], accountID, time.Now().Add(SessionTTL), ip); err != nil {
+	const q = `INSERT INTO sessions (token_hash, account_id, expires_at, idle_until, ip) VALUES ($1, $2, $3, $4, $5)`
+	now := time.Now()
+	if _, err := s.db.ExecContext(ctx, q, sum[:], accountID, now.Add(SessionTTL), now.Add(SessionIdle), ip); err != nil {
 		return "", fmt.Errorf("staff: open session: %w", err)
 	}
 	return token, nil
 }
 
-// Session returns the account of a valid, unexpired session token, or
-// ErrNoSession.
+// Session returns the account of a valid session token — neither past
+// its absolute end nor idle for SessionIdle, of an enabled account — and
+// counts the request as activity; otherwise it returns ErrNoSession.
 func (s *Store) Session(ctx context.Context, token string) (Account, error) {
 	sum := sha256.Sum256([]byte(token))
-	const q = `SELECT a.id, a.username, a.display_name, a.roles, a.department_id, a.disabled
-		FROM sessions s JOIN accounts a ON a.id = s.account_id
-		WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT a.disabled`
+	// One statement: the session is read and, when its idle end is more
+	// than a minute old, moved on (never past the absolute end).
+	const q = `WITH live AS (
+			SELECT s.token_hash, s.idle_until, s.expires_at, a.id, a.username, a.display_name, a.roles, a.department_id, a.disabled
+			FROM sessions s JOIN accounts a ON a.id = s.account_id
+			WHERE s.token_hash = $1 AND s.expires_at > now() AND s.idle_until > now() AND NOT a.disabled
+		), touched AS (
+			UPDATE sessions s SET idle_until = LEAST(now() + make_interval(secs => $2::float8), live.expires_at)
+			FROM live WHERE s.token_hash = live.token_hash AND live.idle_until < now() + make_interval(secs => $2::float8 - $3::float8)
+		)
+		SELECT id, username, display_name, roles, department_id, disabled FROM live`
 	var a Account
-	err := s.db.GetContext(ctx, &a, q, sum[:])
+	err := s.db.GetContext(ctx, &a, q, sum[:], SessionIdle.Seconds(), sessionTouch.Seconds())
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNoSession
 	}
@@ -292,6 +331,22 @@ func (s *Store) Logout(ctx context.Context, token string) error {
 		return fmt.Errorf("staff: logout: %w", err)
 	}
 	return nil
+}
+
+// Prune deletes the sessions that have ended (absolute or idle) and the
+// failed logins older than FailureWindow, and returns how many sessions
+// it deleted.
+func (s *Store) Prune(ctx context.Context) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= now() OR idle_until <= now()`)
+	if err != nil {
+		return 0, fmt.Errorf("staff: prune sessions: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	window := fmt.Sprintf("%d seconds", int(FailureWindow.Seconds()))
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE at <= now() - $1::interval`, window); err != nil {
+		return n, fmt.Errorf("staff: prune failed logins: %w", err)
+	}
+	return n, nil
 }
 
 // Actor is who did something, for the audit log.
