@@ -95,3 +95,7 @@ func (h *Hotline) Stats() Stats {
 	}
 	return st
 }
+
+// Listening reports whether SIP is bound and takes new calls (false while
+// draining), for readiness.
+func (h *Hotline) Listening() bool { return h.sip.Listening() }

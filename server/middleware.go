@@ -30,8 +30,9 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			return herr
 		}
 	}
+	s.observeHTTP(c, start)
 	level := slog.LevelInfo
-	if c.Path() == "/healthz" || c.Path() == "/api/v1/terminals/heartbeat" {
+	if quietPaths[c.Path()] {
 		level = slog.LevelDebug
 	}
 	// Body() would read a stream (Server-Sent Events) to its end.

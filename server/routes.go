@@ -79,6 +79,7 @@ func (s *Server) routes() {
 		s.operatorRoutes()
 		s.supervisorRoutes()
 	}
+	s.observeRoutes() // observe.go: /readyz, /metrics; last, it lists the routes
 }
 
 var staffRoles = []string{staff.RoleAdmin, staff.RoleReviewer, staff.RoleOperator, staff.RoleLiaison, staff.RoleSupervisor}

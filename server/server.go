@@ -27,6 +27,7 @@ import (
 // Deps are the parts the server is built from; cmd wires them.
 type Deps struct {
 	Log            *slog.Logger
+	Observe        Observability // /metrics and /readyz (observe.go)
 	DB             *sqlx.DB
 	Staff          *staff.Store
 	Catalog        *kiosk.Store
@@ -54,8 +55,9 @@ type Server struct {
 	app     *fiber.App
 	log     *slog.Logger
 	console *consoleUI
-	desk    DeskService   // the hotline as the operators' desk reads it; nil without calls
-	closing chan struct{} // closed when Serve begins to shut down: streams end
+	desk    DeskService       // the hotline as the operators' desk reads it; nil without calls
+	closing chan struct{}     // closed when Serve begins to shut down: streams end
+	handled map[routeKey]bool // the routes with a handler, not middleware (observe.go)
 }
 
 // New builds the server and its routes.

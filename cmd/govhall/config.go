@@ -27,7 +27,8 @@ type config struct {
 	WrapUp        time.Duration // operator's wrap-up (话后整理) after a call
 	PrintFonts    string
 	LogLevel      slog.Level
-	DataKey       string // GOVHALL_DATA_KEY: base64 of the 32-byte key of personal data; empty: a key file in DataDir
+	DataKey       string        // GOVHALL_DATA_KEY: base64 of the 32-byte key of personal data; empty: a key file in DataDir
+	Observe       observeConfig // GOVHALL_METRICS_ALLOW, GOVHALL_METRICS_TOKEN, GOVHALL_MIN_FREE_MB (observe.go)
 	// Trunk is the carrier's SIP gateway of the calls govhall places itself
 	// (回拨 of abandoned calls, 回访 of answered queries), only ever from a
 	// staff console and to the number of a call record or query:
@@ -66,6 +67,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if _, _, err := net.SplitHostPort(c.SIPAddr); err != nil {
 		return c, fmt.Errorf("GOVHALL_SIP_ADDR %q is not host:port: %w", c.SIPAddr, err)
 	}
+	obs, err := loadObserveConfig(getenv)
+	if err != nil {
+		return c, err
+	}
+	c.Observe = obs
 	if s := getenv("GOVHALL_KIOSK_IDLE"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < 10*time.Second {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/govhall/govhall/migrations"
 	"github.com/govhall/govhall/migrations/pgcluster"
+	"github.com/govhall/govhall/server/metrics"
 )
 
 // program carries what every command needs.
@@ -20,7 +21,8 @@ type program struct {
 	cfg            config
 	log            *slog.Logger
 	stdout, stderr io.Writer
-	dbURL          string // the database openDB connected to (the search index LISTENs on it)
+	dbURL          string            // the database openDB connected to (the search index LISTENs on it)
+	metrics        *metrics.Registry // serve's (observe.go); nil for the other commands
 }
 
 // openDB connects to GOVHALL_DATABASE_URL or, when it is unset, to the

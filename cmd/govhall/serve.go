@@ -16,6 +16,7 @@ import (
 	"github.com/govhall/govhall/kiosk/printjob"
 	"github.com/govhall/govhall/kiosk/search"
 	"github.com/govhall/govhall/server"
+	"github.com/govhall/govhall/server/metrics"
 	"github.com/govhall/govhall/server/staff"
 )
 
@@ -38,7 +39,7 @@ func (p *program) services(ctx context.Context, db *sqlx.DB) (*services, error) 
 	if err != nil {
 		return nil, err
 	}
-	idx := search.New(db, p.log, search.Options{NotifyURL: p.dbURL})
+	idx := search.New(db, p.log, search.Options{NotifyURL: p.dbURL, Observer: p.searchObserver()})
 	svc := &services{
 		db:       db,
 		staff:    staff.NewStore(db),
@@ -57,6 +58,7 @@ func (p *program) serve(ctx context.Context) error {
 		return err
 	}
 	defer closeDB()
+	p.metrics = metrics.New()
 	svc, err := p.services(ctx, db)
 	if err != nil {
 		return err
@@ -89,6 +91,10 @@ func (p *program) serve(ctx context.Context) error {
 		return err
 	}
 	p.log.Info("serving sip", "addr", p.cfg.SIPAddr, "number", "96128")
+	obs, err := p.observability(db, svc, calls)
+	if err != nil {
+		return err
+	}
 	printer, closeFonts := p.printer()
 	defer closeFonts()
 	// Printers of online terminals are asked for their state every 30 s.
@@ -99,7 +105,7 @@ func (p *program) serve(ctx context.Context) error {
 		Log: p.log, DB: db, Staff: svc.staff, Catalog: svc.catalog, Calendar: svc.calendar, Search: svc.search,
 		Printer: printer, Speech: kiosk.NewSpeaker(2), Queries: svc.queries, Applications: apps, Calls: calls, Events: hub,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
-		TrustedProxies: p.cfg.TrustedProxies,
+		TrustedProxies: p.cfg.TrustedProxies, Observe: obs,
 	})
 	svc.search.StartIndex(ctx)
 	go func() { // load the segmentation dictionary before the first citizen waits for it
