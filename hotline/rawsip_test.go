@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,8 +35,8 @@ type rawPeer struct {
 	udp     *net.UDPConn
 	to      *net.UDPAddr
 	msgs    chan sip.Message
-	closed  chan struct{} // TCP: the server closed the connection
-	onReq   func(*sip.Request)
+	closed  chan struct{}                      // TCP: the server closed the connection
+	onReq   atomic.Pointer[func(*sip.Request)] // serves requests from the server, when set
 	cseq    int
 }
 
@@ -92,9 +93,11 @@ func (p *rawPeer) read() {
 }
 
 func (p *rawPeer) deliver(m sip.Message) {
-	if req, ok := m.(*sip.Request); ok && p.onReq != nil {
-		p.onReq(req)
-		return
+	if f := p.onReq.Load(); f != nil {
+		if req, ok := m.(*sip.Request); ok {
+			(*f)(req)
+			return
+		}
 	}
 	select {
 	case p.msgs <- m:
@@ -212,25 +215,53 @@ func (p *rawPeer) finish(res *sip.Response) {
 	if res.To() == nil || res.From() == nil || res.CallID() == nil {
 		return // the answer to a request without them (RFC 4475 insuf): nothing to match an ACK
 	}
-	seq := res.CSeq().SeqNo
-	target := res.To().Address.String()
 	if res.StatusCode >= 300 { // the ACK of the INVITE's own transaction
 		p.send([]byte(fmt.Sprintf("ACK %s SIP/2.0\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-			target, res.Via().Value(), res.From().Value(), res.To().Value(), callIDOf(res), seq)))
+			res.To().Address.String(), res.Via().Value(), res.From().Value(), res.To().Value(), callIDOf(res), res.CSeq().SeqNo)))
 		return
 	}
+	d := callerDialog(res)
+	p.send(p.inDialog(d, "ACK", ""))
+	p.hangup(d)
+}
+
+// hangup sends a BYE in d and waits for its 200.
+func (p *rawPeer) hangup(d *dialog) {
+	p.t.Helper()
+	p.send(p.inDialog(d, "BYE", ""))
+	if bye := p.responsesTo("BYE", d.callID, 1, 3*time.Second); len(bye) == 0 || bye[0].StatusCode != 200 {
+		p.t.Fatalf("BYE of %s over %s: %v", d.callID, p.network, statuses(bye))
+	}
+}
+
+// dialog is what a peer needs to send requests in a dialog.
+type dialog struct {
+	target, from, to, callID string
+	cseq                     uint32
+}
+
+// callerDialog is the caller's side of the dialog a 200 to its INVITE made.
+func callerDialog(res *sip.Response) *dialog {
+	d := &dialog{target: res.To().Address.String(), from: res.From().Value(), to: res.To().Value(), callID: callIDOf(res), cseq: res.CSeq().SeqNo}
 	if c := res.Contact(); c != nil {
-		target = c.Address.String()
+		d.target = c.Address.String()
 	}
-	inDialog := func(method string, seq uint32) []byte {
-		return []byte(fmt.Sprintf("%s %s SIP/2.0\r\nVia: SIP/2.0/%s %s;rport;branch=%s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-			method, target, p.transport(), p.local(), branch(), res.From().Value(), res.To().Value(), callIDOf(res), seq, method))
+	return d
+}
+
+// calleeDialog is the side of a phone that answered invite with tag.
+func calleeDialog(invite *sip.Request, tag string) *dialog {
+	return &dialog{target: invite.Contact().Address.String(), from: invite.To().Value() + ";tag=" + tag, to: invite.From().Value(),
+		callID: callIDOf(invite)}
+}
+
+// inDialog builds a request in d (an ACK keeps the INVITE's CSeq).
+func (p *rawPeer) inDialog(d *dialog, method, extra string) []byte {
+	if method != "ACK" {
+		d.cseq++
 	}
-	p.send(inDialog("ACK", seq))
-	p.send(inDialog("BYE", seq+1))
-	if bye := p.responsesTo("BYE", callIDOf(res), 1, 3*time.Second); len(bye) == 0 || bye[0].StatusCode != 200 {
-		p.t.Fatalf("BYE of %s over %s: %v", callIDOf(res), p.network, statuses(bye))
-	}
+	return []byte(fmt.Sprintf("%s %s SIP/2.0\r\nVia: SIP/2.0/%s %s;rport;branch=%s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\n%sContent-Length: 0\r\n\r\n",
+		method, d.target, p.transport(), p.local(), branch(), d.from, d.to, d.callID, d.cseq, method, extra))
 }
 
 // call96128 places and hangs up a call to the hotline, failing the test
@@ -306,4 +337,52 @@ func statuses(rs []*sip.Response) []int {
 		out = append(out, r.StatusCode)
 	}
 	return out
+}
+
+// dial calls ruri and acknowledges the answer, leaving the call up; it
+// fails the test unless the call is answered.
+func (p *rawPeer) dial(ruri string) *dialog {
+	p.t.Helper()
+	id := newCallID("call")
+	contact := fmt.Sprintf("Contact: <sip:13800138000@%s;transport=%s>\r\nContent-Type: application/sdp\r\n", p.local(), p.network)
+	p.send(p.request("INVITE", ruri, "<sip:13800138000@county.example>;tag=c1", "<"+ruri+">", id, contact, callerSDP))
+	res := p.response(id, "INVITE "+ruri)
+	if res.StatusCode != 200 {
+		p.t.Fatalf("INVITE %s over %s: %d %s", ruri, p.network, res.StatusCode, res.Reason)
+	}
+	d := callerDialog(res)
+	p.send(p.inDialog(d, "ACK", ""))
+	return d
+}
+
+// answerCalls makes the peer a phone that answers every INVITE with 200
+// (telling invites about each new one) and every other request but ACK
+// with 200, from the read loop; it returns the To tag of its answers.
+func (p *rawPeer) answerCalls(invites chan<- *sip.Request) (tag string) {
+	tag = fmt.Sprintf("ph%06x", rand.Uint32()>>8)
+	serve := func(req *sip.Request) {
+		if req.IsAck() {
+			return
+		}
+		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+		if req.IsInvite() {
+			if _, ok := req.To().Params.Get("tag"); !ok {
+				res.To().Params.Add("tag", tag)
+				select {
+				case invites <- req:
+				default:
+				}
+			}
+			res.AppendHeader(sip.NewHeader("Contact", fmt.Sprintf("<sip:8001@%s;transport=%s>", p.local(), p.network)))
+			res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+			res.SetBody([]byte(callerSDP))
+		}
+		if p.udp != nil {
+			_, _ = p.udp.WriteToUDP([]byte(res.String()), p.to)
+		} else {
+			_, _ = p.conn.Write([]byte(res.String()))
+		}
+	}
+	p.onReq.Store(&serve)
+	return tag
 }

@@ -3,10 +3,12 @@ package sipua
 import (
 	"context"
 	"crypto/md5"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -288,5 +290,165 @@ func TestDrain(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("drain never finished")
+	}
+}
+
+// authHeaderNoQOP answers a challenge the RFC 2069 way (no qop, no nonce
+// count), as old phones do.
+func authHeaderNoQOP(t *testing.T, res *sip.Response, user, pw string) string {
+	t.Helper()
+	chal, err := digest.ParseChallenge(res.GetHeader("WWW-Authenticate").Value())
+	if err != nil {
+		t.Fatal(err)
+	}
+	chal.QOP = nil
+	cred, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: "sip:govhall", Username: user, Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "Authorization: " + cred.String() + "\r\n"
+}
+
+func staleOf(res *sip.Response) bool {
+	h := res.GetHeader("WWW-Authenticate")
+	return h != nil && strings.Contains(strings.ToLower(h.Value()), "stale=true")
+}
+
+// A nonce serves with growing counts only: a replayed count is refused
+// (and nothing is bound), a higher one accepted; without qop a nonce
+// serves once. A replay gets a fresh nonce (stale=true) that the replayer
+// cannot use.
+func TestNonceReplay(t *testing.T) {
+	s := startServer(t, Config{}, nil)
+	p := newRawPhone(t, s)
+	chal := p.register("8001", "", "60")
+	first := authHeader(t, chal, "8001", "secret", 1)
+	if res := p.register("8001", first, "60"); res.StatusCode != 200 {
+		t.Fatalf("nc=1: %d", res.StatusCode)
+	}
+	s.Registrar().Drop("8001")
+	if res := p.register("8001", first, "60"); res.StatusCode != 401 || !staleOf(res) {
+		t.Fatalf("nc=1 replayed: %d stale=%v, want 401 stale=true", res.StatusCode, staleOf(res))
+	}
+	if s.Registrar().Registered("8001") {
+		t.Fatal("a replayed REGISTER bound the phone")
+	}
+	if res := p.register("8001", authHeader(t, chal, "8001", "secret", 2), "60"); res.StatusCode != 200 {
+		t.Fatalf("nc=2 on the same nonce: %d", res.StatusCode)
+	}
+	if res := p.register("8001", authHeader(t, chal, "8001", "secret", 2), "60"); res.StatusCode != 401 {
+		t.Fatalf("nc=2 again: %d", res.StatusCode)
+	}
+	old := p.register("8001", "", "60")
+	once := authHeaderNoQOP(t, old, "8001", "secret")
+	if res := p.register("8001", once, "60"); res.StatusCode != 200 {
+		t.Fatalf("without qop: %d", res.StatusCode)
+	}
+	if res := p.register("8001", once, "60"); res.StatusCode != 401 {
+		t.Fatalf("without qop replayed: %d", res.StatusCode)
+	}
+	// A wrong password is a plain failure, not stale.
+	if res := p.register("8001", authHeader(t, chal, "8001", "wrong", 9), "60"); res.StatusCode != 401 || staleOf(res) {
+		t.Fatalf("wrong password: %d stale=%v", res.StatusCode, staleOf(res))
+	}
+}
+
+// Nonces are signed, not stored: a server with the same NonceKey accepts
+// another's nonce (nodes behind one proxy), one with another key answers
+// stale=true, and a made-up nonce is stale too.
+func TestNonceSharedKey(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	a := startServer(t, Config{NonceKey: key}, nil)
+	b := startServer(t, Config{NonceKey: key}, nil)
+	c := startServer(t, Config{}, nil)
+	chal := newRawPhone(t, a).register("8001", "", "60")
+	if res := newRawPhone(t, b).register("8001", authHeader(t, chal, "8001", "secret", 1), "60"); res.StatusCode != 200 {
+		t.Fatalf("a's nonce at b: %d", res.StatusCode)
+	}
+	if res := newRawPhone(t, c).register("8001", authHeader(t, chal, "8001", "secret", 1), "60"); res.StatusCode != 401 || !staleOf(res) {
+		t.Fatalf("a's nonce at c: %d stale=%v", res.StatusCode, staleOf(res))
+	}
+	forged := sip.NewResponse(401, "Unauthorized")
+	forged.AppendHeader(sip.NewHeader("WWW-Authenticate", `Digest realm="govhall", nonce="bm90LWEtbm9uY2U", algorithm=MD5, qop="auth"`))
+	if res := newRawPhone(t, a).register("8001", authHeader(t, forged, "8001", "secret", 1), "60"); res.StatusCode != 401 || !staleOf(res) {
+		t.Fatalf("a made-up nonce: %d stale=%v", res.StatusCode, staleOf(res))
+	}
+}
+
+// The nonce counts kept are bounded: past max the oldest go, and their
+// nonces are stale from then on (never replayable); expired ones go too.
+func TestNonceCacheBounded(t *testing.T) {
+	n := newNonces(nil, "govhall", time.Minute, 3)
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	var issued []string
+	for i := range 5 {
+		issued = append(issued, n.issue(at.Add(time.Duration(i)*time.Second)))
+	}
+	now := at.Add(10 * time.Second)
+	for i, v := range issued {
+		if st := n.use(v, 1, now); st != nonceFresh {
+			t.Fatalf("nonce %d first use: %v", i, st)
+		}
+		if n.size() > 3 {
+			t.Fatalf("%d nonces kept, max 3", n.size())
+		}
+	}
+	if st := n.use(issued[0], 1, now); st != nonceStale {
+		t.Errorf("a forgotten nonce replayed: %v, want stale", st)
+	}
+	if st := n.use(issued[4], 1, now); st != nonceReplay {
+		t.Errorf("a kept nonce replayed: %v, want replay", st)
+	}
+	if st := n.use(issued[4], 2, now); st != nonceFresh {
+		t.Errorf("a kept nonce's next count: %v", st)
+	}
+	if st := n.use(n.issue(now), 1, now.Add(2*time.Minute)); st != nonceStale {
+		t.Errorf("an expired nonce: %v", st)
+	}
+	if n.use(n.issue(now.Add(2*time.Minute)), 1, now.Add(2*time.Minute)); n.size() != 1 {
+		t.Errorf("%d nonces kept after the others expired, want 1", n.size())
+	}
+}
+
+// The throttle's buckets are per source and bounded: a source past its
+// burst is throttled while another is not, and a flood of sources (spoofed
+// UDP) never holds more than max buckets.
+func TestFloodThrottleBounded(t *testing.T) {
+	th := newThrottle(10, 20, nil, slog.New(slog.DiscardHandler))
+	th.max = 100
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	allowed := 0
+	for range 500 {
+		if th.allow(a, at) {
+			allowed++
+		}
+	}
+	if allowed != 20 {
+		t.Errorf("a burst of 500 from one source: %d allowed, want the burst of 20", allowed)
+	}
+	if !th.allow(b, at) {
+		t.Error("another source throttled by the first one's flood")
+	}
+	if !th.allow(a, at.Add(200*time.Millisecond)) {
+		t.Error("the flooding source got no token back after 0.2 s at 10/s")
+	}
+	for drained := 0; th.allow(a, time.Now()); drained++ { // filter reads the clock
+		if drained > 100 {
+			t.Fatal("the bucket never empties")
+		}
+	}
+	tcp := sip.TransportReadProps{Transport: "TCP", RemoteAddr: &net.TCPAddr{IP: net.IP(a.AsSlice()), Port: 5060}}
+	if _, err := th.filter(tcp, []byte("OPTIONS")); !errors.Is(err, errThrottled) {
+		t.Errorf("a TCP source over its rate: %v, want its connection ended", err)
+	}
+	for i := range 10000 {
+		ip := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		if !th.allow(ip, at) {
+			t.Fatalf("new source %v throttled", ip)
+		}
+		if len(th.buckets) > th.max {
+			t.Fatalf("%d buckets, max %d", len(th.buckets), th.max)
+		}
 	}
 }
