@@ -41,6 +41,7 @@ bench: deps-test build ## benchmarks: import, search over HTTP, queries, SIP loa
 	$(GO) test -p 1 -run '^$$' -bench Report -benchtime 3x -timeout 30m ./hotline/stats 2>&1 | tee bench-results/stats.txt
 	$(GO) test -p 1 -run '^$$' -bench 'ScreenPop|SSEStreams' -benchtime 1x -timeout 20m ./server 2>&1 | tee bench-results/console.txt
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./kiosk/printjob ./hotline/calendar 2>&1 | tee bench-results/micro.txt
+	$(GO) test -p 1 -run '^$$' -bench PurgeRecordings -benchtime 3x -timeout 10m ./hotline/retention 2>&1 | tee bench-results/retention.txt
 
 lint: ## gofmt, go mod tidy, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
