@@ -38,6 +38,8 @@ type config struct {
 	// GOVHALL_TRUNK_CALLER_ID the number the citizen sees (default 96128).
 	// Unset: no call-backs.
 	Trunk hotline.Trunk
+	// SIP holds GOVHALL_SIP_RATE and GOVHALL_SIP_DOMAINS (sip.go).
+	SIP sipSettings
 	// TrustedProxies (GOVHALL_TRUSTED_PROXIES, comma-separated CIDRs or
 	// addresses) are the reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
@@ -92,6 +94,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("GOVHALL_TRUNK: %w", err)
 	}
 	c.Trunk = trunk
+	if c.SIP, err = loadSIPSettings(getenv); err != nil {
+		return c, err
+	}
 	if c.TrustedProxies, err = parseProxies(getenv("GOVHALL_TRUSTED_PROXIES")); err != nil {
 		return c, err
 	}

@@ -2,8 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
+	"math"
+	"net"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/govhall/govhall/hotline"
@@ -35,6 +41,7 @@ func (p *program) startHotline(ctx context.Context, svc *services, ev hotline.No
 		SIPAddr: p.cfg.SIPAddr, Realm: sipRealm, RTPMin: rtpPortMin, RTPMax: rtpPortMax,
 		DataDir: p.cfg.DataDir, PromptsDir: filepath.Join(p.cfg.DataDir, "prompts"),
 		Log: p.log.With("component", "hotline"), Events: ev, WrapUp: p.cfg.WrapUp, Trunk: p.cfg.Trunk,
+		FloodRate: p.cfg.SIP.Rate, FloodBurst: p.cfg.SIP.Burst, Domains: p.cfg.SIP.Domains, NonceKey: nonceKey(p.cfg.DataKey),
 	}, svc.db, calendarHours{svc.calendar}, callQueries{store: qs, log: p.log.With("component", "hotline")})
 	if err != nil {
 		return nil, nil, fmt.Errorf("GOVHALL_SIP_ADDR %s: %w", p.cfg.SIPAddr, err)
@@ -78,4 +85,56 @@ func (p *program) demoSIP(ctx context.Context, svc *services) error {
 		fmt.Fprintf(p.stdout, "  %s  %-10s %s\n", a.ext, a.username, a.department)
 	}
 	return nil
+}
+
+// sipSettings are the SIP server's settings read from the environment.
+type sipSettings struct {
+	// Rate and Burst (GOVHALL_SIP_RATE, RATE or RATE:BURST) bound the SIP
+	// messages per second of one source address; zero: the hotline's
+	// defaults (200:1000).
+	Rate  float64
+	Burst int
+	// Domains (GOVHALL_SIP_DOMAINS, comma-separated) are the host names
+	// and addresses callers reach the hotline at besides GOVHALL_SIP_ADDR.
+	Domains []string
+}
+
+func loadSIPSettings(getenv func(string) string) (sipSettings, error) {
+	var s sipSettings
+	if v := strings.TrimSpace(getenv("GOVHALL_SIP_RATE")); v != "" {
+		rate, burst, hasBurst := strings.Cut(v, ":")
+		r, err := strconv.ParseFloat(strings.TrimSpace(rate), 64)
+		if err != nil || r <= 0 || math.IsInf(r, 0) {
+			return s, fmt.Errorf("GOVHALL_SIP_RATE %q must be messages per second per source, with a burst after a colon, such as 200:1000", v)
+		}
+		s.Rate, s.Burst = r, int(math.Ceil(5*r))
+		if hasBurst {
+			b, err := strconv.Atoi(strings.TrimSpace(burst))
+			if err != nil || b < 1 {
+				return s, fmt.Errorf("GOVHALL_SIP_RATE %q: the burst after the colon must be a whole number of messages, such as 200:1000", v)
+			}
+			s.Burst = b
+		}
+	}
+	for _, d := range strings.Split(getenv("GOVHALL_SIP_DOMAINS"), ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			if strings.ContainsAny(d, ":/@ ") && net.ParseIP(d) == nil {
+				return s, fmt.Errorf("GOVHALL_SIP_DOMAINS: %q is neither a host name nor an address (no port or scheme)", d)
+			}
+			s.Domains = append(s.Domains, d)
+		}
+	}
+	return s, nil
+}
+
+// nonceKey derives the key signing the phones' digest nonces from
+// GOVHALL_DATA_KEY, so nodes sharing that key accept each other's nonces;
+// without it each process signs with a random key of its own.
+func nonceKey(dataKey string) []byte {
+	if dataKey == "" {
+		return nil
+	}
+	m := hmac.New(sha256.New, []byte(strings.TrimSpace(dataKey)))
+	m.Write([]byte("govhall sip digest nonces"))
+	return m.Sum(nil)
 }
