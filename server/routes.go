@@ -12,6 +12,7 @@ import (
 
 func (s *Server) routes() {
 	a := s.app
+	a.Use(rejectUnstorableText) // input.go
 	a.Get("/healthz", s.healthz)
 	a.Get("/d/:code", s.documentPage)
 
