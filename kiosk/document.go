@@ -169,6 +169,20 @@ func checkText(in Input) error {
 	case strings.ContainsRune(in.Body, 0):
 		return fieldErr("body", "正文含有不可见的控制字符（NUL），请从原文重新复制")
 	}
+	return checkNUL(in)
+}
+
+// checkNUL refuses a NUL in any field: PostgreSQL text cannot hold one.
+func checkNUL(in Input) error {
+	for _, f := range []struct{ name, v string }{{"index_no", in.IndexNo}, {"doc_number", in.DocNumber}, {"title", in.Title},
+		{"agency", in.Agency}, {"category", in.Category}, {"topic", in.Topic}, {"written_at", in.WrittenAt},
+		{"published_at", in.PublishedAt}, {"validity", in.Validity}, {"replaced_by", in.ReplacedBy}, {"disclosure", in.Disclosure},
+		{"withheld_reason", in.WithheldReason}, {"kind", in.Kind}, {"doc_type", in.DocType}, {"interprets", in.Interprets},
+		{"state", in.State}} {
+		if strings.ContainsRune(f.v, 0) {
+			return fieldErr(f.name, "含有不可见的控制字符（NUL），请从原文重新复制")
+		}
+	}
 	return nil
 }
 

@@ -123,6 +123,9 @@ func decodeLine(line []byte) (Input, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field == "" {
+			return in, fmt.Errorf("%w: a line must be a JSON object {…}, not a JSON %s", ErrInvalid, te.Value)
+		}
 		if errors.As(err, &te) {
 			return in, fieldErr(te.Field, "must be a JSON %s", te.Type)
 		}

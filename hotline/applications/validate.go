@@ -277,11 +277,14 @@ func CheckCreditCode(c string) error {
 	if utf8.RuneCountInString(c) != 18 {
 		return fieldErr("credit_code", "统一社会信用代码应为18位（现在是%d位）", utf8.RuneCountInString(c))
 	}
-	sum := 0
-	for i := range 18 {
-		v := strings.IndexByte(creditChars, c[i])
+	sum, i := 0, 0
+	for at, r := range c { // by character: a Chinese or full-width one is quoted whole
+		v := strings.IndexRune(creditChars, r)
 		if v < 0 {
-			return fieldErr("credit_code", "统一社会信用代码第%d位“%c”不是有效字符（不使用 I、O、S、V、Z）", i+1, c[i])
+			if _, size := utf8.DecodeRuneInString(c[at:]); r == utf8.RuneError && size == 1 { // not UTF-8: nothing to quote
+				return fieldErr("credit_code", "统一社会信用代码第%d位不是有效字符，请重新输入", i+1)
+			}
+			return fieldErr("credit_code", "统一社会信用代码第%d位“%c”不是有效字符（不使用 I、O、S、V、Z）", i+1, r)
 		}
 		if i >= 2 && i < 8 && v > 9 {
 			return fieldErr("credit_code", "统一社会信用代码第3到8位是行政区划代码，应为数字")
@@ -289,8 +292,9 @@ func CheckCreditCode(c string) error {
 		if i < 17 {
 			sum += v * creditWeights[i]
 		}
+		i++
 	}
-	if want := creditChars[(31-sum%31)%31]; c[17] != want {
+	if want := creditChars[(31-sum%31)%31]; c[17] != want { // every character was one byte of creditChars
 		return fieldErr("credit_code", "统一社会信用代码校验位不符，请对照营业执照逐位核对")
 	}
 	return nil
