@@ -12,12 +12,14 @@ import (
 
 // tortureCase is one file of testdata/torture (RFC 4475's torture
 // messages rewritten with our addresses, plus INVITEs with malformed SDP)
-// and the final statuses it must get, in order; none means the message is
-// dropped unanswered.
+// and the final statuses it must get (in any order: the two messages of
+// a TCP stream are served at once); none means the message is dropped
+// unanswered.
 type tortureCase struct {
 	name     string
 	udp, tcp []int
 	closes   bool // over TCP the server closes the connection (a stream that cannot be framed)
+	mayLose  bool // over TCP the answer may be lost as the connection closes
 	auth     int  // a REGISTER answered 401: the status once it carries 8001's credentials
 }
 
@@ -98,8 +100,9 @@ var tortureCases = []tortureCase{
 	answered("badbranch", 400), // a branch of only the magic cookie
 	answered("sdp01", 406),     // accepts no SDP in return
 	// Two Content-Lengths: answered over UDP; over TCP the stream cannot be
-	// framed and the connection closes (RFC 4475 §3.3.9).
-	{name: "mcl01", udp: []int{400}, closes: true},
+	// framed and the connection closes (RFC 4475 §3.3.9), before or after
+	// the 400 of the message read with the last Content-Length.
+	{name: "mcl01", udp: []int{400}, tcp: []int{400}, closes: true, mayLose: true},
 	// A Contact with ?Route= outside <>: challenged, then refused.
 	{name: "regbadct", udp: []int{401}, tcp: []int{401}, auth: 400},
 
@@ -199,7 +202,8 @@ func (e *env) torture(t *testing.T, network string, tc tortureCase) {
 			t.Errorf("%s over tcp: the connection stays open", tc.name)
 		}
 	}
-	if !slices.Equal(got, want) {
+	slices.Sort(got)
+	if lost := network == "tcp" && tc.mayLose && len(got) == 0; !lost && !slices.Equal(got, want) {
 		t.Errorf("%s over %s: answered %v, want %v", tc.name, network, got, want)
 	}
 	probe := newRawPeer(t, network, "127.0.0.1", e.addr)

@@ -76,8 +76,12 @@ func (c *Inbound) Reject(code int, reason string, hdrs ...sip.Header) error {
 // Answered reports whether the call was answered.
 func (c *Inbound) Answered() bool { return c.answered.Load() }
 
-// Ended reports whether the dialog is over (either side hung up).
-func (c *Inbound) Ended() bool { return c.dlg.LoadState() == sip.DialogStateEnded }
+// Ended reports whether the dialog is over (either side hung up). Its
+// context tells too: an ACK read after the BYE would set the state back
+// to confirmed.
+func (c *Inbound) Ended() bool {
+	return c.dlg.LoadState() == sip.DialogStateEnded || c.dlg.Context().Err() != nil
+}
 
 // Hangup ends the call: BYE when answered, 480 before.
 func (c *Inbound) Hangup(ctx context.Context) error {
@@ -106,7 +110,9 @@ func (c *Inbound) finish() {
 func (c *Inbound) handle(req *sip.Request, tx sip.ServerTransaction) {
 	switch req.Method {
 	case sip.ACK:
-		_ = c.dlg.ReadAck(req, tx) // an ACK to a re-INVITE's 200 has a higher CSeq: nothing to do
+		if !c.Ended() { // sipgo serves each message apart: the caller's BYE may come first
+			_ = c.dlg.ReadAck(req, tx) // an ACK to a re-INVITE's 200 has a higher CSeq: nothing to do
+		}
 	case sip.BYE:
 		if err := c.dlg.ReadBye(req, tx); err != nil {
 			respond(tx, req, 481, "Call/Transaction Does Not Exist")
