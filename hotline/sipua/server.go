@@ -1,11 +1,14 @@
 // Package sipua is the SIP side of the 96128 hotline, built on
 // github.com/emiago/sipgo: UDP and TCP listeners on one port, a registrar
-// with digest authentication for operators' and liaisons' phones, the
-// B2BUA legs (the caller's inbound leg and the legs govhall places to
-// phones), in-dialog requests (ACK, BYE, re-INVITE and UPDATE answered,
-// INFO DTMF, REFER with NOTIFY sipfrag), a per-source flood throttle, no
-// open relay (only the hotline number is reachable), and drain on
-// shutdown. Media and call logic live in packages media and hotline.
+// with digest authentication for operators' and liaisons' phones (signed
+// nonces, replayed counts refused), the B2BUA legs (the caller's inbound
+// leg and the legs govhall places to phones), in-dialog requests (ACK,
+// BYE, re-INVITE and UPDATE answered, INFO DTMF, REFER with NOTIFY
+// sipfrag), every request checked against what RFC 3261 forbids before it
+// is served (validate.go; the RFC 4475 torture messages), a per-source
+// flood throttle, no open relay (only the hotline number at our own hosts
+// is reachable, REFERs only to our own hosts), and drain on shutdown.
+// Media and call logic live in packages media and hotline.
 package sipua
 
 import (
