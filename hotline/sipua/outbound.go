@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -36,11 +37,20 @@ func TargetOf(b Binding) Target {
 	return Target{URI: b.Contact, Destination: b.Source, Transport: b.Transport}
 }
 
+// hostRE is a host name, an IPv4 address or an IPv6 reference (RFC 3261
+// §25.1 hostport).
+var hostRE = regexp.MustCompile(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])$`)
+
 // ParseTarget returns the target of a fixed sip: URI (a desk phone).
 func ParseTarget(uri string) (Target, error) {
 	var u sip.Uri
-	if err := sip.ParseUri(uri, &u); err != nil || u.Host == "" {
-		return Target{}, fmt.Errorf("sipua: contact URI %q is not a sip: URI", uri)
+	if err := sip.ParseUri(uri, &u); err != nil || !hostRE.MatchString(u.Host) {
+		return Target{}, fmt.Errorf("sipua: contact URI %q is not a sip: URI with a host name or address", uri)
+	}
+	// A password, or a colon the parser left in the user, would not be
+	// the same URI once written out again (sip:0::@h becomes sip:0:@h).
+	if u.Password != "" || strings.Contains(u.User, ":") {
+		return Target{}, fmt.Errorf("sipua: contact URI %q: a phone's URI has no password (user:password@)", uri)
 	}
 	tr := "UDP"
 	if v, ok := u.UriParams.Get("transport"); ok && strings.EqualFold(v, "tcp") {
