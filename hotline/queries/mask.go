@@ -45,16 +45,23 @@ var (
 	// idNumberRE matches a resident identity card number (18 characters).
 	idNumberRE = regexp.MustCompile(`\b[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]\b`)
 	// mobileRE matches a mainland mobile number, with optional separators.
-	mobileRE = regexp.MustCompile(`1[3-9]\d[- ]?\d{4}[- ]?\d{4}`)
+	mobileRE = regexp.MustCompile(`1[3-9]\d[- \x{3000}]?\d{4}[- \x{3000}]?\d{4}`)
 	// landlineRE matches an area code and a local number, 0533-3241001.
 	landlineRE = regexp.MustCompile(`0\d{2,3}-?\d{7,8}`)
 )
+
+// halfWidth writes the full-width digits and hyphens a Chinese input
+// method types (１３８－…) as ASCII, so that the patterns see numbers
+// written with them.
+var halfWidth = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7",
+	"８", "8", "９", "9", "－", "-")
 
 // Redact masks personal data in a text meant for the public: the asker's
 // name and phone number wherever they occur, identity card numbers and
 // phone numbers of anyone. The public numbers of departments, passed in
 // keep, stay readable.
 func Redact(text, name, phone string, keep ...string) string {
+	text = halfWidth.Replace(text)
 	if n := strings.TrimSpace(name); utf8.RuneCountInString(n) >= 2 {
 		text = strings.ReplaceAll(text, n, MaskName(n))
 	}
