@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
+
 	"github.com/govhall/govhall/hotline/calls"
 	"github.com/govhall/govhall/hotline/media"
 	"github.com/govhall/govhall/hotline/sipua"
@@ -26,7 +28,9 @@ type call struct {
 	cancel  context.CancelFunc
 	ep      *media.Endpoint
 	bridge  *media.Bridge
-	rec     *media.Recorder
+	rec     *media.Recorder // nil when the recording could not start
+	recPath string          // where the recording is (or would have been)
+	recNote string          // why the call is not recorded, for the record
 	codec   media.Codec
 	session uint64
 	version atomic.Uint64
@@ -77,8 +81,9 @@ func (c *call) setup() bool {
 	id, err := h.store.StartCall(sctx, calls.NewCall{SIPCallID: in.CallID, Caller: in.Caller, Callee: in.Callee,
 		Transport: in.Transport, Source: in.Source, At: now})
 	if err != nil {
+		// Most likely the database is unreachable: the caller may try again.
 		h.log.Error("record call", "call_id", in.CallID, "err", err)
-		_ = in.Reject(500, "Server Internal Error")
+		_ = in.Reject(503, "Service Unavailable", sip.NewHeader("Retry-After", "30"))
 		return false
 	}
 	c.id, c.log = id, h.log.With("call", id, "call_id", in.CallID)
@@ -91,11 +96,7 @@ func (c *call) setup() bool {
 		c.refuse(503, "Service Unavailable", err.Error())
 		return false
 	}
-	path, err := c.startMedia(offer, now)
-	if err != nil {
-		c.refuse(500, "Server Internal Error", err.Error())
-		return false
-	}
+	path := c.startMedia(offer, now)
 	answer := media.Marshal(c.ep.Local(), media.Description{Codec: offer.Codec, EventPT: offer.EventPT,
 		Direction: media.Answer(offer.Direction)}, c.session, c.version.Add(1))
 	if err := in.Answer(answer); err != nil {
@@ -117,21 +118,21 @@ func (c *call) setup() bool {
 
 // startMedia starts the recording and the bridge on the caller's endpoint
 // and hooks the caller's re-INVITEs and INFO digits; it returns the
-// recording's path.
-func (c *call) startMedia(offer media.Description, now time.Time) (string, error) {
+// recording's path, "" when the recording could not start (the call goes
+// on without it).
+func (c *call) startMedia(offer media.Description, now time.Time) string {
 	c.ep.SetPeer(offer)
 	c.codec = offer.Codec
-	path := filepath.Join(c.h.cfg.DataDir, "recordings", now.Format("2006/01/02"), fmt.Sprintf("%d.wav", c.id))
-	var err error
-	if c.rec, err = media.NewRecorder(path, 2, now, c.h.cfg.Now); err != nil {
-		c.ep.Close()
-		return "", err
+	c.recPath = filepath.Join(c.h.cfg.DataDir, "recordings", now.Format("2006/01/02"), fmt.Sprintf("%d.wav", c.id))
+	path := c.recPath
+	if c.rec, c.recNote = c.h.startRecording(c.log, path, now); c.rec == nil {
+		path = ""
 	}
 	c.bridge = media.NewBridge(c.ep, c.rec)
 	c.in.OnReinvite(c.reinvite)
 	c.in.OnDigit(func(k byte) { c.bridge.PushDigit(media.Digit{Key: k, Via: media.ViaINFO}) })
 	c.bridge.Start()
-	return path, nil
+	return path
 }
 
 // refuse rejects the INVITE and closes the record.
@@ -210,14 +211,7 @@ func (c *call) teardown() {
 	c.bridge.SetMix(nil)
 	c.ep.Close()
 	c.bridge.Wait()
-	var rec calls.Recording
-	info, err := c.rec.Close()
-	c.h.meter.recorded(info, err)
-	if err != nil {
-		c.log.Error("close recording", "err", err)
-	} else {
-		rec = calls.Recording{Path: info.Path, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}
-	}
+	rec, note := c.h.closeRecording(c.log, c.rec)
 	outcome := c.outcome
 	if outcome == "" {
 		outcome = calls.OutcomeAbandoned
@@ -225,7 +219,8 @@ func (c *call) teardown() {
 	if c.reason == "" && c.in.Ended() {
 		c.reason = "caller hung up"
 	}
-	if err := c.h.store.EndCall(ctx, c.id, c.h.cfg.Now(), outcome, c.reason, rec); err != nil && !errors.Is(err, calls.ErrNotFound) {
+	reason := withNote(withNote(c.reason, c.recNote), note)
+	if err := c.h.store.EndCall(ctx, c.id, c.h.cfg.Now(), outcome, reason, rec); err != nil && !errors.Is(err, calls.ErrNotFound) {
 		c.log.Error("record end of call", "err", err)
 	}
 	c.emit(CallEvent{Kind: EventEnded, Outcome: outcome, Detail: outcomeText(outcome)})
@@ -234,7 +229,7 @@ func (c *call) teardown() {
 	c.h.relay.toPeer.Add(st.ToPeer)
 	c.h.relay.peerIn.Add(st.PeerIn)
 	c.h.relay.toCaller.Add(st.ToCaller)
-	c.log.Info("call ended", "outcome", outcome, "duration", info.Duration, "caller_packets", st.CallerIn,
+	c.log.Info("call ended", "outcome", outcome, "duration", rec.Duration, "caller_packets", st.CallerIn,
 		"relay_in", st.RelayIn, "relayed_to_party", st.ToPeer, "party_packets", st.PeerIn, "relayed_to_caller", st.ToCaller)
 }
 

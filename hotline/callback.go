@@ -431,10 +431,8 @@ func (o *outcall) converse(staff *sipua.Outbound, sep *media.Endpoint, legID int
 	}
 	cancel()
 	path := filepath.Join(h.cfg.DataDir, "recordings", now.Format("2006/01/02"), fmt.Sprintf("%d.wav", o.id))
-	rec, err := media.NewRecorder(path, 2, now, h.cfg.Now)
-	if err != nil {
-		o.log.Error("recorder", "err", err)
-		rec = nil
+	rec, recNote := h.startRecording(o.log, path, now)
+	if rec == nil {
 		path = ""
 	}
 	ctx, cancel = recordCtx()
@@ -493,16 +491,8 @@ func (o *outcall) converse(staff *sipua.Outbound, sep *media.Endpoint, legID int
 	sep.Close()
 	cep.Close()
 	b.Wait()
-	if rec == nil {
-		return calls.Recording{}, reason
-	}
-	info, err := rec.Close()
-	o.h.meter.recorded(info, err)
-	if err != nil {
-		o.log.Error("close recording", "err", err)
-		return calls.Recording{}, reason
-	}
-	return calls.Recording{Path: info.Path, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}, reason
+	out, note := o.h.closeRecording(o.log, rec)
+	return out, withNote(withNote(reason, recNote), note)
 }
 
 // survey asks the citizen for the 1–5 rating (twice at most) and stores

@@ -24,26 +24,28 @@ func (c *call) message(kind string, deptID int64, intro *media.Prompt) {
 		return
 	}
 	c.bridge.DrainDigits()
-	path := filepath.Join(filepath.Dir(c.rec.Path()), fmt.Sprintf("%d-%s.wav", c.id, kind))
+	path := filepath.Join(filepath.Dir(c.recPath), fmt.Sprintf("%d-%s.wav", c.id, kind))
 	rec, err := media.NewRecorder(path, 1, time.Time{}, c.h.cfg.Now)
 	if err != nil {
-		c.log.Error("voicemail recorder", "err", err)
+		c.h.recordingFailed(c.log, fmt.Errorf("voicemail: %w", err))
+		c.reason = withNote(c.reason, fmt.Sprintf("voicemail not recorded: %v", err))
 		_ = c.play(c.h.prompts()["goodbye"])
 		return
 	}
+	rec.OnFail(func(err error) { c.h.recordingFailed(c.log, fmt.Errorf("voicemail: %w", err)) })
 	c.bridge.Tap(rec)
 	c.waitHash(c.h.cfg.MaxMessage)
 	c.bridge.Tap(nil)
-	info, err := rec.Close()
-	c.h.meter.recorded(info, err)
-	if err != nil {
-		c.log.Error("close voicemail", "err", err)
+	msg, note := c.h.closeRecording(c.log, rec)
+	if msg.Path == "" {
 		return
+	}
+	if note != "" { // a message cut short by a full disk is kept as far as it goes
+		c.reason = withNote(c.reason, "voicemail: "+note)
 	}
 	ctx, cancel := recordCtx()
 	defer cancel()
-	err = c.h.store.SaveVoicemail(ctx, calls.Voicemail{CallID: c.id, Kind: kind, DepartmentID: deptID,
-		Recording: calls.Recording{Path: info.Path, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}})
+	err = c.h.store.SaveVoicemail(ctx, calls.Voicemail{CallID: c.id, Kind: kind, DepartmentID: deptID, Recording: msg})
 	if err != nil {
 		c.log.Error("record voicemail", "err", err)
 		return
@@ -52,7 +54,7 @@ func (c *call) message(kind string, deptID int64, intro *media.Prompt) {
 	if kind == kindQuestion {
 		c.outcome = calls.OutcomeQuestion
 	}
-	c.queryCode = c.createQuery(ctx, kind, deptID, info.Path)
+	c.queryCode = c.createQuery(ctx, kind, deptID, msg.Path)
 	c.readCode()
 }
 

@@ -3,6 +3,7 @@ package media
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,7 +26,15 @@ const (
 	lagSamples = 1600 // 200 ms
 	// flushSamples is the least worth writing to the file at once.
 	flushSamples = 800
+	// bufferBytes is what a Recorder holds before writing to the file, and
+	// so the most a crash loses: half a second of stereo.
+	bufferBytes = 16 << 10
 )
+
+// ErrStopped is returned by Recorder.Close, wrapped with the cause, for a
+// recording that stopped midway because the file could not be written (a
+// full disk). The file still plays: it holds what reached the disk.
+var ErrStopped = errors.New("media: recording stopped")
 
 type track struct {
 	buf  []int16 // samples not yet written; buf[0] is at frame `written`
@@ -35,9 +44,12 @@ type track struct {
 // Recorder writes a 16-bit 8 kHz WAV file (mono, or stereo with the caller
 // on the left) as packets arrive. Each sample is placed by the wall clock,
 // so gaps in either stream become silence and the two channels stay aligned
-// across prompts and transfers. Writes are buffered; Close syncs the file and
-// hashes it. Until Close the header's sizes are zero: RepairWAV fixes a file
-// left by a crash. It is safe for concurrent use.
+// across prompts and transfers. Writes are buffered (half a second); Close
+// syncs the file and hashes it. The header is on disk from the start, with
+// zero sizes until Close: RepairWAV fixes a file left by a crash. When a
+// write fails (a full disk), the recording stops there and the call is not
+// disturbed: OnFail is told at once and Close keeps what reached the disk.
+// It is safe for concurrent use.
 type Recorder struct {
 	mu       sync.Mutex
 	f        *os.File
@@ -51,6 +63,7 @@ type Recorder struct {
 	scratch  []int16
 	out      []byte
 	err      error
+	onFail   func(error)
 	closed   bool
 }
 
@@ -75,12 +88,22 @@ func NewRecorder(path string, channels int, start time.Time, now func() time.Tim
 	if start.IsZero() {
 		start = now()
 	}
-	r := &Recorder{f: f, w: bufio.NewWriterSize(f, 64<<10), path: path, channels: channels, t0: start, now: now}
-	if _, err := r.w.Write(wavHeader(channels, 0)); err != nil {
+	// The header goes to the file at once, unbuffered, so that a crash at
+	// any moment leaves a file RepairWAV can fix.
+	if _, err := f.Write(wavHeader(channels, 0)); err != nil {
 		f.Close()
+		os.Remove(path)
 		return nil, fmt.Errorf("media: recorder: %w", err)
 	}
-	return r, nil
+	return &Recorder{f: f, w: bufio.NewWriterSize(f, bufferBytes), path: path, channels: channels, t0: start, now: now}, nil
+}
+
+// OnFail sets fn to be told the error that stopped the recording (a full
+// disk), once, on a goroutine of its own; set it before the first Write.
+func (r *Recorder) OnFail(fn func(error)) {
+	r.mu.Lock()
+	r.onFail = fn
+	r.mu.Unlock()
 }
 
 // Path returns the file the recorder writes.
@@ -155,12 +178,26 @@ func (r *Recorder) flush(horizon, least int64) {
 	}
 	r.written += n
 	if _, err := r.w.Write(r.out); err != nil {
-		r.err = err
+		r.fail(err)
+	}
+}
+
+// fail stops the recording at its first write error and tells OnFail.
+func (r *Recorder) fail(err error) {
+	if r.err != nil {
+		return
+	}
+	r.err = err
+	if r.onFail != nil {
+		go r.onFail(fmt.Errorf("%w: %w", ErrStopped, err))
 	}
 }
 
 // Close pads every channel to the end of the call, writes the rest, fixes
 // the header, syncs the file and returns its size, duration and SHA-256.
+// For a recording that stopped midway it finishes the file with what
+// reached the disk and returns its details with an error wrapping
+// ErrStopped; any other error comes with no details.
 func (r *Recorder) Close() (FileInfo, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -173,12 +210,35 @@ func (r *Recorder) Close() (FileInfo, error) {
 	for i := range r.channels {
 		end = max(end, r.tracks[i].next)
 	}
-	r.flush(end, 0)
 	if r.err == nil {
-		r.err = r.w.Flush()
+		r.flush(end, 0)
+	}
+	if r.err == nil {
+		if err := r.w.Flush(); err != nil {
+			r.fail(err)
+		}
 	}
 	if r.err != nil {
-		return FileInfo{}, fmt.Errorf("media: recorder %s: %w", r.path, r.err)
+		return r.salvage()
 	}
 	return finish(r.f, r.path, r.channels, r.written*int64(2*r.channels))
+}
+
+// salvage finishes a file whose writing failed with the whole frames on
+// disk (the header is rewritten in place: no space is needed for it).
+func (r *Recorder) salvage() (FileInfo, error) {
+	stopped := fmt.Errorf("%w: %w", ErrStopped, r.err)
+	st, err := r.f.Stat()
+	if err != nil {
+		return FileInfo{}, errors.Join(stopped, err)
+	}
+	data := max(st.Size()-wavHeaderSize, 0) / int64(2*r.channels) * int64(2*r.channels)
+	if err := r.f.Truncate(wavHeaderSize + data); err != nil {
+		return FileInfo{}, errors.Join(stopped, err)
+	}
+	info, err := finish(r.f, r.path, r.channels, data)
+	if err != nil {
+		return FileInfo{}, errors.Join(stopped, err)
+	}
+	return info, fmt.Errorf("%w after %s: %w", ErrStopped, info.Duration.Round(time.Millisecond), r.err)
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -156,4 +159,71 @@ func FuzzReadWAV(f *testing.F) {
 			t.Fatalf("%d samples for %d channels", len(w.Samples), w.Channels)
 		}
 	})
+}
+
+// fullDisk writes the first left bytes, then fails as a full disk does.
+type fullDisk struct {
+	f    *os.File
+	left int
+}
+
+func (d *fullDisk) Write(p []byte) (int, error) {
+	n := min(len(p), d.left)
+	d.left -= n
+	if _, err := d.f.Write(p[:n]); err != nil {
+		return 0, err
+	}
+	if n < len(p) {
+		return n, &os.PathError{Op: "write", Path: d.f.Name(), Err: syscall.ENOSPC}
+	}
+	return n, nil
+}
+
+// A crash at any moment leaves a file RepairWAV fixes: the header is on
+// disk from the start.
+func TestRecorderHeaderOnDiskAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new.wav")
+	if _, err := NewRecorder(path, 2, time.Time{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	info, err := RepairWAV(path)
+	if err != nil || info.Size != wavHeaderSize || info.Duration != 0 {
+		t.Fatalf("repair of a recording cut off at once: %+v %v", info, err)
+	}
+}
+
+// A full disk stops the recording without a fuss: OnFail is told once,
+// Close keeps the whole frames that reached the disk and says why the
+// rest is missing.
+func TestRecorderStopsOnFullDisk(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	path := filepath.Join(t.TempDir(), "full.wav")
+	r, err := NewRecorder(path, 2, time.Time{}, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.w.Reset(&fullDisk{f: r.f, left: 16001}) // 4000 frames and a torn one
+	failed := make(chan error, 10)
+	r.OnFail(func(err error) { failed <- err })
+	for range 250 { // 5 s
+		clk.add(20 * time.Millisecond)
+		r.Write(Left, PCMA, frame(3000))
+		r.Write(Right, PCMA, frame(3000))
+	}
+	select {
+	case err := <-failed:
+		if !errors.Is(err, ErrStopped) || !errors.Is(err, syscall.ENOSPC) {
+			t.Errorf("OnFail told %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnFail not told")
+	}
+	info, err := r.Close()
+	if !errors.Is(err, ErrStopped) || !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "after 500ms") {
+		t.Errorf("Close: %v, want the stop after 500ms and its cause", err)
+	}
+	w := readBack(t, path)
+	if w.Frames() != 4000 || info.Size != 44+16000 || info.Duration != 500*time.Millisecond || len(failed) != 0 {
+		t.Fatalf("kept %d frames, %+v; %d more failures told", w.Frames(), info, len(failed))
+	}
 }
