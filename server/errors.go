@@ -63,6 +63,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if len(c.Response().Header.Peek("X-Content-Type-Options")) == 0 {
 		setSecurityHeaders(c) // a request Fiber refused before the middleware ran (body too large)
 	}
+	if status == http.StatusServiceUnavailable && len(c.Response().Header.Peek("Retry-After")) == 0 {
+		c.Set("Retry-After", unavailableRetry)
+	}
 	body := fiber.Map{"error": msg}
 	if field != "" {
 		body["field"] = field
@@ -81,6 +84,9 @@ func (s *Server) classify(err error) (int, string, string) {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusServiceUnavailable, "系统繁忙，请稍后再试", ""
+	}
+	if unavailable(err) {
+		return http.StatusServiceUnavailable, unavailableText, ""
 	}
 	var field *kiosk.FieldError
 	if errors.As(err, &field) {

@@ -151,7 +151,9 @@ func (h *Hub) Start(ctx context.Context, rescan time.Duration) (done <-chan stru
 func (h *Hub) run(ctx context.Context, rescan time.Duration) {
 	var notify <-chan *pq.Notification
 	if h.url != "" {
-		l := pq.NewListener(h.url, time.Second, 30*time.Second, func(ev pq.ListenerEventType, err error) {
+		// Retried at most every 5 s: the consoles are live again within
+		// seconds of a database restart.
+		l := pq.NewListener(h.url, time.Second, 5*time.Second, func(ev pq.ListenerEventType, err error) {
 			if err != nil {
 				h.log.Warn("console events listener", "event", ev, "err", err)
 			}

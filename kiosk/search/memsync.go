@@ -90,6 +90,11 @@ func (m *memEngine) changing(ids []int64) {
 	}
 }
 
+// listenRetryMax bounds the wait between reconnection attempts of the
+// listening connection, so that the index is back within seconds of a
+// database restart.
+const listenRetryMax = 5 * time.Second
+
 // run follows the database until ctx ends: LISTEN first, then the full
 // load, then every announced change; a lost connection drops the index
 // until it is reconnected and loaded again. Many changes at once (a bulk
@@ -97,7 +102,7 @@ func (m *memEngine) changing(ids []int64) {
 // lags behind, and the page re-read from public_documents keeps anything no
 // longer public out of the results.
 func (m *memEngine) run(ctx context.Context) {
-	l := pq.NewListener(m.url, time.Second, 30*time.Second, func(ev pq.ListenerEventType, err error) {
+	l := pq.NewListener(m.url, time.Second, listenRetryMax, func(ev pq.ListenerEventType, err error) {
 		if ev == pq.ListenerEventDisconnected {
 			m.state.Store(nil) // changes may go unannounced until it is reloaded
 		}
