@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WEBDEPS := server/webdeps/node_modules/.package-lock.json
 ECHARTS := server/console/static/vendor/echarts.min.js
 
-.PHONY: help run build test bench lint deps-run deps-test webdeps clean
+.PHONY: help run build test bench soak lint fuzz deps-run deps-test webdeps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,7 @@ run: deps-run build ## install PostgreSQL if missing, migrate, load demo content
 test: deps-test webdeps ## install the test peers and run every test against real components
 	$(GO) vet ./...
 	$(GO) test -p 2 -count=1 -timeout 15m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 bench: deps-test build ## benchmarks: import, search over HTTP, queries, SIP load, QR/slips; figures in bench-results/
 	@mkdir -p bench-results
@@ -42,6 +43,19 @@ bench: deps-test build ## benchmarks: import, search over HTTP, queries, SIP loa
 	$(GO) test -p 1 -run '^$$' -bench 'ScreenPop|SSEStreams' -benchtime 1x -timeout 20m ./server 2>&1 | tee bench-results/console.txt
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./kiosk/printjob ./hotline/calendar 2>&1 | tee bench-results/micro.txt
 	$(GO) test -p 1 -run '^$$' -bench PurgeRecordings -benchtime 3x -timeout 10m ./hotline/retention 2>&1 | tee bench-results/retention.txt
+
+# Every fuzz target (func FuzzXxx in a tracked _test.go) runs for FUZZTIME;
+# -fuzz takes one target at a time, so FUZZJOBS targets run side by side,
+# each with one fuzzing worker. A crasher is written to the package's
+# testdata/fuzz/FuzzXxx/: fix the parser and commit it as a regression seed.
+FUZZTIME ?= 10s
+FUZZJOBS ?= 2
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 10s), FUZZJOBS at a time
+	@git ls-files '*_test.go' | xargs grep -H '^func Fuzz' | \
+		sed 's|^\(.*\)/[^/]*:func \(Fuzz[A-Za-z0-9_]*\)(.*|./\1 \2|' | \
+		xargs -P $(FUZZJOBS) -n 2 bash -o pipefail -c \
+		'$(GO) test -run "^$$" -fuzz "^$$1\$$" -fuzztime $(FUZZTIME) -parallel 1 "$$0" 2>&1 | grep -v "^fuzz: elapsed" | sed "s|^|$$1 |"'
 
 lint: ## gofmt, go mod tidy, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -29,8 +29,19 @@ var (
 	seq     atomic.Int64
 )
 
+// sharedEnv names the data directory of a running cluster with a migrated
+// template. A test binary sets it for the processes it starts, so that a
+// fuzzing worker (a child process running the same fuzz target) joins its
+// parent's cluster instead of starting one of its own, which would take
+// longer than a short fuzzing run lasts.
+const sharedEnv = "GOVHALL_PGTEST_DIR"
+
 func setup() {
 	ctx := context.Background()
+	if dir := os.Getenv(sharedEnv); dir != "" {
+		cluster, initErr = pgcluster.Start(ctx, pgcluster.Options{Dir: dir}) // reused, left running
+		return
+	}
 	tmpDir, initErr = os.MkdirTemp("", "govhall-pgtest-")
 	if initErr != nil {
 		return
@@ -49,7 +60,9 @@ func setup() {
 		return
 	}
 	defer db.Close()
-	_, initErr = migrations.Up(ctx, db)
+	if _, initErr = migrations.Up(ctx, db); initErr == nil {
+		initErr = os.Setenv(sharedEnv, cluster.Dir())
+	}
 }
 
 // Main runs the tests of a package and stops the cluster afterwards. Call it
