@@ -12,6 +12,8 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/govhall/govhall/kiosk/search"
 )
 
 // Errors returned by the catalog. FieldError wraps ErrInvalid.
@@ -50,6 +52,18 @@ type Actor struct {
 // inside the transaction that changed the documents.
 type Indexer interface {
 	Reindex(ctx context.Context, tx *sqlx.Tx, ids []int64) error
+}
+
+// BulkIndexer is an Indexer that lets an import write the search columns
+// with the rows themselves instead of reading them back: Columns computes
+// them from a document's text (concurrently, on the import's workers),
+// BeginBulk prepares the batch's transaction and Written is told the ids
+// inserted. Without one, an import calls Reindex.
+type BulkIndexer interface {
+	Indexer
+	Columns(t search.Text) search.Columns
+	BeginBulk(ctx context.Context, tx *sqlx.Tx) error
+	Written(ctx context.Context, tx *sqlx.Tx, ids []int64) error
 }
 
 // DocNumberKeyFunc turns a 文号 into its canonical search key, or fails when

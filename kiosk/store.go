@@ -11,15 +11,15 @@ import (
 )
 
 // resolver turns the names and index numbers of an Input into ids inside a
-// transaction, caching agencies and categories (bulk import resolves the
-// same few thousand times).
+// transaction (or, for an import, on the pool), caching agencies and
+// categories (bulk import resolves the same few thousand times).
 type resolver struct {
-	tx         *sqlx.Tx
+	tx         sqlx.QueryerContext
 	agencies   map[string]int64
 	categories map[string]int64
 }
 
-func newResolver(tx *sqlx.Tx) *resolver {
+func newResolver(tx sqlx.QueryerContext) *resolver {
 	return &resolver{tx: tx, agencies: map[string]int64{}, categories: map[string]int64{}}
 }
 
@@ -28,7 +28,7 @@ func (r *resolver) agency(ctx context.Context, name string) (int64, error) {
 		return id, nil
 	}
 	var id int64
-	err := r.tx.GetContext(ctx, &id, `SELECT id FROM departments WHERE full_name = $1 OR code = $1 OR name = $1 ORDER BY (full_name = $1) DESC LIMIT 1`, name)
+	err := sqlx.GetContext(ctx, r.tx, &id, `SELECT id FROM departments WHERE full_name = $1 OR code = $1 OR name = $1 ORDER BY (full_name = $1) DESC LIMIT 1`, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fieldErr("agency", "没有名为 %q 的发文机关，请用已登记部门的全称", name)
 	}
@@ -44,7 +44,7 @@ func (r *resolver) category(ctx context.Context, path string) (int64, error) {
 		return id, nil
 	}
 	var ids []int64
-	err := r.tx.SelectContext(ctx, &ids, `SELECT id FROM categories WHERE path = $1 OR (name = $1 AND NOT EXISTS (SELECT 1 FROM categories WHERE path = $1)) LIMIT 2`, path)
+	err := sqlx.SelectContext(ctx, r.tx, &ids, `SELECT id FROM categories WHERE path = $1 OR (name = $1 AND NOT EXISTS (SELECT 1 FROM categories WHERE path = $1)) LIMIT 2`, path)
 	if err != nil {
 		return 0, fmt.Errorf("kiosk: resolve category: %w", err)
 	}
@@ -65,9 +65,9 @@ func (r *resolver) document(ctx context.Context, field, indexNo string) (*int64,
 		return nil, nil
 	}
 	var id int64
-	err := r.tx.GetContext(ctx, &id, `SELECT id FROM documents WHERE index_no = $1`, indexNo)
+	err := sqlx.GetContext(ctx, r.tx, &id, `SELECT id FROM documents WHERE index_no = $1`, indexNo)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fieldErr(field, "没有索引号为 %s 的文件（须已存在，或在导入文件中排在前面）", indexNo)
+		return nil, fieldErr(field, "没有索引号为 %s 的文件（须已存在，或在同一导入文件中）", indexNo)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: resolve %s: %w", field, err)

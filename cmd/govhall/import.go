@@ -66,6 +66,9 @@ func (p *program) runImport(ctx context.Context, cat *kiosk.Store, r io.Reader, 
 	fmt.Fprintf(p.stdout, "imported %d documents (%d skipped, %d lines, %d batches) in %.1fs: %.0f documents/s, peak RSS %.0f MiB\n",
 		res.Imported, res.Skipped, res.Lines, res.Batches, dur.Seconds(), float64(res.Imported)/dur.Seconds(), peakRSSMiB())
 	var le *kiosk.LineError
+	if errors.As(err, &le) && le.BatchStart == 0 {
+		return fmt.Errorf("import done, but a link is missing: %v; add the document it names and rerun with --skip-existing", le)
+	}
 	if errors.As(err, &le) {
 		return fmt.Errorf("import stopped: %v; fix the line and rerun with --skip-existing to continue", le)
 	}
