@@ -279,8 +279,10 @@ func (w *walker) fill(r route, bad map[string]string) string {
 	})
 }
 
-// badPaths are path parameters of the wrong kind.
-var badPaths = []string{"abc", "-1", "0", "99999999999999999999", "%00", "%FF", "%E4%B8%AD%E6%96%87", strings.Repeat("9", 400), "1.5"}
+// badPaths are path parameters of the wrong kind, or of the right kind
+// naming nothing: 0000000000 is a well-formed 查询码 (its Damm check digit
+// is right) that no query has, zzzzzzzz a document code no document has.
+var badPaths = []string{"abc", "-1", "0", "0000000000", "zzzzzzzz", "nope", "99999999999999999999", "%00", "%FF", "%E4%B8%AD%E6%96%87", strings.Repeat("9", 400), "1.5"}
 
 // badQueries are query strings of the wrong kind for list and report
 // routes (each sent alone).
