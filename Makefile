@@ -46,16 +46,27 @@ bench: deps-test build ## benchmarks: import, search over HTTP, queries, SIP loa
 
 # Every fuzz target (func FuzzXxx in a tracked _test.go) runs for FUZZTIME;
 # -fuzz takes one target at a time, so FUZZJOBS targets run side by side,
-# each with one fuzzing worker. A crasher is written to the package's
-# testdata/fuzz/FuzzXxx/: fix the parser and commit it as a regression seed.
+# each with one fuzzing worker (.ci/fuzz-one). A crasher is written to the
+# package's testdata/fuzz/FuzzXxx/: fix the parser, commit it as a seed.
 FUZZTIME ?= 10s
 FUZZJOBS ?= 2
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s), FUZZJOBS at a time
 	@git ls-files '*_test.go' | xargs grep -H '^func Fuzz' | \
 		sed 's|^\(.*\)/[^/]*:func \(Fuzz[A-Za-z0-9_]*\)(.*|./\1 \2|' | \
-		xargs -P $(FUZZJOBS) -n 2 bash -o pipefail -c \
-		'$(GO) test -run "^$$" -fuzz "^$$1\$$" -fuzztime $(FUZZTIME) -parallel 1 -vet=off "$$0" 2>&1 | grep -v "^fuzz: elapsed" | sed "s|^|$$1 |"'
+		xargs -P $(FUZZJOBS) -n 2 env GO="$(GO)" .ci/fuzz-one $(FUZZTIME)
+
+# The soak runs the built binary under sipp at SOAK_RATE calls/s for
+# SOAK_DURATION through the whole call flow, then 60 s of kiosk load (wrk);
+# not part of make test. make soak SOAK_DURATION=90s for a short run.
+SOAK_DURATION ?= 10m
+SOAK_RATE     ?= 50
+SOAK_TIMEOUT  ?= 40m
+
+soak: deps-test build ## 50 calls/s for SOAK_DURATION (10m): failures, losses, RSS and goroutine slopes; kiosk load; bench-results/soak.txt
+	@mkdir -p bench-results
+	GOVHALL_SOAK_BIN=$(CURDIR)/$(BIN) SOAK_DURATION=$(SOAK_DURATION) SOAK_RATE=$(SOAK_RATE) SOAK_REPORT=$(CURDIR)/bench-results/soak.txt \
+		$(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout $(SOAK_TIMEOUT) ./cmd/govhall
 
 lint: ## gofmt, go mod tidy, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
