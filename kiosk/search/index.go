@@ -152,17 +152,13 @@ func (a *analyzer) vectors(d docText) vectors {
 	for _, t := range []string{d.Title, d.DocNumber, d.Topic, d.Agency, d.AgencyFull, d.Category, d.Body} {
 		all.add(t)
 	}
-	var b strings.Builder
-	b.Grow(len(all.han)*6 + 16)
-	all.each(func(l string) {
-		b.WriteString(quoteLexeme(l))
-		b.WriteByte(' ')
-	})
+	b := make([]byte, 0, all.han.len()*9+16)
+	b = all.appendQuoted(b)
 	for _, l := range dateLexemes(d.Month) {
-		b.WriteString(quoteLexeme(l))
-		b.WriteByte(' ')
+		b = append(b, quoteLexeme(l)...)
+		b = append(b, ' ')
 	}
-	return vectors{title: a.titleVector(d), all: b.String(), normTitle: compact(d.Title)}
+	return vectors{title: a.titleVector(d), all: string(b), normTitle: compact(d.Title)}
 }
 
 // dateLexemes mark when a document was published: "#2024" and "#2024-03",

@@ -2,6 +2,7 @@ package search
 
 import (
 	"strings"
+	"sync"
 
 	pinyin "github.com/mozillazg/go-pinyin"
 )
@@ -35,6 +36,9 @@ type pinyinSpeller struct {
 	args      pinyin.Args
 	overrides map[string][]string
 	maxLen    int
+
+	basicOnce sync.Once
+	basic     []string // the reading of each basic ideograph (U+4E00–U+9FFF), on first use
 }
 
 func newPinyinSpeller() *pinyinSpeller {
@@ -59,12 +63,31 @@ func (p *pinyinSpeller) syllables(run []rune) []string {
 			i += n
 			continue
 		}
-		if s := pinyin.SinglePinyin(run[i], p.args); len(s) > 0 {
-			out[i] = s[0]
-		}
+		out[i] = p.reading(run[i])
 		i++
 	}
 	return out
+}
+
+// reading is the first reading of one character, "" without one.
+func (p *pinyinSpeller) reading(r rune) string {
+	if basicHan(r) {
+		p.basicOnce.Do(func() {
+			p.basic = make([]string, 0x9FFF-0x4E00+1)
+			for i := range p.basic {
+				p.basic[i] = p.lookup(0x4E00 + rune(i))
+			}
+		})
+		return p.basic[r-0x4E00]
+	}
+	return p.lookup(r)
+}
+
+func (p *pinyinSpeller) lookup(r rune) string {
+	if s := pinyin.SinglePinyin(r, p.args); len(s) > 0 {
+		return s[0]
+	}
+	return ""
 }
 
 // override finds the longest override phrase starting rs.

@@ -9,10 +9,85 @@ import (
 )
 
 // normalize folds width and case: NFKC, then lower case. Index and queries
-// go through it alike.
+// go through it alike. The ideographs of the basic CJK block are their own
+// form and normalisation boundaries on either side (TestBasicHanIsStable),
+// so they are copied and only the text between them goes through NFKC:
+// most of a Chinese document is not looked up at all.
 func normalize(s string) string {
-	return strings.ToLower(norm.NFKC.String(s))
+	var b strings.Builder
+	piece := 0 // start of the text not yet normalised
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !basicHan(r) {
+			i += n
+			continue
+		}
+		if piece == 0 && b.Len() == 0 {
+			b.Grow(len(s))
+		}
+		if piece < i {
+			b.WriteString(normalizePiece(s[piece:i]))
+		}
+		b.WriteString(s[i : i+n])
+		i += n
+		piece = i
+	}
+	if b.Len() == 0 {
+		return normalizePiece(s)
+	}
+	if piece < len(s) {
+		b.WriteString(normalizePiece(s[piece:]))
+	}
+	return b.String()
 }
+
+// normalizePiece is normalize without the shortcut. A lone symbol of the
+// CJK punctuation or full-width blocks (，（２…), the usual piece between
+// two runs of Chinese, is looked up in symbolForms.
+func normalizePiece(s string) string {
+	if r, n := utf8.DecodeRuneInString(s); n == len(s) && n == 3 {
+		if f, ok := symbolForm(r); ok {
+			return f
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return strings.ToLower(norm.NFKC.String(s))
+		}
+	}
+	return s // ASCII without capitals is its own form
+}
+
+// symbolForms are the normalised forms of the CJK symbols and punctuation
+// (U+3000–U+303F) and the half- and full-width forms (U+FF00–U+FFEF),
+// computed by NFKC itself.
+var symbolForms = func() (t [2][0x100]string) {
+	for i := range 0x100 {
+		for b, base := range []rune{0x3000, 0xFF00} {
+			s := string(base + rune(i))
+			t[b][i] = strings.ToLower(norm.NFKC.String(s))
+		}
+	}
+	return t
+}()
+
+func symbolForm(r rune) (string, bool) {
+	switch {
+	case r >= 0x3000 && r <= 0x303F:
+		return symbolForms[0][r-0x3000], true
+	case r >= 0xFF00 && r <= 0xFFEF:
+		return symbolForms[1][r-0xFF00], true
+	}
+	return "", false
+}
+
+// basicHan reports whether r is in the basic block of CJK unified
+// ideographs (U+4E00–U+9FFF), where nearly all Chinese text is.
+func basicHan(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }
 
 // validText reports whether s is UTF-8 without control characters other
 // than white space (a NUL cannot even be stored in PostgreSQL text).
@@ -42,7 +117,7 @@ func transparent(r rune) bool {
 	return false
 }
 
-func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+func isHan(r rune) bool { return basicHan(r) || r >= 0x2E80 && unicode.Is(unicode.Han, r) }
 
 func isAlnum(r rune) bool {
 	return (unicode.IsLetter(r) || unicode.IsDigit(r)) && !isHan(r)
@@ -67,37 +142,53 @@ type segment struct {
 }
 
 // segments splits normalised text into Han runs and alphanumeric tokens;
-// everything else separates them.
+// everything else separates them. The segments are pieces of s, except a
+// Han run that had a quote or title mark dropped from inside.
 func segments(s string) []segment {
 	var out []segment
-	var cur strings.Builder
-	curHan := false
-	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, segment{text: cur.String(), han: curHan})
-			cur.Reset()
+	start := -1     // where the current segment began; -1: none yet
+	var kept []byte // the current Han run without the marks dropped, once one is
+	curHan := false // what the last letter was (a mark after a Han run is skipped)
+	end := func(i int) {
+		if start < 0 {
+			return
 		}
+		text := s[start:i]
+		if kept != nil {
+			text = string(kept)
+		}
+		out = append(out, segment{text: text, han: curHan})
+		start, kept = -1, nil
 	}
-	for _, r := range s {
+	for i, r := range s {
 		switch {
 		case isHan(r):
 			if !curHan {
-				flush()
+				end(i)
 			}
 			curHan = true
-			cur.WriteRune(r)
+			if start < 0 {
+				start = i
+			} else if kept != nil {
+				kept = utf8.AppendRune(kept, r)
+			}
 		case isAlnum(r):
 			if curHan {
-				flush()
+				end(i)
 			}
 			curHan = false
-			cur.WriteRune(r)
+			if start < 0 {
+				start = i
+			}
 		case curHan && transparent(r):
+			if start >= 0 && kept == nil {
+				kept = []byte(s[start:i])
+			}
 		default:
-			flush()
+			end(i)
 		}
 	}
-	flush()
+	end(len(s))
 	return out
 }
 
@@ -108,12 +199,12 @@ const maxToken = 64
 // (kept as rune pairs until the end, which is cheaper than strings) and
 // alphanumeric tokens.
 type lexemeSet struct {
-	han    map[uint64]struct{}
+	han    gramSet
 	tokens map[string]struct{}
 }
 
 func newLexemeSet(sizeHint int) *lexemeSet {
-	return &lexemeSet{han: make(map[uint64]struct{}, sizeHint), tokens: map[string]struct{}{}}
+	return &lexemeSet{han: newGramSet(sizeHint), tokens: map[string]struct{}{}}
 }
 
 // add adds the lexemes of raw (not yet normalised) text.
@@ -125,9 +216,9 @@ func (l *lexemeSet) add(raw string) {
 		}
 		var prev rune
 		for _, r := range seg.text {
-			l.han[uint64(r)] = struct{}{}
+			l.han.add(uint64(r))
 			if prev != 0 {
-				l.han[uint64(prev)<<32|uint64(r)] = struct{}{}
+				l.han.add(uint64(prev)<<32 | uint64(r))
 			}
 			prev = r
 		}
@@ -137,16 +228,84 @@ func (l *lexemeSet) add(raw string) {
 // each calls f with every lexeme.
 func (l *lexemeSet) each(f func(string)) {
 	var buf [8]byte
-	for k := range l.han {
-		n := 0
-		if hi := rune(k >> 32); hi != 0 {
-			n = utf8.EncodeRune(buf[:], hi)
-		}
-		n += utf8.EncodeRune(buf[n:], rune(k&0xffffffff))
-		f(string(buf[:n]))
-	}
+	l.han.each(func(k uint64) {
+		f(string(gramBytes(buf[:0], k)))
+	})
 	for t := range l.tokens {
 		f(t)
+	}
+}
+
+// appendQuoted appends every lexeme as quoted tsvector input, each followed
+// by a space, without making a string of each.
+func (l *lexemeSet) appendQuoted(b []byte) []byte {
+	l.han.each(func(k uint64) {
+		b = append(b, '\'')
+		b = gramBytes(b, k) // Han characters need no escapes
+		b = append(b, '\'', ' ')
+	})
+	for t := range l.tokens {
+		b = append(b, quoteLexeme(t)...)
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// gramBytes appends the UTF-8 of a unigram or bigram.
+func gramBytes(b []byte, k uint64) []byte {
+	if hi := rune(k >> 32); hi != 0 {
+		b = utf8.AppendRune(b, hi)
+	}
+	return utf8.AppendRune(b, rune(k&0xffffffff))
+}
+
+// gramSet is a set of unigrams and bigrams as rune pairs (the first rune in
+// the high half, 0 for a unigram): open addressing in a power-of-two table
+// at most half full. A document adds a few thousand; a Go map takes
+// several times longer.
+type gramSet struct {
+	slots []uint64 // 0: empty (no gram is 0)
+	n     int
+}
+
+func newGramSet(sizeHint int) gramSet {
+	size := 16
+	for size < 2*sizeHint {
+		size *= 2
+	}
+	return gramSet{slots: make([]uint64, size)}
+}
+
+func (s *gramSet) add(k uint64) {
+	if 2*(s.n+1) > len(s.slots) {
+		old := s.slots
+		s.slots, s.n = make([]uint64, 2*len(old)), 0
+		for _, k := range old {
+			if k != 0 {
+				s.add(k)
+			}
+		}
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := (k * 0x9E3779B97F4A7C15) >> 32 & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			s.slots[i] = k
+			s.n++
+			return
+		case k:
+			return
+		}
+	}
+}
+
+func (s *gramSet) len() int { return s.n }
+
+func (s *gramSet) each(f func(uint64)) {
+	for _, k := range s.slots {
+		if k != 0 {
+			f(k)
+		}
 	}
 }
 
