@@ -10,13 +10,17 @@ import (
 )
 
 // importStage holds a batch on its way into documents: temporary (not
-// written to the WAL), dropped with the transaction.
+// written to the WAL), dropped with the transaction. Its long values are
+// kept uncompressed (stageStorage), to be compressed once, into documents.
 const importStage = `CREATE TEMPORARY TABLE import_rows (
 		id bigint, index_no text, code text, doc_number text, doc_number_key text, title text,
 		agency_id bigint, category_id bigint, topic text, kind text, written_at date, published_at date,
 		validity text, replaced_by bigint, disclosure text, withheld_reason text, interprets bigint,
 		body text, state text, doc_type text, search_title text, search_all text, search_norm_title text
 	) ON COMMIT DROP`
+
+const stageStorage = `ALTER TABLE import_rows ALTER body SET STORAGE EXTERNAL,
+	ALTER search_title SET STORAGE EXTERNAL, ALTER search_all SET STORAGE EXTERNAL`
 
 // copyStage copies a batch into the staging table (text format, as lib/pq
 // sends COPY data).
@@ -151,8 +155,10 @@ func drawCodes(ctx context.Context, tx *sqlx.Tx, rows []importRow) error {
 
 // stage copies the rows into a fresh staging table.
 func stage(ctx context.Context, tx *sqlx.Tx, rows []importRow) error {
-	if _, err := tx.ExecContext(ctx, importStage); err != nil {
-		return fmt.Errorf("kiosk: create import staging table: %w", err)
+	for _, q := range []string{importStage, stageStorage} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("kiosk: create import staging table: %w", err)
+		}
 	}
 	st, err := tx.PrepareContext(ctx, copyStage)
 	if err != nil {

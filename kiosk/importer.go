@@ -77,8 +77,9 @@ func (s *Store) Import(ctx context.Context, a Actor, r io.Reader, o ImportOption
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	raw := make(chan rawBatch, 1)
-	prepared := make(chan *batch, 1)
+	// Unbuffered: one batch is read ahead, one prepared and one written.
+	raw := make(chan rawBatch)
+	prepared := make(chan *batch)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); readBatches(wctx, r, o.BatchSize, raw) }()

@@ -148,7 +148,7 @@ func (a *analyzer) vectorsAll(docs []docText) []vectors {
 
 // vectors computes the search columns of one document.
 func (a *analyzer) vectors(d docText) vectors {
-	all := newLexemeSet(len(d.Body) / 3)
+	all := newLexemeSet(len(d.Body) / 6) // distinct grams: about one per 2 characters of real text, fewer in repetitive text
 	for _, t := range []string{d.Title, d.DocNumber, d.Topic, d.Agency, d.AgencyFull, d.Category, d.Body} {
 		all.add(t)
 	}
