@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,10 @@ const soakEvery = 10 * time.Second
 // soakOverload times the expected calls in progress ends the offering.
 const soakOverload = 3
 
+// soakGoroutinesLeft is how many more goroutines than before the first
+// call may run once the last one ended (idle HTTP connections, timers).
+const soakGoroutinesLeft = 10
+
 // soakSample is one look at the server during the calls.
 type soakSample struct {
 	at         time.Duration // since the first call
@@ -31,6 +36,7 @@ type soakSample struct {
 	calls      float64 // in progress
 	cpu        float64 // seconds of CPU the server used so far
 	heapMiB    float64 // Go heap in use
+	busy, all  float64 // the machine's CPU time so far, busy and in all (/proc/stat)
 }
 
 // callResult is what the calls of a soak did.
@@ -46,6 +52,7 @@ type callResult struct {
 	steady              float64       // calls in progress expected at the rate
 	warmup              time.Duration // samples before are left out of the slopes
 	rssSlope, gorSlope  float64       // per minute after the warm-up
+	rssErr, gorErr      float64       // their standard errors
 	slopeN              int           // samples after the warm-up
 	m                   map[string]float64
 	db                  callRecords
@@ -160,6 +167,7 @@ func (s *soakServer) sample(t *testing.T, at time.Duration) soakSample {
 		t.Fatal(err)
 	}
 	smp := soakSample{at: at, rssMiB: rss, goroutines: -1, calls: -1, cpu: -1, heapMiB: -1}
+	smp.busy, smp.all = machineCPU()
 	m, err := s.metrics()
 	if err != nil {
 		s.misses++
@@ -169,6 +177,21 @@ func (s *soakServer) sample(t *testing.T, at time.Duration) soakSample {
 	smp.goroutines, smp.calls, smp.cpu = m["go_goroutines"], m["govhall_calls_in_progress"], m["process_cpu_seconds_total"]
 	smp.heapMiB = m["go_memstats_heap_inuse_bytes"] / (1 << 20)
 	return smp
+}
+
+// machineCPU reads the CPU time of the whole machine from /proc/stat:
+// busy (neither idle nor waiting for I/O) and all, in clock ticks.
+func machineCPU() (busy, all float64) {
+	data, _ := os.ReadFile("/proc/stat")
+	line, _, _ := strings.Cut(string(data), "\n")
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseFloat(f, 64)
+		all += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, all
 }
 
 // waitIdle waits for the last calls' handlers to end.
@@ -237,11 +260,13 @@ func (r *callResult) slopes() {
 		}
 	}
 	r.slopeN = len(xs)
-	r.rssSlope, r.gorSlope = leastSquares(xs, rss), leastSquares(xs, gor)
+	r.rssSlope, r.rssErr = leastSquares(xs, rss)
+	r.gorSlope, r.gorErr = leastSquares(xs, gor)
 }
 
-// leastSquares returns the slope of the line fitted to (xs, ys).
-func leastSquares(xs, ys []float64) float64 {
+// leastSquares returns the slope of the line fitted to (xs, ys) and its
+// standard error (0 for fewer than three points).
+func leastSquares(xs, ys []float64) (slope, stderr float64) {
 	n := float64(len(xs))
 	var sx, sy float64
 	for i := range xs {
@@ -255,9 +280,18 @@ func leastSquares(xs, ys []float64) float64 {
 		den += (xs[i] - mx) * (xs[i] - mx)
 	}
 	if den == 0 {
-		return 0
+		return 0, 0
 	}
-	return num / den
+	slope = num / den
+	if len(xs) < 3 {
+		return slope, 0
+	}
+	var ssr float64
+	for i := range xs {
+		e := ys[i] - my - slope*(xs[i]-mx)
+		ssr += e * e
+	}
+	return slope, math.Sqrt(ssr / (n - 2) / den)
 }
 
 // check fails the test for any failed or incomplete call, any relay loss
@@ -291,6 +325,10 @@ func (r *callResult) check(t *testing.T) {
 	}
 	if r.gorSlope > soakMaxGoroutineSlope {
 		t.Errorf("goroutines grow %.1f/min after the warm-up (bound %.0f)", r.gorSlope, soakMaxGoroutineSlope)
+	}
+	if left := r.after.goroutines - r.before.goroutines; left > soakGoroutinesLeft {
+		t.Errorf("%.0f goroutines more once the last call ended than before the first (%.0f, %.0f)",
+			left, r.before.goroutines, r.after.goroutines)
 	}
 }
 

@@ -385,8 +385,9 @@ func soakReport(cfg soakConfig, s *soakServer, c *callResult, k *kioskResult) st
 			cpu = smp
 		}
 	}
-	p("  peak %.0f calls in progress (%.0f expected); server CPU %.0f %% of one core over the arrival window",
-		c.peakCalls, c.steady, 100*(cpu.cpu-c.before.cpu)/max(cpu.at.Seconds(), 1))
+	p("  peak %.0f calls in progress (%.0f expected); server CPU %.0f %% of one core over the arrival window, the machine's %.0f %% busy",
+		c.peakCalls, c.steady, 100*(cpu.cpu-c.before.cpu)/max(cpu.at.Seconds(), 1),
+		100*(last.busy-c.before.busy)/max(last.all-c.before.all, 1))
 	if c.overload != 0 {
 		p("  OVERLOADED %v into the soak: the callers were stopped", c.overload.Round(time.Second))
 	}
@@ -403,13 +404,16 @@ func soakReport(cfg soakConfig, s *soakServer, c *callResult, k *kioskResult) st
 		m["govhall_rtp_packets_received_total"], m["govhall_rtp_packets_lost_total"], m["govhall_rtp_packets_late_total"],
 		m["govhall_rtp_packets_relayed_total"], m["govhall_rtp_relay_failures_total"], m["govhall_dtmf_digits_total"],
 		m["govhall_recordings_total"], m["govhall_recording_failures_total"], m["govhall_sip_dropped_total"])
-	p("RSS: %.0f MiB before the calls, %.0f at the end of arrivals, %.0f after the last call; slope from %v on %+.2f MiB/min (bound %.1f, %d samples)",
-		c.before.rssMiB, last.rssMiB, c.after.rssMiB, c.warmup, c.rssSlope, soakMaxRSSSlope, c.slopeN)
-	p("goroutines: %.0f before, %.0f at the end of arrivals, %.0f after; slope %+.1f/min (bound %.0f)",
-		c.before.goroutines, last.goroutines, c.after.goroutines, c.gorSlope, soakMaxGoroutineSlope)
-	p("samples every %v (seconds, RSS MiB, Go heap in use MiB, goroutines, calls in progress; -1: /metrics did not answer):", soakEvery)
+	p("RSS: %.0f MiB before the calls, %.0f at the end of arrivals, %.0f after the last call; slope from %v on %+.2f ± %.2f MiB/min (bound %.1f, %d samples)",
+		c.before.rssMiB, last.rssMiB, c.after.rssMiB, c.warmup, c.rssSlope, c.rssErr, soakMaxRSSSlope, c.slopeN)
+	p("goroutines: %.0f before, %.0f at the end of arrivals, %.0f after (at most %d more); slope %+.1f ± %.1f/min (bound %.0f)",
+		c.before.goroutines, last.goroutines, c.after.goroutines, soakGoroutinesLeft, c.gorSlope, c.gorErr, soakMaxGoroutineSlope)
+	p("samples every %v (seconds, RSS MiB, Go heap in use MiB, goroutines, calls in progress, the machine's CPU busy %% since the last; -1: /metrics did not answer):", soakEvery)
+	prev := c.before
 	for _, smp := range c.samples {
-		p("  %4.0f %7.1f %7.1f %6.0f %5.0f", smp.at.Seconds(), smp.rssMiB, smp.heapMiB, smp.goroutines, smp.calls)
+		p("  %4.0f %7.1f %7.1f %6.0f %5.0f %4.0f", smp.at.Seconds(), smp.rssMiB, smp.heapMiB, smp.goroutines, smp.calls,
+			100*(smp.busy-prev.busy)/max(smp.all-prev.all, 1))
+		prev = smp
 	}
 	p("")
 	p("kiosk load (wrk, %d connections, %v): %.0f requests/s, %d requests, %d errors; latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
