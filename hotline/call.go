@@ -211,6 +211,10 @@ func (c *call) teardown() {
 	c.bridge.SetMix(nil)
 	c.ep.Close()
 	c.bridge.Wait()
+	// The call ends now, before the recording is synced to disk (which may
+	// take a while on a busy disk): the record's end and the recording's
+	// length are the same instant.
+	ended := c.h.cfg.Now()
 	rec, note := c.h.closeRecording(c.log, c.rec)
 	outcome := c.outcome
 	if outcome == "" {
@@ -220,7 +224,7 @@ func (c *call) teardown() {
 		c.reason = "caller hung up"
 	}
 	reason := withNote(withNote(c.reason, c.recNote), note)
-	if err := c.h.store.EndCall(ctx, c.id, c.h.cfg.Now(), outcome, reason, rec); err != nil && !errors.Is(err, calls.ErrNotFound) {
+	if err := c.h.store.EndCall(ctx, c.id, ended, outcome, reason, rec); err != nil && !errors.Is(err, calls.ErrNotFound) {
 		c.log.Error("record end of call", "err", err)
 	}
 	c.emit(CallEvent{Kind: EventEnded, Outcome: outcome, Detail: outcomeText(outcome)})
