@@ -148,17 +148,19 @@ func (a *analyzer) vectorsAll(docs []docText) []vectors {
 
 // vectors computes the search columns of one document.
 func (a *analyzer) vectors(d docText) vectors {
-	all := newLexemeSet(len(d.Body) / 6) // distinct grams: about one per 2 characters of real text, fewer in repetitive text
+	all := getLexemeSet(len(d.Body) / 6) // distinct grams: about one per 2 characters of real text, fewer in repetitive text
+	defer putLexemeSet(all)
 	for _, t := range []string{d.Title, d.DocNumber, d.Topic, d.Agency, d.AgencyFull, d.Category, d.Body} {
 		all.add(t)
 	}
-	b := make([]byte, 0, all.han.len()*9+16)
-	b = all.appendQuoted(b)
+	var b strings.Builder
+	b.Grow(all.han.len()*9 + 16)
+	all.writeQuoted(&b)
 	for _, l := range dateLexemes(d.Month) {
-		b = append(b, quoteLexeme(l)...)
-		b = append(b, ' ')
+		b.WriteString(quoteLexeme(l))
+		b.WriteByte(' ')
 	}
-	return vectors{title: a.titleVector(d), all: string(b), normTitle: compact(d.Title)}
+	return vectors{title: a.titleVector(d), all: b.String(), normTitle: compact(d.Title)}
 }
 
 // dateLexemes mark when a document was published: "#2024" and "#2024-03",
@@ -176,34 +178,54 @@ func dateLexemes(month string) []string {
 }
 
 // titleVector weighs the title A, topic and 文号 B, agency and category C;
-// pinyin lexemes of the title are A.
+// pinyin lexemes of the title are A. A lexeme takes the first weight it
+// has.
 func (a *analyzer) titleVector(d docText) string {
-	weights := map[string]byte{}
-	put := func(l string, w byte) {
-		if cur, ok := weights[l]; !ok || w < cur {
-			weights[l] = w
-		}
-	}
-	addText := func(w byte, texts ...string) {
-		set := newLexemeSet(64)
+	var sets [3]*lexemeSet
+	for i, texts := range [][]string{{d.Title}, {d.Topic, d.DocNumber}, {d.Agency, d.AgencyFull, d.Category}} {
+		sets[i] = getLexemeSet(64)
+		defer putLexemeSet(sets[i])
 		for _, t := range texts {
-			set.add(t)
+			sets[i].add(t)
 		}
-		set.each(func(l string) { put(l, w) })
-	}
-	addText('A', d.Title)
-	a.titlePinyin(d.Title, func(l string) { put(l, 'A') })
-	addText('B', d.Topic, d.DocNumber)
-	addText('C', d.Agency, d.AgencyFull, d.Category)
-	for _, l := range dateLexemes(d.Month) {
-		put(l, 'D')
 	}
 	var b strings.Builder
-	for l, w := range weights {
+	weigh := func(w byte) { b.WriteString(":1"); b.WriteByte(w); b.WriteByte(' ') }
+	for i, set := range sets {
+		w := byte('A' + i)
+		set.han.each(func(k uint64) {
+			for _, earlier := range sets[:i] {
+				if earlier.han.has(k) {
+					return
+				}
+			}
+			b.WriteByte('\'') // Han characters need no escapes
+			b.Write(gramBytes(make([]byte, 0, 8), k))
+			b.WriteByte('\'')
+			weigh(w)
+		})
+	tokens:
+		for t := range set.tokens {
+			for _, earlier := range sets[:i] {
+				if _, ok := earlier.tokens[t]; ok {
+					continue tokens
+				}
+			}
+			b.WriteString(quoteLexeme(t))
+			weigh(w)
+		}
+	}
+	pinyin := map[string]bool{} // "p:…" and "i:…" meet no other lexeme, but may repeat
+	a.titlePinyin(d.Title, func(l string) {
+		if !pinyin[l] {
+			pinyin[l] = true
+			b.WriteString(quoteLexeme(l))
+			weigh('A')
+		}
+	})
+	for _, l := range dateLexemes(d.Month) {
 		b.WriteString(quoteLexeme(l))
-		b.WriteString(":1")
-		b.WriteByte(w)
-		b.WriteByte(' ')
+		weigh('D')
 	}
 	return b.String()
 }

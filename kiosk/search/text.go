@@ -2,6 +2,7 @@ package search
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -144,8 +145,10 @@ type segment struct {
 // segments splits normalised text into Han runs and alphanumeric tokens;
 // everything else separates them. The segments are pieces of s, except a
 // Han run that had a quote or title mark dropped from inside.
-func segments(s string) []segment {
-	var out []segment
+func segments(s string) []segment { return appendSegments(nil, s) }
+
+// appendSegments appends the segments of s to out.
+func appendSegments(out []segment, s string) []segment {
 	start := -1     // where the current segment began; -1: none yet
 	var kept []byte // the current Han run without the marks dropped, once one is
 	curHan := false // what the last letter was (a mark after a Han run is skipped)
@@ -201,15 +204,37 @@ const maxToken = 64
 type lexemeSet struct {
 	han    gramSet
 	tokens map[string]struct{}
+	segs   []segment // scratch of add
 }
 
 func newLexemeSet(sizeHint int) *lexemeSet {
 	return &lexemeSet{han: newGramSet(sizeHint), tokens: map[string]struct{}{}}
 }
 
+// lexemeSets are reused: a document's set is a few tens of kilobytes, and
+// an import analyses thousands a second.
+var lexemeSets sync.Pool
+
+// getLexemeSet returns an empty set from the pool; putLexemeSet returns it.
+func getLexemeSet(sizeHint int) *lexemeSet {
+	l, ok := lexemeSets.Get().(*lexemeSet)
+	if !ok {
+		return newLexemeSet(sizeHint)
+	}
+	l.han.reset()
+	clear(l.tokens)
+	return l
+}
+
+func putLexemeSet(l *lexemeSet) {
+	clear(l.segs) // let go of the text
+	lexemeSets.Put(l)
+}
+
 // add adds the lexemes of raw (not yet normalised) text.
 func (l *lexemeSet) add(raw string) {
-	for _, seg := range segments(normalize(raw)) {
+	l.segs = appendSegments(l.segs[:0], normalize(raw))
+	for _, seg := range l.segs {
 		if !seg.han {
 			l.tokens[truncate(seg.text, maxToken)] = struct{}{}
 			continue
@@ -236,19 +261,21 @@ func (l *lexemeSet) each(f func(string)) {
 	}
 }
 
-// appendQuoted appends every lexeme as quoted tsvector input, each followed
+// writeQuoted writes every lexeme as quoted tsvector input, each followed
 // by a space, without making a string of each.
-func (l *lexemeSet) appendQuoted(b []byte) []byte {
+func (l *lexemeSet) writeQuoted(b *strings.Builder) {
 	l.han.each(func(k uint64) {
-		b = append(b, '\'')
-		b = gramBytes(b, k) // Han characters need no escapes
-		b = append(b, '\'', ' ')
+		b.WriteByte('\'') // Han characters need no escapes
+		if hi := rune(k >> 32); hi != 0 {
+			b.WriteRune(hi)
+		}
+		b.WriteRune(rune(k & 0xffffffff))
+		b.WriteString("' ")
 	})
 	for t := range l.tokens {
-		b = append(b, quoteLexeme(t)...)
-		b = append(b, ' ')
+		b.WriteString(quoteLexeme(t))
+		b.WriteByte(' ')
 	}
-	return b
 }
 
 // gramBytes appends the UTF-8 of a unigram or bigram.
@@ -300,6 +327,23 @@ func (s *gramSet) add(k uint64) {
 }
 
 func (s *gramSet) len() int { return s.n }
+
+func (s *gramSet) has(k uint64) bool {
+	mask := uint64(len(s.slots) - 1)
+	for i := (k * 0x9E3779B97F4A7C15) >> 32 & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			return false
+		case k:
+			return true
+		}
+	}
+}
+
+func (s *gramSet) reset() {
+	clear(s.slots)
+	s.n = 0
+}
 
 func (s *gramSet) each(f func(uint64)) {
 	for _, k := range s.slots {

@@ -56,7 +56,9 @@ func TestLexemeSet(t *testing.T) {
 	}
 	var got []string
 	l.each(func(s string) { got = append(got, s) })
-	quoted := string(l.appendQuoted(nil))
+	var b strings.Builder
+	l.writeQuoted(&b)
+	quoted := b.String()
 	slices.Sort(got)
 	want := []string{"db2024", "低", "低生", "保", "保障", "最", "最低", "活", "活保", "生", "生活", "障"}
 	for i := 0; i < 300; i++ {
