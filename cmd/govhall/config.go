@@ -97,8 +97,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.SIP, err = loadSIPSettings(getenv); err != nil {
 		return c, err
 	}
-	if c.TrustedProxies, err = parseProxies(getenv("GOVHALL_TRUSTED_PROXIES")); err != nil {
-		return c, err
+	// GOVHALL_TRUSTED_PROXIES: CIDRs or single addresses; empty: none.
+	if c.TrustedProxies, err = parseCIDRs(getenv("GOVHALL_TRUSTED_PROXIES")); err != nil {
+		return c, fmt.Errorf("GOVHALL_TRUSTED_PROXIES: %w", err)
 	}
 	if err := loadRetention(&c, getenv); err != nil {
 		return c, err
@@ -115,28 +116,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.DataDir = abs
 	return c, nil
-}
-
-// parseProxies reads GOVHALL_TRUSTED_PROXIES: CIDRs (10.0.0.0/8) or single
-// addresses, separated by commas; empty: none.
-func parseProxies(s string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		if a, err := netip.ParseAddr(f); err == nil {
-			out = append(out, netip.PrefixFrom(a, a.BitLen()))
-			continue
-		}
-		p, err := netip.ParsePrefix(f)
-		if err != nil {
-			return nil, fmt.Errorf("GOVHALL_TRUSTED_PROXIES: %q is neither an address nor a CIDR such as 10.0.0.0/8", f)
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
 }
 
 func or(s, def string) string {

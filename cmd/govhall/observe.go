@@ -46,7 +46,9 @@ func loadObserveConfig(getenv func(string) string) (observeConfig, error) {
 	return c, nil
 }
 
-// parseCIDRs reads comma-separated CIDRs (a bare address is one host).
+// parseCIDRs reads comma-separated CIDRs (a bare address is one host;
+// IPv4-mapped IPv6 addresses are read as IPv4), for GOVHALL_METRICS_ALLOW
+// and GOVHALL_TRUSTED_PROXIES.
 func parseCIDRs(s string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, f := range strings.Split(s, ",") {
