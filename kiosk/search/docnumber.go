@@ -26,6 +26,8 @@ var (
 	docNumberRE = regexp.MustCompile(`^([\p{Han}a-z]{0,20}?)([\[(〔【〖{<])?(\d{4})([\])〕】〗}>])?(年)?(第)?(\d{0,6})(号)?$`)
 	// orders and announcements without a year: 省政府令第268号.
 	docOrderRE = regexp.MustCompile(`^([\p{Han}a-z]{1,20}?)第(\d{1,6})号$`)
+	// a year and a serial number apart, as the kiosk's digit keyboard types them.
+	digitDocNumberRE = regexp.MustCompile(`^(\d{4})\s+(\d{1,6})$`)
 )
 
 // DocNumberKey returns the canonical search key of a 文号, the same for every
@@ -99,6 +101,21 @@ func parseDocNumber(s string) (docNumber, bool) {
 		return docNumber{}, false
 	}
 	return d, true
+}
+
+// digitDocNumber reads a 文号 typed on the kiosk's digit keyboard, which
+// has neither brackets nor 号: a year, spaces and the 序号 ("2019 5",
+// "2019 05"). A lone number ("2019", "96128") is not one; nor are two
+// numbers whose first is no year.
+func digitDocNumber(q string) (docNumber, bool) {
+	m := digitDocNumberRE.FindStringSubmatch(strings.TrimSpace(norm.NFKC.String(q)))
+	if m == nil {
+		return docNumber{}, false
+	}
+	if y, _ := strconv.Atoi(m[1]); y < 1900 || y > 2100 || trimZeros(m[2]) == "" {
+		return docNumber{}, false
+	}
+	return docNumber{Year: m[1], Number: trimZeros(m[2])}, true
 }
 
 func trimZeros(n string) string { return strings.TrimLeft(n, "0") }

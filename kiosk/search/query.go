@@ -140,9 +140,13 @@ type plan struct {
 }
 
 // queryKey is the normalised form clicks and logs are kept under: the 文号
-// key for a 文号 in any bracket style, the compact text otherwise.
+// key for a 文号 in any bracket style or typed on the digit keyboard ("2019 5"
+// is "wh:|2019|5", like [2019]5号), the compact text otherwise.
 func queryKey(q string) string {
 	if d, ok := docNumberQuery(q); ok {
+		return "wh:" + d.key()
+	}
+	if d, ok := digitDocNumber(q); ok {
 		return "wh:" + d.key()
 	}
 	return truncate(compact(q), 300)
@@ -200,6 +204,9 @@ func textPlan(q string, syn *synonymSet, an *analyzer) plan {
 	}
 	nfkc := strings.TrimSpace(normalizeKeepCase(q))
 	p.indexNos = []string{nfkc, strings.ToUpper(nfkc)}
+	if d, ok := digitDocNumber(q); ok { // "2019 5": the 文号 first, the numbers as text after
+		p.yearNum = d.Year + "|" + d.Number
+	}
 	return p
 }
 

@@ -102,6 +102,14 @@ func TestBuildPlan(t *testing.T) {
 		{q: "[2019]5", shape: ShapeDocNumber, yearNum: "2019|5"},
 		{q: "2019年5号", shape: ShapeDocNumber, yearNum: "2019|5"},
 		{q: "沂政办发〔2019〕", shape: ShapeDocNumber, groups: 3, docPrefix: "沂政办发|2019|"},
+		{q: "2019 5", shape: ShapeText, groups: 2, yearNum: "2019|5"},
+		{q: "2019 05", shape: ShapeText, groups: 2, yearNum: "2019|5"},
+		{q: "2019  5", shape: ShapeText, groups: 2, yearNum: "2019|5"},
+		{q: "2019", shape: ShapeText, groups: 1},
+		{q: "2019 0", shape: ShapeText, groups: 2},
+		{q: "1234 5", shape: ShapeText, groups: 2},
+		{q: "96128 5", shape: ShapeText, groups: 2},
+		{q: "2019 5 3", shape: ShapeText, groups: 3},
 	}
 	for _, tt := range tests {
 		p := buildPlan(tt.q, syn, an)
@@ -120,6 +128,14 @@ func TestQueryKeySharedAcrossBracketStyles(t *testing.T) {
 		if got := queryKey(q); got != want {
 			t.Errorf("queryKey(%q) = %q, want %q", q, got, want)
 		}
+	}
+	for _, q := range []string{"[2019]5号", "2019 5", "2019 05", " 2019  5 "} {
+		if got := queryKey(q); got != "wh:|2019|5" {
+			t.Errorf("queryKey(%q) = %q, want wh:|2019|5", q, got)
+		}
+	}
+	if got := queryKey("2019"); got != "2019" {
+		t.Errorf("queryKey(2019) = %q", got)
 	}
 	if got := queryKey(" 低保 "); got != "低保" {
 		t.Errorf("queryKey(低保) = %q", got)

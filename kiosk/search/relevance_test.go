@@ -98,11 +98,46 @@ func TestRelevanceOnGovTexts(t *testing.T) {
 		{"限时办结", "hotline"},
 		{"信息公开指南", "guide"},
 		{"信息公开申请表怎么填", "guide"},
+		// 文号 typed on the digit keyboard: year, spaces, 序号.
+		{"2021 7", "plan"},
+		{"2021 07", "plan"},
+		{"2021  5", "town"},
+		{"2021 12", "medical"},
+		{"2020 21", "hotline"},
 	}
 	for _, tt := range tests {
 		res := f.search(tt.q)
 		if len(res.Items) == 0 || res.Items[0].ID != ids[tt.want] {
 			t.Errorf("%q: got %v, want %s first", tt.q, titles(res), tt.want)
 		}
+	}
+}
+
+// TestRelevanceDigitKeyboardDocNumber checks 文号 typed the way the kiosk's
+// digit keyboard can (digits and spaces): the document with that year and
+// 序号 comes first, above newer documents whose titles hold the same
+// numbers and above its neighbours 15号 and 〔2015〕19号; a lone number is
+// still searched as text.
+func TestRelevanceDigitKeyboardDocNumber(t *testing.T) {
+	f := newFixture(t)
+	want := f.add(doc{Title: "沂源县人民政府办公室关于印发城乡低保工作规程的通知", DocNumber: "沂政办发〔2019〕5号",
+		Published: "2019-03-01", Body: "各镇人民政府，县政府各部门：现将工作规程印发给你们。"})
+	f.add(doc{Title: "2019年第5期政务信息", Published: "2023-05-05", Body: "2019年5月政务信息汇编。"})
+	f.add(doc{Title: "关于2019年度5项民生实事完成情况的报告", Published: "2022-01-10", Body: "2019年5项实事。"})
+	f.add(doc{Title: "沂源县人民政府办公室关于做好防汛工作的通知", DocNumber: "沂政办发〔2019〕15号", Published: "2019-06-01"})
+	f.add(doc{Title: "沂源县民政局关于临时救助的通知", DocNumber: "沂民发〔2015〕19号", Agency: "mzj", Published: "2015-06-01"})
+	year := f.add(doc{Title: "沂源县2019年政府信息公开工作年度报告", Published: "2020-01-20", Category: "工作报告"})
+	for _, q := range []string{"2019 5", "2019 05", "2019  5", " 2019 5 ", "２０１９　５"} {
+		res := f.search(q)
+		if len(res.Items) == 0 || res.Items[0].ID != want || res.Items[0].Match != "exact" {
+			t.Errorf("%q: got %v, want 沂政办发〔2019〕5号 first and exact", q, titles(res))
+		}
+	}
+	res := f.search("2019")
+	if len(res.Items) == 0 || res.Items[0].Match == "exact" || !contains(res, year) {
+		t.Errorf("2019: got %v, want text matches without an exact tier", titles(res))
+	}
+	if res := f.search("2019 16"); len(res.Items) > 0 && res.Items[0].Match == "exact" {
+		t.Errorf("2019 16: got %v first as exact, but no such 文号 exists", titles(res)[0])
 	}
 }
