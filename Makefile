@@ -7,7 +7,7 @@ export GOFLAGS := -buildvcs=false
 
 # Debian packages the server needs, and those the tests need on top.
 RUN_PKGS  := postgresql fonts-hanazono fonts-unifont espeak-ng sox fonts-arphic-gbsn00lp
-TEST_PKGS := postgresql zbar-tools chromium fonts-noto-cjk espeak-ng sox sip-tester baresip-core wrk fonts-hanazono fonts-unifont fonts-arphic-gbsn00lp poppler-utils
+TEST_PKGS := postgresql zbar-tools chromium fonts-noto-cjk espeak-ng sox sip-tester baresip-core wrk fonts-hanazono fonts-unifont fonts-arphic-gbsn00lp poppler-utils kamailio haproxy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Front-end packages from npm, pinned by server/webdeps/package-lock.json
@@ -62,10 +62,11 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 10s), FUZZJOBS at a ti
 SOAK_DURATION ?= 10m
 SOAK_RATE     ?= 50
 SOAK_TIMEOUT  ?= 40m
+SOAK_PROFILE  ?=
 
 soak: deps-test build ## 50 calls/s for SOAK_DURATION (10m): failures, losses, RSS and goroutine slopes; kiosk load; bench-results/soak.txt
 	@mkdir -p bench-results
-	GOVHALL_SOAK_BIN=$(CURDIR)/$(BIN) SOAK_DURATION=$(SOAK_DURATION) SOAK_RATE=$(SOAK_RATE) SOAK_REPORT=$(CURDIR)/bench-results/soak.txt \
+	GOVHALL_SOAK_BIN=$(CURDIR)/$(BIN) SOAK_DURATION=$(SOAK_DURATION) SOAK_RATE=$(SOAK_RATE) SOAK_REPORT=$(CURDIR)/bench-results/soak.txt SOAK_PROFILE=$(SOAK_PROFILE) \
 		$(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout $(SOAK_TIMEOUT) ./cmd/govhall
 
 lint: ## gofmt, go mod tidy, go vet, staticcheck

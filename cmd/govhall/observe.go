@@ -21,6 +21,7 @@ type observeConfig struct {
 	MetricsAllow []netip.Prefix // GOVHALL_METRICS_ALLOW: CIDRs that may read /metrics
 	MetricsToken string         // GOVHALL_METRICS_TOKEN: Bearer token that may read it from anywhere
 	MinFreeMB    uint64         // GOVHALL_MIN_FREE_MB: free space /readyz demands on the recordings disk
+	PprofAddr    string         // GOVHALL_PPROF_ADDR: loopback address of the Go profiler, off when empty
 }
 
 // minTokenLen keeps a guessable metrics token out.
@@ -43,7 +44,8 @@ func loadObserveConfig(getenv func(string) string) (observeConfig, error) {
 		}
 		c.MinFreeMB = n
 	}
-	return c, nil
+	c.PprofAddr, err = parsePprofAddr(getenv("GOVHALL_PPROF_ADDR"))
+	return c, err
 }
 
 // parseCIDRs reads comma-separated CIDRs (a bare address is one host;

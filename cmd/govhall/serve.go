@@ -59,6 +59,11 @@ func (p *program) serve(ctx context.Context) error {
 	}
 	defer closeDB()
 	p.metrics = metrics.New()
+	if a := p.cfg.Observe.PprofAddr; a != "" {
+		if err := p.servePprof(ctx, a); err != nil {
+			return err
+		}
+	}
 	svc, err := p.services(ctx, db)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,7 +97,15 @@ func (s *soakServer) runCalls(t *testing.T, cfg soakConfig) *callResult {
 		"-d", strconv.Itoa(int((r.greeting + cfg.talk + 500*time.Millisecond).Milliseconds())))
 	// A call lasts the greeting, the talk, the rating and the thanks.
 	r.steady = float64(cfg.rate) * (r.greeting + cfg.talk + 4*time.Second).Seconds()
+	var profiled sync.WaitGroup
+	if cfg.profile != "" { // once the calls are at their steady number
+		profiled.Go(func() {
+			time.Sleep(max(cfg.duration/3, r.greeting+cfg.talk+5*time.Second))
+			s.profileCPU(t, cfg.profile)
+		})
+	}
 	s.watch(t, r, caller, start, cfg.duration)
+	profiled.Wait()
 	r.wall = time.Since(start)
 	r.ok, r.failed = caller.counts()
 	r.misses = s.misses

@@ -51,6 +51,7 @@ type soakConfig struct {
 	httpDuration time.Duration
 	report       string // where the figures go
 	bin          string // the govhall binary; empty: built here
+	profile      string // SOAK_PROFILE: where a 30 s CPU profile of the server goes; none when empty
 }
 
 func readSoakConfig(t *testing.T) soakConfig {
@@ -75,6 +76,7 @@ func readSoakConfig(t *testing.T) soakConfig {
 		}
 		c.rate = n
 	}
+	c.profile = os.Getenv("SOAK_PROFILE")
 	if s := os.Getenv("SOAK_REPORT"); s != "" {
 		c.report = s
 	}
@@ -110,18 +112,19 @@ func TestSoak(t *testing.T) {
 // soakServer is govhall serve under soak, with its database and the
 // operators' desk phones.
 type soakServer struct {
-	t        *testing.T
-	db       *sqlx.DB
-	dataDir  string
-	httpAddr string
-	sipAddr  string
-	cmd      *exec.Cmd
-	logPath  string
-	done     chan error
-	desk     *soakSipp // the operators' phones
-	deskPort int
-	ops      int // operators seeded
-	misses   int // samples /metrics did not answer in time
+	t         *testing.T
+	db        *sqlx.DB
+	dataDir   string
+	httpAddr  string
+	sipAddr   string
+	cmd       *exec.Cmd
+	logPath   string
+	done      chan error
+	desk      *soakSipp // the operators' phones
+	deskPort  int
+	ops       int    // operators seeded
+	pprofAddr string // the server's profiler, when SOAK_PROFILE is set
+	misses    int    // samples /metrics did not answer in time
 }
 
 // newSoakServer provisions a database with the demo content, enough
@@ -145,6 +148,10 @@ func newSoakServer(t *testing.T, cfg soakConfig) *soakServer {
 		"GOVHALL_SIP_RATE=100000:100000",
 		// The kiosk load comes through a proxy that names each client.
 		"GOVHALL_TRUSTED_PROXIES=127.0.0.1")
+	if cfg.profile != "" {
+		s.pprofAddr = soakFreeTCPAddr(t)
+		env = append(env, "GOVHALL_PPROF_ADDR="+s.pprofAddr)
+	}
 	demo := exec.Command(bin, "demo")
 	demo.Env, demo.Dir = env, s.dataDir
 	if out, err := demo.CombinedOutput(); err != nil {
@@ -275,6 +282,26 @@ func (s *soakServer) start(t *testing.T, bin string, env []string) {
 func (s *soakServer) logTail() string {
 	data, _ := os.ReadFile(s.logPath)
 	return soakTail(string(data), 6000)
+}
+
+// profileCPU writes a CPU profile of the server's next 30 s to path.
+func (s *soakServer) profileCPU(t *testing.T, path string) {
+	resp, err := http.Get("http://" + s.pprofAddr + "/debug/pprof/profile?seconds=30")
+	if err != nil {
+		t.Errorf("cpu profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Errorf("cpu profile: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		t.Errorf("cpu profile: %v", err)
+	}
+	t.Logf("cpu profile of the server written to %s", path)
 }
 
 // get fetches a path of the server; status 0 when no answer came.
