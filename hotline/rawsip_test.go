@@ -36,6 +36,7 @@ type rawPeer struct {
 	to      *net.UDPAddr
 	msgs    chan sip.Message
 	closed  chan struct{}                      // TCP: the server closed the connection
+	bad     chan string                        // status lines of responses the parser cannot read
 	onReq   atomic.Pointer[func(*sip.Request)] // serves requests from the server, when set
 	cseq    int
 }
@@ -47,7 +48,8 @@ func newRawPeer(t testing.TB, network, ip, addr string) *rawPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &rawPeer{t: t, network: network, to: to, msgs: make(chan sip.Message, 1024), closed: make(chan struct{})}
+	p := &rawPeer{t: t, network: network, to: to, msgs: make(chan sip.Message, 1024), closed: make(chan struct{}),
+		bad: make(chan string, 16)}
 	local := net.ParseIP(ip)
 	switch network {
 	case "udp":
@@ -83,11 +85,27 @@ func (p *rawPeer) read() {
 		if p.udp != nil {
 			if m, err := sip.ParseMessage(buf[:n]); err == nil {
 				p.deliver(m)
+			} else {
+				p.unreadable(buf[:n])
 			}
 			continue
 		}
 		if err := stream.ParseSIPStream(buf[:n], p.deliver); err != nil && !errors.Is(err, sip.ErrParseSipPartial) {
+			p.unreadable(buf[:n])
 			return
+		}
+	}
+}
+
+// unreadable keeps the status lines in b (responses copying a malformed
+// header of their request cannot be parsed).
+func (p *rawPeer) unreadable(b []byte) {
+	for _, l := range strings.Split(string(b), "\r\n") {
+		if strings.HasPrefix(l, "SIP/2.0 ") {
+			select {
+			case p.bad <- l:
+			default:
+			}
 		}
 	}
 }

@@ -5,9 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
 )
 
 // tortureCase is one file of testdata/torture (RFC 4475's torture
@@ -18,9 +21,10 @@ import (
 type tortureCase struct {
 	name     string
 	udp, tcp []int
-	closes   bool // over TCP the server closes the connection (a stream that cannot be framed)
-	mayLose  bool // over TCP the answer may be lost as the connection closes
-	auth     int  // a REGISTER answered 401: the status once it carries 8001's credentials
+	closes   bool   // over TCP the server closes the connection (a stream that cannot be framed)
+	mayLose  bool   // over TCP the answer may be lost as the connection closes
+	auth     int    // a REGISTER answered 401: the status once it carries 8001's credentials
+	reason   string // the reason phrase of its 400, when it names the problem
 }
 
 // answered: the same statuses over both transports.
@@ -31,6 +35,13 @@ func answered(name string, codes ...int) tortureCase {
 // unreadable: the parser cannot read it; dropped, and over TCP the
 // connection is closed.
 func unreadable(name string) tortureCase { return tortureCase{name: name, closes: true} }
+
+// unparsable: a request the parser cannot read that still has the Via,
+// From, To, Call-ID and CSeq of an answer: 400 naming the problem (RFC
+// 3261 §21.4.1), and over TCP the connection is closed.
+func unparsable(name, problem string) tortureCase {
+	return tortureCase{name: name, udp: []int{400}, tcp: []int{400}, closes: true, reason: "Bad Request: " + problem}
+}
 
 // unanswered: a stray response, or a message still waiting for its body.
 func unanswered(name string) tortureCase { return tortureCase{name: name} }
@@ -64,24 +75,25 @@ var tortureCases = []tortureCase{
 	answered("cparam01", 401),
 	answered("regaut01", 401),
 
-	// §3.1.2: messages the parser refuses (extraneous separators, negative
-	// or overlarge numbers, an unterminated quote, <> or whitespace in the
-	// Request-URI, two spaces in or after the request line, spaces in an
-	// addr-spec, a scheme it does not know, a status beyond 2**32), and
-	// clerr (its Content-Length goes past the datagram; over TCP the
-	// server waits for the rest).
-	unreadable("badinv01"),
-	unanswered("clerr"),
-	unreadable("ncl"),
-	unreadable("scalar02"),
+	// §3.1.2: requests the parser refuses, answered 400 naming what it
+	// cannot read: extraneous separators in Via, a negative Content-Length,
+	// overlarge numbers, an unterminated quote, <> or whitespace in the
+	// Request-URI, two spaces in or trailing the request line, spaces in an
+	// addr-spec, a scheme it does not know; clerr (its Content-Length goes
+	// past the datagram; over TCP the server waits for the rest); a
+	// response with a status beyond 2**32 is dropped.
+	unparsable("badinv01", "malformed Via header"),
+	{name: "clerr", udp: []int{400}, reason: "Bad Request: body shorter than Content-Length"},
+	unparsable("ncl", "malformed Content-Length header"),
+	unparsable("scalar02", "malformed CSeq header"),
 	unanswered("scalarlg"),
-	unreadable("quotbal"),
-	unreadable("ltgtruri"),
-	unreadable("lwsruri"),
-	unreadable("lwsstart"),
-	unreadable("trws"),
-	unreadable("badaspec"),
-	unreadable("novelsc"),
+	unparsable("quotbal", "malformed To header"),
+	unparsable("ltgtruri", "malformed Request-URI"),
+	unparsable("lwsruri", "malformed Request-Line"),
+	unparsable("lwsstart", "malformed Request-Line"),
+	unparsable("trws", "malformed Request-Line"),
+	unparsable("badaspec", "malformed To header"),
+	unparsable("novelsc", "malformed Request-URI"),
 	unanswered("bcast"), // a stray 200 with a broadcast Via: sent nowhere
 	unreadable("bigcode"),
 
@@ -177,12 +189,19 @@ func (e *env) torture(t *testing.T, network string, tc tortureCase) {
 	p.send(msg)
 	var got []int
 	if len(want) == 0 {
-		for _, res := range p.responses("", 1, 300*time.Millisecond) {
-			got = append(got, res.StatusCode)
+		for _, r := range p.finals(1, 300*time.Millisecond) {
+			got = append(got, r.code)
 		}
 	} else {
-		for _, res := range p.responses("", len(want), 3*time.Second) {
-			got = append(got, res.StatusCode)
+		for _, r := range p.finals(len(want), 3*time.Second) {
+			got = append(got, r.code)
+			if tc.reason != "" && r.code == 400 && r.reason != tc.reason {
+				t.Errorf("%s over %s: 400 %q, want %q", tc.name, network, r.reason, tc.reason)
+			}
+			res := r.res
+			if res == nil {
+				continue
+			}
 			if res.CSeq().MethodName == "INVITE" {
 				p.finish(res)
 			}
@@ -213,4 +232,36 @@ func (e *env) torture(t *testing.T, network string, tc tortureCase) {
 	if bytes.HasPrefix(msg, []byte("INVITE ")) {
 		probe.call96128()
 	}
+}
+
+// final is a final response: parsed, or only its status line when it
+// copies a header of its request that the parser cannot read.
+type final struct {
+	code   int
+	reason string
+	res    *sip.Response // nil when unreadable
+}
+
+// finals returns the first n final responses the peer gets within.
+func (p *rawPeer) finals(n int, within time.Duration) []final {
+	var got []final
+	deadline := time.After(within)
+	for len(got) < n {
+		select {
+		case m := <-p.msgs:
+			if res, ok := m.(*sip.Response); ok && !res.IsProvisional() {
+				got = append(got, final{code: res.StatusCode, reason: res.Reason, res: res})
+			}
+		case l := <-p.bad:
+			f := strings.SplitN(l, " ", 3)
+			code, _ := strconv.Atoi(f[1])
+			if len(f) < 3 {
+				f = append(f, "")
+			}
+			got = append(got, final{code: code, reason: f[2]})
+		case <-deadline:
+			return got
+		}
+	}
+	return got
 }

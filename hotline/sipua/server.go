@@ -98,6 +98,7 @@ type Server struct {
 	creds   Credentials
 	reg     *Registrar
 	flood   *throttle
+	parser  *sip.Parser
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
 	udp     *sipgo.DialogUA
@@ -123,7 +124,7 @@ type Server struct {
 // New builds a server; Start binds it.
 func New(cfg Config, creds Credentials) (*Server, error) {
 	cfg.defaults()
-	s := &Server{cfg: cfg, log: cfg.Log, creds: creds, msgs: newMessageCounts()}
+	s := &Server{cfg: cfg, log: cfg.Log, creds: creds, msgs: newMessageCounts(), parser: sip.NewParser()}
 	s.reg = newRegistrar(cfg.Realm, creds, cfg.MinExpires, cfg.MaxExpires, cfg.NonceTTL, cfg.NonceKey, cfg.Log)
 	s.flood = newThrottle(cfg.FloodRate, cfg.FloodBurst, s.reg.registeredIP, cfg.Log)
 	s.hardCtx, s.hardStop = context.WithCancel(context.Background())
@@ -172,10 +173,10 @@ func (s *Server) Start(h Handler) error {
 	s.routes()
 	s.serving.Add(2)
 	go func() { defer s.serving.Done(); _ = s.srv.ServeUDP(s.udpConn) }()
-	go func() { defer s.serving.Done(); _ = s.srv.ServeTCP(s.tcpLn) }()
+	go func() { defer s.serving.Done(); _ = s.srv.ServeTCP(&listener{Listener: s.tcpLn, s: s}) }()
 	if s.tlsLn != nil {
 		s.serving.Add(1)
-		go func() { defer s.serving.Done(); _ = s.srv.ServeTLS(s.tlsLn) }()
+		go func() { defer s.serving.Done(); _ = s.srv.ServeTLS(&listener{Listener: s.tlsLn, s: s}) }()
 		s.log.Info("sip listening", "addr", s.tlsLn.Addr().String(), "transports", "tls")
 	}
 	s.started.Store(true)
@@ -183,11 +184,19 @@ func (s *Server) Start(h Handler) error {
 	return nil
 }
 
-// readFilter is the flood throttle, counting what it drops.
+// readFilter is the flood throttle, counting what it drops; a UDP
+// message that passes it and that sipgo's parser would drop is answered
+// 400 when it can be (malformed.go) and dropped here.
 func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 	out, err := s.flood.filter(p, data)
 	if out == nil && (err == nil || errors.Is(err, errThrottled)) {
 		s.msgs.dropped.Add(1)
+	}
+	if out != nil && !sip.IsReliable(p.Transport) && !s.readable(out, func(res []byte) error {
+		_, err := s.udpConn.WriteTo(res, p.RemoteAddr)
+		return err
+	}) {
+		return nil, nil
 	}
 	return out, err
 }
