@@ -1,6 +1,7 @@
 package sipua
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -18,12 +19,14 @@ import (
 // entries leave when their nonce expires; when the cache is full the
 // oldest leave early and every nonce issued before them is stale from then
 // on, so a forgotten nonce can never be replayed (the phone just answers
-// a fresh challenge).
+// a fresh challenge). With counts set (the PostgreSQL store) the counts
+// are kept there instead, so a count used on one node is refused on all.
 type nonces struct {
-	key   []byte
-	realm string
-	ttl   time.Duration
-	max   int
+	key    []byte
+	realm  string
+	ttl    time.Duration
+	max    int
+	counts nonceCounter // nil: counts in memory, per process
 
 	mu    sync.Mutex
 	seen  map[string]*seenNonce
@@ -47,6 +50,11 @@ const (
 )
 
 const nonceLen = 8 + 8 + 16 // issue time, random, MAC
+
+// nonceCounter keeps the nonce counts of every node (Store.UseNonce).
+type nonceCounter interface {
+	UseNonce(ctx context.Context, nonce string, nc int, expires time.Time) (bool, error)
+}
 
 func newNonces(key []byte, realm string, ttl time.Duration, max int) *nonces {
 	if len(key) == 0 {
@@ -82,9 +90,29 @@ func (n *nonces) issued(nonce string) (time.Time, bool) {
 	return time.Unix(0, int64(binary.BigEndian.Uint64(b))), true
 }
 
-// use records that nonce was used with count nc (0 without qop: such a
+// check records that nonce was used with count nc (0 without qop: such a
 // nonce serves once) by a request whose digest was right, and says whether
-// that was allowed.
+// that was allowed: in the shared counts when there are, else as use. An
+// error is the database failing.
+func (n *nonces) check(ctx context.Context, nonce string, nc int, now time.Time) (nonceState, error) {
+	if n.counts == nil {
+		return n.use(nonce, nc, now), nil
+	}
+	at, ok := n.issued(nonce)
+	if !ok || now.Sub(at) > n.ttl || at.After(now.Add(time.Minute)) {
+		return nonceStale, nil
+	}
+	fresh, err := n.counts.UseNonce(ctx, nonce, nc, at.Add(n.ttl))
+	switch {
+	case err != nil:
+		return nonceStale, err
+	case fresh:
+		return nonceFresh, nil
+	}
+	return nonceReplay, nil
+}
+
+// use is check with the counts in this process's bounded cache.
 func (n *nonces) use(nonce string, nc int, now time.Time) nonceState {
 	at, ok := n.issued(nonce)
 	if !ok || now.Sub(at) > n.ttl || at.After(now.Add(time.Minute)) {

@@ -28,12 +28,21 @@ func (e *DialError) Busy() bool { return e.Code == 486 || e.Code == 600 }
 // Target is where to send a leg.
 type Target struct {
 	URI         sip.Uri // Request-URI: a registered contact or a fixed URI
-	Destination string  // ip:port to send to (a registration's source, for NAT); "" = from URI
+	Destination string  // ip:port to send to (a registration's source, for NAT); "" = top Route, else URI
 	Transport   string  // "UDP" or "TCP"
+	// Route is sent as Route headers, topmost first: a binding's Path, so
+	// the request goes to the edge that took the REGISTER (sipgo sends a
+	// request to its top Route when no destination is set) and the edge
+	// on to the phone.
+	Route []string
 }
 
-// TargetOf returns the target of a registration binding.
+// TargetOf returns the target of a registration binding: straight to the
+// address the REGISTER came from, or through the Path the edge recorded.
 func TargetOf(b Binding) Target {
+	if len(b.Path) > 0 {
+		return Target{URI: b.Contact, Transport: b.Transport, Route: b.Path}
+	}
 	return Target{URI: b.Contact, Destination: b.Source, Transport: b.Transport}
 }
 
@@ -130,6 +139,9 @@ func (s *Server) inviteRequest(d DialRequest, dua *sipgo.DialogUA) *sip.Request 
 	req.SetTransport(d.Target.Transport)
 	if d.Target.Destination != "" {
 		req.SetDestination(d.Target.Destination)
+	}
+	for _, r := range d.Target.Route {
+		req.AppendHeader(sip.NewHeader("Route", r))
 	}
 	from := &sip.FromHeader{DisplayName: d.FromName, Address: sip.Uri{Scheme: "sip", User: d.FromUser, Host: s.addr.Addr().String()},
 		Params: sip.NewParams()}

@@ -36,11 +36,15 @@ type Binding struct {
 	Expires   time.Time // binding lapses then
 	CallID    string
 	CSeq      uint32
+	Path      []string // Path entries (RFC 3327) the edge added, topmost first: the Route to reach it
+	NodeID    string   // the node that took the REGISTER
 }
 
 // Registrar authenticates REGISTER requests with digest (a fresh signed
 // nonce per challenge, valid for NonceTTL, nonce counts checked against
-// replay; see nonces) and keeps the bindings in memory. It is safe for
+// replay; see nonces) and keeps the bindings. With a Store it writes them
+// through to PostgreSQL, so every node can reach every phone, and keeps
+// what it read for cacheTTL; without one, in memory only. It is safe for
 // concurrent use.
 type Registrar struct {
 	realm          string
@@ -49,12 +53,21 @@ type Registrar struct {
 	minExp, maxExp time.Duration
 	nonces         *nonces
 	now            func() time.Time
+	store          *Store // nil: bindings in memory only
+	node           string
+	edges          edges
 
 	mu       sync.Mutex
 	bindings map[string][]Binding // by user
+	loaded   map[string]time.Time // when a user's bindings were last read from the store
 	failures map[netip.Addr][]time.Time
 	onChange func(user string)
 }
+
+// cacheTTL is how long a node trusts the bindings it read from the store:
+// a phone that moved on another node is rung at its old contact for at
+// most this long.
+const cacheTTL = 2 * time.Second
 
 // failure limits: after maxFailures wrong passwords from one address within
 // failureWindow, its REGISTERs are refused with 403 until it passes.
@@ -69,12 +82,16 @@ const maxNonces = 20000
 
 func newRegistrar(realm string, creds Credentials, minExp, maxExp, nonceTTL time.Duration, nonceKey []byte, log *slog.Logger) *Registrar {
 	return &Registrar{realm: realm, creds: creds, log: log, minExp: minExp, maxExp: maxExp,
-		nonces: newNonces(nonceKey, realm, nonceTTL, maxNonces),
-		now:    time.Now, bindings: map[string][]Binding{}, failures: map[netip.Addr][]time.Time{}}
+		nonces: newNonces(nonceKey, realm, nonceTTL, maxNonces), now: time.Now,
+		bindings: map[string][]Binding{}, loaded: map[string]time.Time{}, failures: map[netip.Addr][]time.Time{}}
 }
 
-// Bindings returns the live bindings of user, most recent first.
+// Bindings returns the live bindings of user, most recent first. With a
+// store, bindings older than cacheTTL are read again (a phone registered
+// on another node is found there); if the database does not answer, the
+// bindings last read are used.
 func (r *Registrar) Bindings(user string) []Binding {
+	r.refresh(user)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
@@ -89,14 +106,61 @@ func (r *Registrar) Bindings(user string) []Binding {
 }
 
 // Drop ends every registration of user at once (a phone removed, or its
-// credentials replaced: it must register again with the new ones).
-func (r *Registrar) Drop(user string) { r.set(user, nil, nil) }
+// credentials replaced: it must register again with the new ones), on
+// every node.
+func (r *Registrar) Drop(user string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.set(ctx, user, nil, nil); err != nil {
+		r.log.Error("drop registrations", "user", user, "err", err)
+	}
+}
+
+// refresh reads user's bindings from the store when the cached ones are
+// older than cacheTTL.
+func (r *Registrar) refresh(user string) {
+	if r.store == nil {
+		return
+	}
+	r.mu.Lock()
+	at, ok := r.loaded[user]
+	r.mu.Unlock()
+	if ok && time.Since(at) < cacheTTL {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	bs, err := r.store.Bindings(ctx, user)
+	if err != nil {
+		r.log.Warn("bindings: database", "user", user, "err", err)
+		return
+	}
+	r.mu.Lock()
+	r.cache(user, bs)
+	r.mu.Unlock()
+}
+
+// cache replaces user's cached bindings by those read from the store;
+// r.mu is held.
+func (r *Registrar) cache(user string, bs []Binding) {
+	r.loaded[user] = time.Now()
+	if len(bs) == 0 {
+		delete(r.bindings, user)
+		return
+	}
+	r.bindings[user] = bs
+}
 
 // Registered reports whether user has a live binding.
 func (r *Registrar) Registered(user string) bool { return len(r.Bindings(user)) > 0 }
 
-// registeredIP reports whether a live binding came from ip.
+// registeredIP reports whether a live binding came from ip, or ip is an
+// edge's (all the phones behind it come from there): the flood throttle
+// spares those.
 func (r *Registrar) registeredIP(ip netip.Addr) bool {
+	if r.edges.hasIP(ip) { // set before Start, read only
+		return true
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
@@ -156,7 +220,7 @@ func (r *Registrar) register(ctx context.Context, req *sip.Request) *sip.Respons
 	case nonce == nonceStale:
 		return r.challenge(req, true)
 	}
-	return r.bind(req, user)
+	return r.bind(ctx, req, user)
 }
 
 func sourceAddr(req *sip.Request) netip.Addr {
@@ -204,7 +268,8 @@ func (r *Registrar) verify(ctx context.Context, req *sip.Request, user, header s
 	if cred.QOP != "" {
 		nc = max(cred.Nc, 1)
 	}
-	return true, r.nonces.use(cred.Nonce, nc, r.now()), nil
+	st, err := r.nonces.check(ctx, cred.Nonce, nc, r.now())
+	return true, st, err
 }
 
 func (r *Registrar) blocked(ip netip.Addr) bool {
@@ -230,18 +295,22 @@ func (r *Registrar) fail(ip netip.Addr) {
 }
 
 // bind applies the Contact headers of an authenticated REGISTER.
-func (r *Registrar) bind(req *sip.Request, user string) *sip.Response {
+func (r *Registrar) bind(ctx context.Context, req *sip.Request, user string) *sip.Response {
 	exp, err := expiresOf(req, r.maxExp)
 	if err != nil {
 		return sip.NewResponseFromRequest(req, 400, "Bad Request: "+err.Error(), nil)
+	}
+	path, err := r.edges.pathOf(req)
+	if err != nil {
+		r.log.Warn("register refused: path", "user", user, "source", req.Source(), "err", err)
+		return sip.NewResponseFromRequest(req, 403, "Forbidden: Path only from the SIP edge", nil)
 	}
 	contacts := req.GetHeaders("Contact")
 	if len(contacts) == 1 && strings.TrimSpace(contacts[0].Value()) == "*" {
 		if exp != 0 {
 			return sip.NewResponseFromRequest(req, 400, "Bad Request: Contact * needs Expires: 0", nil)
 		}
-		r.set(user, nil, nil)
-		return r.ok(req, user)
+		return r.commit(ctx, req, user, nil, nil, path)
 	}
 	var add []Binding
 	var remove []sip.Uri
@@ -269,11 +338,24 @@ func (r *Registrar) bind(req *sip.Request, user string) *sip.Response {
 			return res
 		}
 		add = append(add, Binding{User: user, Contact: *c.Address.Clone(), Source: req.Source(), Transport: req.Transport(),
-			Expires: r.now().Add(e), CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo})
+			Expires: r.now().Add(e), CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo, Path: path, NodeID: r.node})
 	}
-	r.set(user, add, remove)
-	r.log.Info("registered", "user", user, "source", req.Source(), "transport", req.Transport(), "bindings", len(add), "removed", len(remove))
-	return r.ok(req, user)
+	if add == nil && remove == nil {
+		return r.ok(req, user, path) // a query: no Contact
+	}
+	return r.commit(ctx, req, user, add, remove, path)
+}
+
+// commit stores a REGISTER's changes and answers 200, or 500 when the
+// database did not take them (nothing is half-written: one transaction).
+func (r *Registrar) commit(ctx context.Context, req *sip.Request, user string, add []Binding, remove []sip.Uri, path []string) *sip.Response {
+	if err := r.set(ctx, user, add, remove); err != nil {
+		r.log.Error("register: store", "user", user, "err", err)
+		return sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil)
+	}
+	r.log.Info("registered", "user", user, "source", req.Source(), "transport", req.Transport(), "bindings", len(add),
+		"removed", len(remove), "path", len(path))
+	return r.ok(req, user, path)
 }
 
 func expiresOf(req *sip.Request, maxExp time.Duration) (time.Duration, error) {
@@ -289,8 +371,28 @@ func expiresOf(req *sip.Request, maxExp time.Duration) (time.Duration, error) {
 }
 
 // set adds and removes bindings of user; add == nil && remove == nil
-// removes all.
-func (r *Registrar) set(user string, add []Binding, remove []sip.Uri) {
+// removes all. With a store the change is written there first and the
+// cache takes what the store holds afterwards.
+func (r *Registrar) set(ctx context.Context, user string, add []Binding, remove []sip.Uri) error {
+	if r.store != nil {
+		bs, err := r.store.ApplyBindings(ctx, user, add, remove, add == nil && remove == nil)
+		if err != nil {
+			return err
+		}
+		r.mu.Lock()
+		r.cache(user, bs)
+		f := r.onChange
+		r.mu.Unlock()
+		if f != nil {
+			f(user)
+		}
+		return nil
+	}
+	r.setMemory(user, add, remove)
+	return nil
+}
+
+func (r *Registrar) setMemory(user string, add []Binding, remove []sip.Uri) {
 	r.mu.Lock()
 	cur := r.bindings[user]
 	if add == nil && remove == nil {
@@ -332,8 +434,15 @@ func sameContact(a, b sip.Uri) bool {
 	return a.User == b.User && strings.EqualFold(a.Host, b.Host) && a.Port == b.Port
 }
 
-func (r *Registrar) ok(req *sip.Request, user string) *sip.Response {
+// ok answers 200 with user's bindings, echoing the Path when the phone
+// said it supports it (RFC 3327 §5.3).
+func (r *Registrar) ok(req *sip.Request, user string, path []string) *sip.Response {
 	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+	if len(path) > 0 && supports(req, "path") {
+		for _, p := range path {
+			res.AppendHeader(sip.NewHeader("Path", p))
+		}
+	}
 	now := r.now()
 	for _, b := range r.Bindings(user) {
 		c := &sip.ContactHeader{Address: *b.Contact.Clone(), Params: sip.NewParams()}
