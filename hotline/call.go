@@ -78,8 +78,16 @@ func (c *call) setup() bool {
 	now := h.cfg.Now()
 	sctx, scancel := recordCtx() // not the caller's: a cancelled insert may still commit
 	defer scancel()
+	node, epoch := h.owner()
 	id, err := h.store.StartCall(sctx, calls.NewCall{SIPCallID: in.CallID, Caller: in.Caller, Callee: in.Callee,
-		Transport: in.Transport, Source: in.Source, At: now})
+		Transport: in.Transport, Source: in.Source, At: now, FromTag: in.FromTag, OwnerNode: node, OwnerEpoch: epoch})
+	if errors.Is(err, calls.ErrDuplicate) {
+		// The same INVITE reached another node (or came again on a new
+		// branch): the call has its owner.
+		h.log.Warn("duplicate invite", "call_id", in.CallID, "from_tag", in.FromTag)
+		_ = in.Reject(482, "Loop Detected")
+		return false
+	}
 	if err != nil {
 		// Most likely the database is unreachable: the caller may try again.
 		h.log.Error("record call", "call_id", in.CallID, "err", err)

@@ -107,6 +107,19 @@ type Config struct {
 	// NonceKey signs the phones' digest nonces; nodes sharing it accept
 	// each other's. Empty: a random key.
 	NonceKey []byte
+	// Node is this process among the govhall nodes sharing the database
+	// (hotline/cluster); nil: the only one, owning every call.
+	Node Node
+}
+
+// Node is this process in the registry of govhall nodes
+// (hotline/cluster's Node implements it).
+type Node interface {
+	ID() string
+	Epoch() int64
+	// Accepting returns nil when the node takes new calls, else why not
+	// (fenced from the database, draining).
+	Accepting() error
 }
 
 func (c *Config) defaults() {
@@ -192,7 +205,7 @@ func New(cfg Config, db *sqlx.DB, hours Hours, queries QueryCreator) (*Hotline, 
 	}
 	h.sip, err = sipua.New(sipua.Config{Addr: cfg.SIPAddr, Realm: cfg.Realm, FloodRate: cfg.FloodRate, FloodBurst: cfg.FloodBurst,
 		TLSAddr: cfg.TLSAddr, TLSCertFile: cfg.TLSCertFile, TLSKeyFile: cfg.TLSKeyFile, Domains: cfg.Domains, NonceKey: cfg.NonceKey,
-		Log: cfg.Log.With("component", "sip")}, credentials{h.store, cfg.Realm})
+		Accepting: h.accepting, Log: cfg.Log.With("component", "sip")}, credentials{h.store, cfg.Realm})
 	if err != nil {
 		return nil, err
 	}
@@ -305,10 +318,29 @@ func (c credentials) HA1(ctx context.Context, user string) (string, error) {
 	return a.HA1, nil
 }
 
+// accepting tells sipua whether this node takes new calls (OPTIONS and
+// INVITE get 503 when not).
+func (h *Hotline) accepting() error {
+	if h.cfg.Node == nil {
+		return nil
+	}
+	return h.cfg.Node.Accepting()
+}
+
+// owner returns the node and epoch new calls are recorded under.
+func (h *Hotline) owner() (string, int64) {
+	if h.cfg.Node == nil {
+		return "", 0
+	}
+	return h.cfg.Node.ID(), h.cfg.Node.Epoch()
+}
+
 // recover closes calls left open by a crash, fixing their recordings'
-// headers so the files play.
+// headers so the files play: this node's calls (every call without a
+// node registry); other nodes' are theirs or their reaper's.
 func (h *Hotline) recover(ctx context.Context) error {
-	open, err := h.store.OpenCalls(ctx)
+	node, _ := h.owner()
+	open, err := h.store.OpenCalls(ctx, node)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ import (
 var (
 	ErrNotFound = errors.New("calls: not found")
 	ErrInvalid  = errors.New("calls: invalid")
+	// ErrDuplicate: the call (Call-ID and From tag) is recorded already.
+	ErrDuplicate = errors.New("calls: duplicate call")
 )
 
 // PurgedError is the answer for a recording or message deleted at the end

@@ -154,7 +154,7 @@ func TestCloseCutOff(t *testing.T) {
 	must(t, err)
 	_, err = s.StartHold(ctx, id, leg, 0, t0)
 	must(t, err)
-	open, err := s.OpenCalls(ctx)
+	open, err := s.OpenCalls(ctx, "")
 	if err != nil || len(open) != 1 || open[0].RecordingPath != "/rec/cut.wav" {
 		t.Fatalf("open calls %+v, %v", open, err)
 	}
@@ -167,7 +167,7 @@ func TestCloseCutOff(t *testing.T) {
 	if len(c.Holds) != 1 || c.Holds[0].EndedAt == nil {
 		t.Errorf("hold left open: %+v", c.Holds)
 	}
-	if open, _ := s.OpenCalls(ctx); len(open) != 0 {
+	if open, _ := s.OpenCalls(ctx, ""); len(open) != 0 {
 		t.Fatalf("still open: %+v", open)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Outcomes of a call.
@@ -40,17 +42,31 @@ type NewCall struct {
 	Transport string
 	Source    string
 	At        time.Time
+	// FromTag is the caller's From tag; with SIPCallID it names the
+	// dialog, which only one call (one node) may own. "": not compared.
+	FromTag string
+	// OwnerNode and OwnerEpoch are the node that took the INVITE
+	// (hotline/cluster); "": no node registry (a single process).
+	OwnerNode  string
+	OwnerEpoch int64
 }
 
-// StartCall records a new call and returns its id.
+// StartCall records a new call and returns its id. It returns
+// ErrDuplicate when a call of the same Call-ID and From tag is recorded
+// already (the same INVITE reached a second node, or came again).
 func (s *Store) StartCall(ctx context.Context, n NewCall) (int64, error) {
 	if n.SIPCallID == "" {
 		return 0, fieldErr("sip_call_id", "required")
 	}
 	var id int64
-	const q = `INSERT INTO calls (sip_call_id, caller, callee, transport, source, started_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
-	if err := s.db.GetContext(ctx, &id, q, n.SIPCallID, n.Caller, n.Callee, n.Transport, n.Source, n.At); err != nil {
+	const q = `INSERT INTO calls (sip_call_id, caller, callee, transport, source, started_at, from_tag, owner_node, owner_epoch)
+		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), NULLIF($8, ''), CASE WHEN $8 = '' THEN NULL ELSE $9::bigint END)
+		ON CONFLICT (sip_call_id, from_tag) DO NOTHING RETURNING id`
+	err := s.db.GetContext(ctx, &id, q, n.SIPCallID, n.Caller, n.Callee, n.Transport, n.Source, n.At, n.FromTag, n.OwnerNode, n.OwnerEpoch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("call %s from tag %s is recorded already: %w", n.SIPCallID, n.FromTag, ErrDuplicate)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("calls: start call %s: %w", n.SIPCallID, err)
 	}
 	return id, nil
@@ -192,10 +208,15 @@ type OpenCall struct {
 	RecordingPath string `db:"recording_path"`
 }
 
-// OpenCalls returns the calls that were never closed.
-func (s *Store) OpenCalls(ctx context.Context) ([]OpenCall, error) {
+// OpenCalls returns the calls that were never closed: all of them when
+// node is "", else those node owned and those of no node (recorded before
+// the node registry, or placed by govhall); the calls of other nodes are
+// theirs to close, or their reaper's (CloseLost).
+func (s *Store) OpenCalls(ctx context.Context, node string) ([]OpenCall, error) {
 	var cs []OpenCall
-	if err := s.db.SelectContext(ctx, &cs, `SELECT id, recording_path FROM calls WHERE ended_at IS NULL ORDER BY id`); err != nil {
+	const q = `SELECT id, recording_path FROM calls
+		WHERE ended_at IS NULL AND ($1 = '' OR owner_node IS NULL OR owner_node = $1) ORDER BY id`
+	if err := s.db.SelectContext(ctx, &cs, q, node); err != nil {
 		return nil, fmt.Errorf("calls: open calls: %w", err)
 	}
 	return cs, nil
@@ -210,10 +231,23 @@ func (s *Store) CloseCutOff(ctx context.Context, id int64, at time.Time, rec Rec
 		return fmt.Errorf("calls: close cut-off call %d: %w", id, err)
 	}
 	defer tx.Rollback()
-	const q = `UPDATE calls SET ended_at = GREATEST($2, started_at), outcome = 'cut_off', end_reason = 'govhall stopped during the call',
+	if err := closeStopped(ctx, tx, id, at, "govhall stopped during the call", rec); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("calls: close cut-off call %d: %w", id, err)
+	}
+	return nil
+}
+
+// closeStopped closes, in tx, a call whose process stopped: outcome
+// cut_off with reason, its recording as repaired (rec.Path empty: none),
+// its open legs, transfers and holds.
+func closeStopped(ctx context.Context, tx sqlx.ExecerContext, id int64, at time.Time, reason string, rec Recording) error {
+	const q = `UPDATE calls SET ended_at = GREATEST($2, started_at), outcome = 'cut_off', end_reason = $7,
 		recording_sha256 = $3, recording_duration_ms = $4, recording_size = $5, recording_repaired = $6
 		WHERE id = $1 AND ended_at IS NULL`
-	if _, err := tx.ExecContext(ctx, q, id, at, rec.SHA256, rec.Duration.Milliseconds(), rec.Size, rec.Path != ""); err != nil {
+	if _, err := tx.ExecContext(ctx, q, id, at, rec.SHA256, rec.Duration.Milliseconds(), rec.Size, rec.Path != "", reason); err != nil {
 		return fmt.Errorf("calls: close cut-off call %d: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE call_legs SET ended_at = GREATEST($2, started_at), ended_by = 'system',
@@ -227,9 +261,6 @@ func (s *Store) CloseCutOff(ctx context.Context, id int64, at time.Time, rec Rec
 	if _, err := tx.ExecContext(ctx, `UPDATE call_holds SET ended_at = GREATEST($2, started_at) WHERE call_id = $1 AND ended_at IS NULL`,
 		id, at); err != nil {
 		return fmt.Errorf("calls: close holds of call %d: %w", id, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("calls: close cut-off call %d: %w", id, err)
 	}
 	return nil
 }

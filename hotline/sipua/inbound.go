@@ -21,6 +21,7 @@ type Inbound struct {
 
 	CallID     string // SIP Call-ID
 	Caller     string // From user part (the caller's number)
+	FromTag    string // From tag: with CallID it names the caller's dialog
 	CallerName string // From display name
 	Callee     string // Request-URI user
 	Transport  string // UDP or TCP
@@ -39,6 +40,7 @@ func newInbound(s *Server, req *sip.Request, tx sip.ServerTransaction) (*Inbound
 		Callee: userOf(req.Recipient), Transport: req.Transport(), Source: req.Source(), Offer: offer}
 	if f := req.From(); f != nil {
 		c.CallerName = f.DisplayName
+		c.FromTag, _ = f.Params.Get("tag")
 	}
 	return c, nil
 }

@@ -58,6 +58,11 @@ type Config struct {
 	// SIP over TLS, optional: the address and the certificate and key
 	// files (PEM). Empty TLSAddr: no TLS.
 	TLSAddr, TLSCertFile, TLSKeyFile string
+
+	// Accepting, if set, says whether this node takes new calls; an error
+	// (fenced from the database, draining) answers OPTIONS and new INVITEs
+	// 503 with Retry-After, so a dispatcher in front sends them elsewhere.
+	Accepting func() error
 }
 
 func (c *Config) defaults() {
@@ -304,12 +309,7 @@ func (s *Server) routes() {
 	s.srv.OnCancel(s.counted(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 	})))
-	s.srv.OnOptions(s.counted(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
-		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
-		res.AppendHeader(sip.NewHeader("Allow", allow))
-		res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
-		_ = tx.Respond(res)
-	})))
+	s.srv.OnOptions(s.counted(s.checked(s.onOptions)))
 	s.srv.OnRegister(s.counted(s.checked(func(req *sip.Request, tx sip.ServerTransaction) {
 		ctx, cancel := context.WithTimeout(s.hardCtx, 5*time.Second)
 		defer cancel()
@@ -338,7 +338,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.inDialog(req, tx)
 		return
 	}
-	if s.draining.Load() {
+	if err := s.unavailable(); err != nil {
+		s.log.Info("invite refused: this node takes no new calls", "call_id", callID(req), "why", err)
 		respond(tx, req, 503, "Service Unavailable", sip.NewHeader("Retry-After", "60"))
 		return
 	}
@@ -361,6 +362,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	s.active.Add(1)
 	defer s.active.Add(-1)
+	respond(tx, req, 100, "Trying") // before the handler's first database write
 	c, err := newInbound(s, req, tx)
 	if err != nil {
 		s.log.Warn("invite: dialog", "call_id", callID(req), "err", err)

@@ -1,0 +1,168 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/media"
+)
+
+// Reaped is what one reap did to a dead node.
+type Reaped struct {
+	Node        string    `json:"node"`
+	Epoch       int64     `json:"epoch"`
+	HeartbeatAt time.Time `json:"heartbeat_at"`
+	Why         string    `json:"why"`      // "heartbeat" (stale) or "lock" (its lock was free)
+	Calls       []int64   `json:"calls"`    // closed as node_lost
+	Repaired    []int64   `json:"repaired"` // of those, the calls whose recording was repaired
+	Operators   []int64   `json:"operators"`
+}
+
+// candidate is a live-looking row of another node.
+type candidate struct {
+	ID          string    `db:"node_id"`
+	Epoch       int64     `db:"epoch"`
+	HeartbeatAt time.Time `db:"heartbeat_at"`
+	Stale       bool      `db:"stale"`
+}
+
+// reaps runs Reap every Heartbeat until Close.
+func (n *Node) reaps() {
+	defer n.done.Done()
+	t := time.NewTicker(n.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if _, err := n.Reap(ctx); err != nil {
+				n.log.Warn("reaper", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// Reap marks dead the other nodes whose heartbeat is older than
+// DeadAfter or whose lock is free (the process is gone), closes their open
+// calls as node_lost at their last heartbeat (repairing the recordings it
+// can reach), frees their operators and writes an audit entry for each.
+// Rows another node's reaper is working on are skipped (FOR UPDATE SKIP
+// LOCKED), so one reaper wins. A fenced node reaps nothing.
+func (n *Node) Reap(ctx context.Context) ([]Reaped, error) {
+	if n.Fenced() {
+		return nil, nil
+	}
+	tx, err := n.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: reap: %w", err)
+	}
+	defer tx.Rollback()
+	var cs []candidate
+	const q = `SELECT node_id, epoch, heartbeat_at, heartbeat_at < now() - make_interval(secs => $2) AS stale
+		FROM nodes WHERE state IN ('up', 'draining') AND node_id <> $1 ORDER BY node_id FOR UPDATE SKIP LOCKED`
+	if err := tx.SelectContext(ctx, &cs, q, n.cfg.ID, n.cfg.DeadAfter.Seconds()); err != nil {
+		return nil, fmt.Errorf("cluster: reap: %w", err)
+	}
+	var out []Reaped
+	for _, c := range cs {
+		why, err := deadWhy(ctx, tx, c)
+		if err != nil {
+			return nil, err
+		}
+		if why == "" {
+			continue
+		}
+		r, err := n.reapOne(ctx, tx, c, why)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("cluster: reap: %w", err)
+	}
+	for _, r := range out {
+		n.log.Warn("node reaped", "dead_node", r.Node, "epoch", r.Epoch, "heartbeat_at", r.HeartbeatAt, "why", r.Why,
+			"calls", len(r.Calls), "recordings_repaired", len(r.Repaired), "operators_freed", len(r.Operators))
+	}
+	return out, nil
+}
+
+// deadWhy tells whether a node is dead: "heartbeat" when its heartbeat
+// is stale, "lock" when its advisory lock is free (taken and released at
+// once), "" when it lives.
+func deadWhy(ctx context.Context, tx *sqlx.Tx, c candidate) (string, error) {
+	if c.Stale {
+		return "heartbeat", nil
+	}
+	var free bool
+	if err := tx.GetContext(ctx, &free, `SELECT pg_try_advisory_lock(hashtext('node:' || $1))`, c.ID); err != nil {
+		return "", fmt.Errorf("cluster: lock of node %s: %w", c.ID, err)
+	}
+	if !free {
+		return "", nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('node:' || $1))`, c.ID); err != nil {
+		return "", fmt.Errorf("cluster: unlock of node %s: %w", c.ID, err)
+	}
+	return "lock", nil
+}
+
+// reapOne marks a node dead and closes what it left, in tx.
+func (n *Node) reapOne(ctx context.Context, tx *sqlx.Tx, c candidate, why string) (Reaped, error) {
+	r := Reaped{Node: c.ID, Epoch: c.Epoch, HeartbeatAt: c.HeartbeatAt, Why: why, Calls: []int64{}, Repaired: []int64{}}
+	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET state = 'dead' WHERE node_id = $1`, c.ID); err != nil {
+		return r, fmt.Errorf("cluster: mark node %s dead: %w", c.ID, err)
+	}
+	ops, err := calls.FreeOperators(ctx, tx, c.ID, c.HeartbeatAt)
+	if err != nil {
+		return r, err
+	}
+	r.Operators = append([]int64{}, ops...)
+	open, err := calls.LostCalls(ctx, tx, c.ID)
+	if err != nil {
+		return r, err
+	}
+	for _, oc := range open {
+		rec := n.repair(oc)
+		if err := calls.CloseLost(ctx, tx, oc.ID, c.HeartbeatAt, rec); err != nil {
+			return r, err
+		}
+		r.Calls = append(r.Calls, oc.ID)
+		if rec.Path != "" {
+			r.Repaired = append(r.Repaired, oc.ID)
+		}
+	}
+	detail, err := json.Marshal(r)
+	if err != nil {
+		return r, fmt.Errorf("cluster: audit detail: %w", err)
+	}
+	const audit = `INSERT INTO audit_log (actor, action, object_type, object_id, detail) VALUES ($1, 'node.reap', 'node', $2, $3)`
+	if _, err := tx.ExecContext(ctx, audit, "govhall node "+n.cfg.ID, c.ID, detail); err != nil {
+		return r, fmt.Errorf("cluster: audit reap of node %s: %w", c.ID, err)
+	}
+	return r, nil
+}
+
+// repair fixes the header of a dead node's recording, when this node can
+// reach the file; the zero Recording when not (the record keeps its path,
+// unrepaired).
+func (n *Node) repair(oc calls.OpenCall) calls.Recording {
+	if oc.RecordingPath == "" || (n.cfg.RecordingsReachable != nil && !n.cfg.RecordingsReachable(oc.RecordingPath)) {
+		return calls.Recording{}
+	}
+	info, err := media.RepairWAV(oc.RecordingPath)
+	if err != nil {
+		n.log.Warn("repair the recording of a lost call", "call", oc.ID, "path", oc.RecordingPath, "err", err)
+		return calls.Recording{}
+	}
+	return calls.Recording{Path: info.Path, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}
+}

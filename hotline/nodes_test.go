@@ -1,0 +1,174 @@
+package hotline
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/govhall/govhall/hotline/cluster"
+	"github.com/govhall/govhall/migrations/pgtest"
+)
+
+// twoNodes starts two hotlines, nodes a and b of one database.
+func twoNodes(t *testing.T) (db *sqlx.DB, a, b *cluster.Node, ea, eb *env) {
+	t.Helper()
+	db = pgtest.New(t)
+	seedHotline(t, db)
+	start := func(id string) (*cluster.Node, *env) {
+		n, err := cluster.Start(context.Background(), db, cluster.Config{ID: id, Heartbeat: 100 * time.Millisecond, Log: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { n.Close(context.Background()) })
+		e := newEnvOn(t, db, t.TempDir(), nationalDay, func(c *Config) { c.Node, c.Domains = n, []string{hotlineDomain} })
+		return n, e
+	}
+	a, ea = start("a")
+	b, eb = start("b")
+	return db, a, b, ea, eb
+}
+
+// sendInvite sends an INVITE to 96128 of Call-ID id and From tag tag and
+// returns every response to it up to the final one (3 s at most).
+func sendInvite(p *rawPeer, id, tag string) []*sip.Response {
+	p.t.Helper()
+	ruri := "sip:96128@" + hotlineDomain
+	contact := fmt.Sprintf("Contact: <sip:13800138000@%s;transport=%s>\r\nContent-Type: application/sdp\r\n", p.local(), p.network)
+	p.send(p.request("INVITE", ruri, "<sip:13800138000@county.example>;tag="+tag, "<"+ruri+">", id, contact, callerSDP))
+	var got []*sip.Response
+	deadline := time.After(3 * time.Second)
+	for {
+		select {
+		case m := <-p.msgs:
+			if res, ok := m.(*sip.Response); ok && callIDOf(res) == id {
+				got = append(got, res)
+				if !res.IsProvisional() {
+					p.finish(res)
+					return got
+				}
+			}
+		case <-deadline:
+			p.t.Fatalf("INVITE %s: no final answer within 3 s (got %v)", id, statuses(got))
+			return nil
+		}
+	}
+}
+
+func codes(rs []*sip.Response) []int {
+	out := make([]int, len(rs))
+	for i, r := range rs {
+		out[i] = r.StatusCode
+	}
+	return out
+}
+
+// The same INVITE (Call-ID and From tag) reaching a second node, as when
+// a proxy fails over from a slow node, is refused 482 after a 100 Trying:
+// the call has one owner and one record.
+func TestDuplicateInviteOnAnotherNodeLoopDetected(t *testing.T) {
+	t.Parallel()
+	db, a, _, ea, eb := twoNodes(t)
+	id := newCallID("dup")
+	pa := newRawPeer(t, "udp", "127.0.0.1", ea.addr)
+	pb := newRawPeer(t, "udp", "127.0.0.1", eb.addr)
+	first := make(chan []*sip.Response, 1)
+	go func() { first <- sendInvite(pa, id, "dup1") }()
+	ea.waitFor("a's record of the call", 3*time.Second, func() bool {
+		var n int
+		db.Get(&n, `SELECT count(*) FROM calls WHERE sip_call_id = $1`, id)
+		return n == 1
+	})
+	second := sendInvite(pb, id, "dup1")
+	if got := codes(second); len(got) != 2 || got[0] != 100 || got[1] != 482 {
+		t.Fatalf("the duplicate INVITE on node b: %v, want 100 then 482", got)
+	}
+	if got := codes(<-first); got[0] != 100 || got[len(got)-1] != 200 {
+		t.Fatalf("the INVITE on node a: %v, want 100 first and 200", got)
+	}
+	var rows []struct {
+		Owner string `db:"owner_node"`
+		Epoch int64  `db:"owner_epoch"`
+		Tag   string `db:"from_tag"`
+	}
+	if err := db.Select(&rows, `SELECT owner_node, owner_epoch, from_tag FROM calls WHERE sip_call_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Owner != "a" || rows[0].Epoch != a.Epoch() || rows[0].Tag != "dup1" {
+		t.Fatalf("records of the call: %+v, want one of node a epoch %d", rows, a.Epoch())
+	}
+	// Another From tag is another dialog: a call of its own.
+	if got := codes(sendInvite(pb, id, "dup2")); got[len(got)-1] != 200 {
+		t.Fatalf("same Call-ID, new From tag: %v", got)
+	}
+}
+
+// OPTIONS answers 200 on a healthy node and 503 with Retry-After while it
+// drains or is fenced (its lock session lost and the lock taken
+// elsewhere), and new INVITEs get 503 too; the other node still takes
+// calls.
+func TestOptionsAndInviteWhileDrainingOrFenced(t *testing.T) {
+	t.Parallel()
+	db, a, b, ea, eb := twoNodes(t)
+	pa := newRawPeer(t, "udp", "127.0.0.1", ea.addr)
+	pb := newRawPeer(t, "udp", "127.0.0.1", eb.addr)
+	if got := pa.options(); got != 200 {
+		t.Fatalf("OPTIONS to a healthy node: %d", got)
+	}
+	ctx := context.Background()
+	if err := cluster.SetDraining(ctx, db, "a", true); err != nil {
+		t.Fatal(err)
+	}
+	ea.waitFor("a drains", 3*time.Second, func() bool { return a.Accepting() != nil })
+	unavailable(t, pa, "draining")
+	if got := pb.options(); got != 200 {
+		t.Fatalf("OPTIONS to the other node: %d", got)
+	}
+	if err := cluster.SetDraining(ctx, db, "a", false); err != nil {
+		t.Fatal(err)
+	}
+	ea.waitFor("a undrains", 3*time.Second, func() bool { return a.Accepting() == nil })
+	if got := pa.options(); got != 200 {
+		t.Fatalf("OPTIONS after the drain was undone: %d", got)
+	}
+	// Fence b: kill its lock session while the test holds its lock.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := db.Exec(`SELECT pg_terminate_backend(pid, 5000) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objid::bigint = (hashtext('node:b')::bigint & 4294967295)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('node:b'))`); err != nil {
+		t.Fatal(err)
+	}
+	eb.waitFor("b fenced", 3*time.Second, b.Fenced)
+	unavailable(t, pb, "fenced")
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('node:b'))`); err != nil {
+		t.Fatal(err)
+	}
+	eb.waitFor("b back under a new epoch", 3*time.Second, func() bool { return !b.Fenced() })
+	if got := pb.options(); got != 200 || b.Epoch() != 2 {
+		t.Fatalf("b back: OPTIONS %d epoch %d", got, b.Epoch())
+	}
+}
+
+// unavailable checks that OPTIONS and a new INVITE get 503 with
+// Retry-After.
+func unavailable(t *testing.T, p *rawPeer, why string) {
+	t.Helper()
+	id := newCallID("probe")
+	p.send(p.request("OPTIONS", "sip:96128@"+hotlineDomain, "<sip:probe@county.example>;tag=p1", "<sip:96128@"+hotlineDomain+">", id, "", ""))
+	if res := p.response(id, "OPTIONS"); res.StatusCode != 503 || res.GetHeader("Retry-After") == nil {
+		t.Fatalf("OPTIONS while %s: %d (Retry-After %v)", why, res.StatusCode, res.GetHeader("Retry-After"))
+	}
+	got := sendInvite(p, newCallID("refused"), "r1")
+	if last := got[len(got)-1]; last.StatusCode != 503 || last.GetHeader("Retry-After") == nil {
+		t.Fatalf("INVITE while %s: %v", why, codes(got))
+	}
+}
