@@ -22,6 +22,7 @@ var benchDocs = flag.Int("search.docs", 100_000, "documents generated for Benchm
 // benchEnv is a database filled with generated documents.
 type benchEnv struct {
 	db         *sqlx.DB
+	url        string
 	s          *Store   // the search statement with the result cache
 	raw        *Store   // without it: every search runs in PostgreSQL
 	mem        *Store   // as deployed: the in-memory index, without the result cache
@@ -45,7 +46,7 @@ func setupBench(b *testing.B) *benchEnv {
 	b.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(40)
 	db.SetMaxIdleConns(40)
-	env := &benchEnv{db: db, s: newStore(db, Options{}), raw: newStore(db, Options{CacheTTL: -1}),
+	env := &benchEnv{db: db, url: url, s: newStore(db, Options{}), raw: newStore(db, Options{CacheTTL: -1}),
 		mem: newStore(db, Options{CacheTTL: -1, NotifyURL: url})}
 	var agencies, categories []int64
 	for _, a := range benchAgencies {

@@ -125,36 +125,6 @@ func (b bitmap) each(f func(uint32) bool) {
 	}
 }
 
-// posting is the documents of one lexeme: a sorted list, or a bitmap once
-// the list would be larger than the bitmap.
-type posting struct {
-	list []uint32
-	bits bitmap
-}
-
-// addTo sets the posting's documents in b.
-func (p *posting) addTo(b bitmap) {
-	if p.bits != nil {
-		b.or(p.bits)
-		return
-	}
-	for _, d := range p.list {
-		b.set(d)
-	}
-}
-
-// seal turns a long list (in any order) into a bitmap over n documents.
-func (p *posting) seal(n int) {
-	if len(p.list)*32 <= n {
-		return
-	}
-	p.bits = newBitmap(n)
-	for _, d := range p.list {
-		p.bits.set(d)
-	}
-	p.list = nil
-}
-
 // tsNode is a parsed tsquery as the plans write them: lexemes (with an
 // optional :A weight and :* prefix) combined with & and |.
 type tsNode struct {

@@ -1,7 +1,6 @@
 package search
 
 import (
-	"cmp"
 	"slices"
 	"sort"
 	"strings"
@@ -46,25 +45,17 @@ func rankBefore(a, b *memDoc) bool {
 	return a.id > b.id
 }
 
-// pyEntry is one pinyin lexeme of a title ("p:dibao…", "i:db…").
-type pyEntry struct {
-	key string
-	doc uint32
-}
-
 // memIndex is an immutable set of documents numbered 0…n-1 in rankBefore
 // order, with their postings.
 type memIndex struct {
 	docs      []memDoc
 	current   int // docs[:current] are current (有效), docs[current:] are not
 	byID      map[int64]uint32
-	all       map[string]*posting
-	allKeys   []string
-	title     map[string]*posting // any weight
-	titleA    map[string]*posting // weight A: the title itself
-	titleKeys []string
-	py        []pyEntry // while building; then packed into pyKeys
-	pyKeys    packedKeys
+	all       postings
+	title     postings    // any weight
+	titleA    postings    // weight A: the title itself
+	build     *memBuilder // while building; seal packs it into the postings
+	py        postings    // the titles' pinyin and initials lexemes: few distinct ones, many documents each
 	docKey    map[string][]uint32
 	yearNum   map[string][]uint32
 	docKeys   []string
@@ -73,12 +64,17 @@ type memIndex struct {
 	// titleGrams are the character pairs (and the character of one-character
 	// titles) of the compact titles: the title tiers compare only titles
 	// that have every pair of the query.
-	titleGrams map[string]*posting
+	titleGrams postings
 
 	// Documents by facet value, for filters and facet counts.
 	byCategory, byAgency []bitmap // by position in memMeta; nil for none
 	byYear               map[int]bitmap
 	byKind, byValidity   []bitmap
+}
+
+// memBuilder is what an index collects before seal.
+type memBuilder struct {
+	all, title, titleA, titleGrams, py postingBuilder
 }
 
 // newMemIndex numbers docs in rank order; their vectors are added with
@@ -94,9 +90,10 @@ func newMemIndex(docs []memDoc) *memIndex {
 		return 0
 	})
 	x := &memIndex{docs: docs, byID: make(map[int64]uint32, len(docs)),
-		all: map[string]*posting{}, title: map[string]*posting{}, titleA: map[string]*posting{},
+		build: &memBuilder{all: postingBuilder{}, title: postingBuilder{}, titleA: postingBuilder{}, titleGrams: postingBuilder{},
+			py: postingBuilder{}},
 		docKey: map[string][]uint32{}, yearNum: map[string][]uint32{}, indexNo: make(map[string]uint32, len(docs)),
-		normTitle: make(map[string][]uint32, len(docs)), titleGrams: map[string]*posting{}}
+		normTitle: make(map[string][]uint32, len(docs))}
 	for i := range docs {
 		d, n := &docs[i], uint32(i)
 		if d.current {
@@ -105,7 +102,7 @@ func newMemIndex(docs []memDoc) *memIndex {
 		x.byID[d.id] = n
 		x.indexNo[d.indexNo] = n
 		for _, g := range titleGramSet(d.normTitle) {
-			addPosting(x.titleGrams, g, n)
+			x.build.titleGrams.add(g, n)
 		}
 		x.normTitle[d.normTitle] = append(x.normTitle[d.normTitle], n)
 		if d.docKey != "" {
@@ -196,55 +193,33 @@ func (x *memIndex) filterMask(a *arena, f *memFilter) bitmap {
 // search_title and search_all columns. Documents may come in any order,
 // each once.
 func (x *memIndex) addVectors(n uint32, title, all string) {
+	b := x.build
 	eachLexeme(title, func(l string, weightA bool) {
 		switch {
 		case l == "" || l[0] == '#': // time buckets of the SQL search
 		case isPinyinLexeme(l):
-			x.py = append(x.py, pyEntry{key: strings.Clone(l), doc: n})
+			b.py.add(l, n)
 		default:
-			addPosting(x.title, l, n)
+			b.title.add(l, n)
 			if weightA {
-				addPosting(x.titleA, l, n)
+				b.titleA.add(l, n)
 			}
 		}
 	})
 	eachLexeme(all, func(l string, _ bool) {
 		if l != "" && l[0] != '#' {
-			addPosting(x.all, l, n)
+			b.all.add(l, n)
 		}
 	})
 }
 
-func addPosting(m map[string]*posting, l string, n uint32) {
-	p, ok := m[l]
-	if !ok {
-		p = &posting{}
-		m[strings.Clone(l)] = p
-	}
-	p.list = append(p.list, n)
-}
-
-// seal sorts what addVectors collected; the index is read-only afterwards.
+// seal packs what addVectors collected; the index is read-only afterwards.
 func (x *memIndex) seal() *memIndex {
-	n := len(x.docs)
-	finish := func(m map[string]*posting) []string {
-		keys := make([]string, 0, len(m))
-		for k, p := range m {
-			keys = append(keys, k)
-			if p.seal(n); p.bits == nil {
-				slices.Sort(p.list)
-				p.list = slices.Clip(p.list)
-			}
-		}
-		sort.Strings(keys)
-		return keys
-	}
-	x.allKeys, x.titleKeys = finish(x.all), finish(x.title)
-	finish(x.titleA)
-	finish(x.titleGrams)
-	slices.SortFunc(x.py, func(a, b pyEntry) int { return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.doc, b.doc)) })
-	x.pyKeys = packKeys(x.py)
-	x.py = nil
+	n, b := len(x.docs), x.build
+	x.all, x.title, x.titleA = b.all.seal(n), b.title.seal(n), b.titleA.seal(n)
+	x.titleGrams = b.titleGrams.seal(n)
+	x.py = b.py.seal(n)
+	x.build = nil
 	return x
 }
 
@@ -318,37 +293,31 @@ func (x *memIndex) evalInto(a *arena, q *tsNode, f field, out bitmap) {
 }
 
 func (x *memIndex) lexemeInto(q *tsNode, f field, out bitmap) {
-	m, keys := x.all, x.allKeys
+	m := &x.all
 	if f == fieldTitle {
-		m, keys = x.title, x.titleKeys
+		m = &x.title
 		if q.weightA {
-			m = x.titleA
+			m = &x.titleA
 		}
 	}
 	if !q.prefix && isPinyinLexeme(q.lex) {
 		if f == fieldTitle {
-			k := &x.pyKeys
-			for i := k.search(q.lex); i < k.len() && k.key(i) == q.lex; i++ {
-				out.set(k.docs[i])
-			}
+			x.py.lookup(q.lex, out)
 		}
 		return
 	}
 	if !q.prefix {
-		if p := m[q.lex]; p != nil {
-			p.addTo(out)
-		}
+		m.lookup(q.lex, out)
 		return
 	}
-	for _, k := range prefixRange(keys, q.lex) {
-		if p := m[k]; p != nil {
-			p.addTo(out)
-		}
+	lo, hi := m.prefix(q.lex)
+	for i := lo; i < hi; i++ {
+		m.addTo(i, out)
 	}
 	if f == fieldTitle {
-		k := &x.pyKeys
-		for i := k.search(q.lex); i < k.len() && strings.HasPrefix(k.key(i), q.lex); i++ {
-			out.set(k.docs[i])
+		lo, hi := x.py.prefix(q.lex)
+		for i := lo; i < hi; i++ {
+			x.py.addTo(i, out)
 		}
 	}
 }
@@ -373,24 +342,13 @@ func titleGramSet(t string) []string {
 	return out
 }
 
-// packedKeys are sorted pinyin lexemes with their documents, packed into one
-// string: a title has a dozen of them, and a million separate strings would
-// be a million pointers for the garbage collector to follow every cycle.
+// packedKeys are sorted keys packed into one string, each with a number:
+// a million separate strings would be a million pointers for the garbage
+// collector to follow every cycle.
 type packedKeys struct {
 	blob string
 	ends []uint32 // key i is blob[ends[i-1]:ends[i]]
 	docs []uint32
-}
-
-func packKeys(es []pyEntry) packedKeys {
-	var b strings.Builder
-	k := packedKeys{ends: make([]uint32, len(es)), docs: make([]uint32, len(es))}
-	for i, e := range es {
-		b.WriteString(e.key)
-		k.ends[i], k.docs[i] = uint32(b.Len()), e.doc
-	}
-	k.blob = b.String()
-	return k
 }
 
 func (k *packedKeys) len() int { return len(k.ends) }

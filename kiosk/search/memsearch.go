@@ -457,9 +457,7 @@ func (x *memIndex) titleTest(a *arena, gates []phraseGate, within bitmap) *title
 		m := a.get()
 		for _, l := range g.grams {
 			clear(m)
-			if p := x.titleGrams[l]; p != nil {
-				p.addTo(m)
-			}
+			x.titleGrams.lookup(l, m)
 			gate.and(m)
 		}
 		t.bits = append(t.bits, gate)
