@@ -78,26 +78,28 @@ type QueryRater interface {
 
 // Config configures the hotline.
 type Config struct {
-	SIPAddr     string // ip:port for SIP over UDP and TCP (port 0: any free port)
-	Realm       string // digest realm of the phones; default "govhall"
-	RTPMin      int    // RTP port range; 0, 0: ephemeral ports
-	RTPMax      int
-	DataDir     string        // recordings under DataDir/recordings, prompts under DataDir/prompts
-	PromptsDir  string        // overrides DataDir/prompts
-	FloodRate   float64       // SIP messages per second per source address (GOVHALL_SIP_RATE); default 200
-	FloodBurst  int           // and their burst; default 1000
-	RingTimeout time.Duration // an operator's phone rings this long; default 15s
-	LiaisonRing time.Duration // a liaison's phone rings this long; default 20s
-	MaxWait     time.Duration // longest wait in the queue before voicemail; default 3m
-	Announce    time.Duration // queue position announced this often; default 30s
-	MaxMessage  time.Duration // longest voicemail; default 2m
-	WrapUp      time.Duration // operator wrap-up after a call; default 10s
-	SurveyWait  time.Duration // time to key the rating; default 8s
-	RTPTimeout  time.Duration // no RTP from the caller this long ends the call; default 60s
-	Now         func() time.Time
-	Log         *slog.Logger
-	Events      Notifier // told what happens on calls, for the consoles; nil: nobody
-	Trunk       Trunk    // the carrier's gateway for the calls govhall places (回拨, 回访); zero: none
+	SIPAddr      string // ip:port for SIP over UDP and TCP (port 0: any free port)
+	Realm        string // digest realm of the phones; default "govhall"
+	RTPMin       int    // RTP port range; 0, 0: ephemeral ports
+	RTPMax       int
+	DataDir      string        // recordings under DataDir/recordings, prompts under DataDir/prompts
+	PromptsDir   string        // overrides DataDir/prompts
+	FloodRate    float64       // SIP messages per second per source address (GOVHALL_SIP_RATE); default 200
+	FloodBurst   int           // and their burst; default 1000
+	TCPIdle      time.Duration // a SIP TCP connection without a message ends after this (GOVHALL_SIP_TCP_IDLE); default 3m
+	TCPPerSource int           // open SIP TCP connections from one address (GOVHALL_SIP_TCP_PER_SOURCE); default 32
+	RingTimeout  time.Duration // an operator's phone rings this long; default 15s
+	LiaisonRing  time.Duration // a liaison's phone rings this long; default 20s
+	MaxWait      time.Duration // longest wait in the queue before voicemail; default 3m
+	Announce     time.Duration // queue position announced this often; default 30s
+	MaxMessage   time.Duration // longest voicemail; default 2m
+	WrapUp       time.Duration // operator wrap-up after a call; default 10s
+	SurveyWait   time.Duration // time to key the rating; default 8s
+	RTPTimeout   time.Duration // no RTP from the caller this long ends the call; default 60s
+	Now          func() time.Time
+	Log          *slog.Logger
+	Events       Notifier // told what happens on calls, for the consoles; nil: nobody
+	Trunk        Trunk    // the carrier's gateway for the calls govhall places (回拨, 回访); zero: none
 
 	// SIP over TLS, optional: address and PEM certificate and key files.
 	TLSAddr, TLSCertFile, TLSKeyFile string
@@ -204,6 +206,7 @@ func New(cfg Config, db *sqlx.DB, hours Hours, queries QueryCreator) (*Hotline, 
 		return nil, fmt.Errorf("hotline: %w", err)
 	}
 	h.sip, err = sipua.New(sipua.Config{Addr: cfg.SIPAddr, Realm: cfg.Realm, FloodRate: cfg.FloodRate, FloodBurst: cfg.FloodBurst,
+		TCPIdle: cfg.TCPIdle, TCPPerSource: cfg.TCPPerSource,
 		TLSAddr: cfg.TLSAddr, TLSCertFile: cfg.TLSCertFile, TLSKeyFile: cfg.TLSKeyFile, Domains: cfg.Domains, NonceKey: cfg.NonceKey,
 		Accepting: h.accepting, Log: cfg.Log.With("component", "sip")}, credentials{h.store, cfg.Realm})
 	if err != nil {

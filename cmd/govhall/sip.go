@@ -42,6 +42,7 @@ func (p *program) startHotline(ctx context.Context, svc *services, ev hotline.No
 		DataDir: p.cfg.DataDir, PromptsDir: filepath.Join(p.cfg.DataDir, "prompts"),
 		Log: p.log.With("component", "hotline"), Events: ev, WrapUp: p.cfg.WrapUp, Trunk: p.cfg.Trunk,
 		FloodRate: p.cfg.SIP.Rate, FloodBurst: p.cfg.SIP.Burst, Domains: p.cfg.SIP.Domains, NonceKey: nonceKey(p.cfg.DataKey),
+		TCPIdle: p.cfg.SIP.TCPIdle, TCPPerSource: p.cfg.SIP.TCPPerSource,
 	}, svc.db, calendarHours{svc.calendar}, callQueries{store: qs, log: p.log.With("component", "hotline")})
 	if err != nil {
 		return nil, nil, fmt.Errorf("GOVHALL_SIP_ADDR %s: %w", p.cfg.SIPAddr, err)
@@ -97,6 +98,12 @@ type sipSettings struct {
 	// Domains (GOVHALL_SIP_DOMAINS, comma-separated) are the host names
 	// and addresses callers reach the hotline at besides GOVHALL_SIP_ADDR.
 	Domains []string
+	// TCPIdle (GOVHALL_SIP_TCP_IDLE, a duration or "off") ends a TCP
+	// connection without a message for so long; zero: 3m, negative: never.
+	TCPIdle time.Duration
+	// TCPPerSource (GOVHALL_SIP_TCP_PER_SOURCE) bounds the open TCP
+	// connections of one address; zero: 32.
+	TCPPerSource int
 }
 
 func loadSIPSettings(getenv func(string) string) (sipSettings, error) {
@@ -116,6 +123,9 @@ func loadSIPSettings(getenv func(string) string) (sipSettings, error) {
 			s.Burst = b
 		}
 	}
+	if err := loadTCPSettings(getenv, &s); err != nil {
+		return s, err
+	}
 	for _, d := range strings.Split(getenv("GOVHALL_SIP_DOMAINS"), ",") {
 		if d = strings.TrimSpace(d); d != "" {
 			if strings.ContainsAny(d, ":/@ ") && net.ParseIP(d) == nil {
@@ -125,6 +135,27 @@ func loadSIPSettings(getenv func(string) string) (sipSettings, error) {
 		}
 	}
 	return s, nil
+}
+
+// loadTCPSettings reads GOVHALL_SIP_TCP_IDLE and GOVHALL_SIP_TCP_PER_SOURCE.
+func loadTCPSettings(getenv func(string) string, s *sipSettings) error {
+	if v := strings.TrimSpace(getenv("GOVHALL_SIP_TCP_IDLE")); v == "off" {
+		s.TCPIdle = -1
+	} else if v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Second {
+			return fmt.Errorf("GOVHALL_SIP_TCP_IDLE %q must be a duration of at least 10s, such as 3m, or off", v)
+		}
+		s.TCPIdle = d
+	}
+	if v := strings.TrimSpace(getenv("GOVHALL_SIP_TCP_PER_SOURCE")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("GOVHALL_SIP_TCP_PER_SOURCE %q must be a whole number of connections from 1 to 65535, such as 32", v)
+		}
+		s.TCPPerSource = n
+	}
+	return nil
 }
 
 // nonceKey derives the key signing the phones' digest nonces from

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSIPSettingsConfig: GOVHALL_SIP_RATE reads RATE or RATE:BURST (burst
@@ -47,5 +48,28 @@ func TestNonceKeyFromDataKey(t *testing.T) {
 	}
 	if nonceKey("") != nil {
 		t.Error("a nonce key without GOVHALL_DATA_KEY")
+	}
+}
+
+// TestSIPTCPConfig: GOVHALL_SIP_TCP_IDLE is a duration or off,
+// GOVHALL_SIP_TCP_PER_SOURCE a count; bad values name the variable.
+func TestSIPTCPConfig(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{"GOVHALL_SIP_TCP_IDLE": "5m", "GOVHALL_SIP_TCP_PER_SOURCE": "64"}))
+	if err != nil || c.SIP.TCPIdle != 5*time.Minute || c.SIP.TCPPerSource != 64 {
+		t.Fatalf("5m, 64: %+v %v", c.SIP, err)
+	}
+	if c, err = loadConfig(env(map[string]string{"GOVHALL_SIP_TCP_IDLE": "off"})); err != nil || c.SIP.TCPIdle >= 0 {
+		t.Errorf("off: %v %v, want negative", c.SIP.TCPIdle, err)
+	}
+	for _, bad := range []map[string]string{
+		{"GOVHALL_SIP_TCP_IDLE": "soon"}, {"GOVHALL_SIP_TCP_IDLE": "1s"}, {"GOVHALL_SIP_TCP_PER_SOURCE": "0"},
+		{"GOVHALL_SIP_TCP_PER_SOURCE": "many"},
+	} {
+		_, err := loadConfig(env(bad))
+		for k := range bad {
+			if err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("%v: %v, want an error naming %s", bad, err, k)
+			}
+		}
 	}
 }

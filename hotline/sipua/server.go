@@ -44,7 +44,15 @@ type Config struct {
 	MinExpires time.Duration // shortest registration; default 30s
 	MaxExpires time.Duration // longest registration; default 1h
 	NonceTTL   time.Duration // digest nonce lifetime; default 5m
-	Log        *slog.Logger
+	// TCPIdle ends a TCP or TLS connection that carried no message for
+	// so long (CRLF keep-alives do not count) unless a phone registered
+	// over it or a call over it is up; default 3m, negative: never.
+	TCPIdle time.Duration
+	// TCPPerSource bounds the open TCP and TLS connections from one
+	// address; default 32.
+	TCPPerSource int
+
+	Log *slog.Logger
 
 	// Domains are the host names (and addresses) callers may put in a
 	// Request-URI besides the listening address: a DNS name, a public
@@ -86,6 +94,12 @@ func (c *Config) defaults() {
 	}
 	if c.NonceTTL == 0 {
 		c.NonceTTL = 5 * time.Minute
+	}
+	if c.TCPIdle == 0 {
+		c.TCPIdle = defaultTCPIdle
+	}
+	if c.TCPPerSource <= 0 {
+		c.TCPPerSource = defaultTCPPerSource
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
@@ -178,10 +192,10 @@ func (s *Server) Start(h Handler) error {
 	s.routes()
 	s.serving.Add(2)
 	go func() { defer s.serving.Done(); _ = s.srv.ServeUDP(s.udpConn) }()
-	go func() { defer s.serving.Done(); _ = s.srv.ServeTCP(&listener{Listener: s.tcpLn, s: s}) }()
+	go func() { defer s.serving.Done(); _ = s.srv.ServeTCP(s.wrapListener(s.tcpLn)) }()
 	if s.tlsLn != nil {
 		s.serving.Add(1)
-		go func() { defer s.serving.Done(); _ = s.srv.ServeTLS(&listener{Listener: s.tlsLn, s: s}) }()
+		go func() { defer s.serving.Done(); _ = s.srv.ServeTLS(s.wrapListener(s.tlsLn)) }()
 		s.log.Info("sip listening", "addr", s.tlsLn.Addr().String(), "transports", "tls")
 	}
 	s.started.Store(true)
