@@ -72,10 +72,16 @@ func (h *Hotline) handle(hard context.Context, in *sipua.Inbound) {
 }
 
 // setup records the call, negotiates media, starts the recording and
-// answers. It reports false when the call was refused.
+// answers. It reports false when the call was refused. An INVITE whose
+// offer cannot be read gets 488 before anything is recorded: it is no
+// call offered to the hotline (no row in calls, so no indicator counts it).
 func (c *call) setup() bool {
 	h, in := c.h, c.in
 	now := h.cfg.Now()
+	offer, ok := h.offerOf(in)
+	if !ok {
+		return false
+	}
 	sctx, scancel := recordCtx() // not the caller's: a cancelled insert may still commit
 	defer scancel()
 	node, epoch := h.owner()
@@ -95,11 +101,6 @@ func (c *call) setup() bool {
 		return false
 	}
 	c.id, c.log = id, h.log.With("call", id, "call_id", in.CallID)
-	offer, err := media.Parse(in.Offer)
-	if err != nil {
-		c.refuse(488, "Not Acceptable Here", fmt.Sprintf("offer: %v", err))
-		return false
-	}
 	if c.ep, err = media.NewEndpoint(h.ports); err != nil {
 		c.refuse(503, "Service Unavailable", err.Error())
 		return false
@@ -122,6 +123,17 @@ func (c *call) setup() bool {
 	h.active[id] = c
 	h.mu.Unlock()
 	return true
+}
+
+// offerOf reads the caller's offer, or answers 488 and reports false.
+func (h *Hotline) offerOf(in *sipua.Inbound) (media.Description, bool) {
+	offer, err := media.Parse(in.Offer)
+	if err != nil {
+		h.log.Warn("invite refused: malformed offer", "call_id", in.CallID, "source", in.Source, "err", err)
+		_ = in.Reject(488, "Not Acceptable Here")
+		return offer, false
+	}
+	return offer, true
 }
 
 // startMedia starts the recording and the bridge on the caller's endpoint

@@ -168,6 +168,10 @@ func TestTorture(t *testing.T) {
 				t.Run(tc.name, func(t *testing.T) { e.torture(t, network, tc) })
 			}
 			e.waitFor("every call over", 15*time.Second, func() bool { return e.h.ActiveCalls() == 0 })
+			var open int
+			if err := e.db.Get(&open, `SELECT count(*) FROM calls WHERE ended_at IS NULL`); err != nil || open != 0 {
+				t.Errorf("%d calls left open (%v)", open, err)
+			}
 		})
 	}
 }
@@ -225,6 +229,9 @@ func (e *env) torture(t *testing.T, network string, tc tortureCase) {
 	if lost := network == "tcp" && tc.mayLose && len(got) == 0; !lost && !slices.Equal(got, want) {
 		t.Errorf("%s over %s: answered %v, want %v", tc.name, network, got, want)
 	}
+	if slices.Contains(want, 488) {
+		e.noCallRecorded(t, msg)
+	}
 	probe := newRawPeer(t, network, "127.0.0.1", e.addr)
 	if code := probe.options(); code != 200 {
 		t.Errorf("OPTIONS after %s: %d", tc.name, code)
@@ -264,4 +271,21 @@ func (p *rawPeer) finals(n int, within time.Duration) []final {
 		}
 	}
 	return got
+}
+
+// noCallRecorded fails t when the INVITE msg, refused for its offer, left
+// a row in calls: it was never a call offered to the hotline.
+func (e *env) noCallRecorded(t *testing.T, msg []byte) {
+	t.Helper()
+	var callID string
+	for _, l := range strings.Split(string(msg), "\r\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && (strings.EqualFold(k, "Call-ID") || k == "i") {
+			callID = strings.TrimSpace(v)
+			break
+		}
+	}
+	var n int
+	if err := e.db.Get(&n, `SELECT count(*) FROM calls WHERE sip_call_id = $1`, callID); err != nil || n != 0 {
+		t.Errorf("INVITE %s refused with 488: %d calls rows (%v), want none", callID, n, err)
+	}
 }

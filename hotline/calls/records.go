@@ -19,7 +19,7 @@ const (
 	OutcomeVoicemail   = "voicemail"   // the caller left a message out of hours
 	OutcomeQuestion    = "question"    // the caller left a question when no one could answer
 	OutcomeFailed      = "failed"      // govhall could not handle the call
-	OutcomeRejected    = "rejected"    // refused (bad offer, draining, overload)
+	OutcomeRejected    = "rejected"    // refused by govhall (no media port, draining, overload)
 	OutcomeCutOff      = "cut_off"     // govhall stopped mid-call (closed at restart)
 )
 

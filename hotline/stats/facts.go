@@ -17,7 +17,7 @@ import (
 const (
 	ClassOffered  = "offered"  // O: reached the queue
 	ClassClosed   = "closed"   // C: out of the hotline's hours (the closed message)
-	ClassBlocked  = "blocked"  // B: refused by govhall (bad offer, draining, overload)
+	ClassBlocked  = "blocked"  // B: refused by govhall (no media port, draining, overload)
 	ClassGreeting = "greeting" // hung up during the greeting, in hours, before the queue
 )
 
