@@ -34,9 +34,10 @@ test: deps-test webdeps ## install the test peers and run every test against rea
 	$(GO) test -p 2 -count=1 -timeout 15m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
-bench: deps-test build ## benchmarks: import, search over HTTP, queries, SIP load, QR/slips; figures in bench-results/
+bench: deps-test build ## benchmarks: import, search over HTTP (and beside Bleve and pg_trgm), queries, SIP load, QR/slips; figures in bench-results/
 	@mkdir -p bench-results
-	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/govhall ./kiosk/search 2>&1 | tee bench-results/catalog.txt
+	$(GO) test -p 1 -run '^$$' -bench . -skip Compare -benchtime 1x -timeout 60m ./cmd/govhall ./kiosk/search 2>&1 | tee bench-results/catalog.txt
+	$(GO) test -p 1 -run '^$$' -bench Compare -benchtime 1x -v -timeout 90m ./cmd/govhall 2>&1 | grep -v '^=== ' | tee bench-results/compare.txt
 	$(GO) test -p 1 -run '^$$' -bench Queries -benchtime 200x -timeout 30m ./hotline/queries 2>&1 | tee bench-results/queries.txt
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./hotline 2>&1 | tee bench-results/hotline.txt
 	$(GO) test -p 1 -run '^$$' -bench Report -benchtime 3x -timeout 30m ./hotline/stats 2>&1 | tee bench-results/stats.txt
