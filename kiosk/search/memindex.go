@@ -193,10 +193,15 @@ func (x *memIndex) filterMask(a *arena, f *memFilter) bitmap {
 // search_title and search_all columns. Documents may come in any order,
 // each once.
 func (x *memIndex) addVectors(n uint32, title, all string) {
-	b := x.build
+	x.build.addVectorsPart(n, title, all, 0, 1)
+}
+
+// addVectorsPart is addVectors for the lexemes of lexemePart part.
+func (b *memBuilder) addVectorsPart(n uint32, title, all string, part, parts int) {
 	eachLexeme(title, func(l string, weightA bool) {
 		switch {
 		case l == "" || l[0] == '#': // time buckets of the SQL search
+		case parts > 1 && lexemePart(l, parts) != part:
 		case isPinyinLexeme(l):
 			b.py.add(l, n)
 		default:
@@ -207,7 +212,7 @@ func (x *memIndex) addVectors(n uint32, title, all string) {
 		}
 	})
 	eachLexeme(all, func(l string, _ bool) {
-		if l != "" && l[0] != '#' {
+		if l != "" && l[0] != '#' && (parts == 1 || lexemePart(l, parts) == part) {
 			b.all.add(l, n)
 		}
 	})

@@ -395,23 +395,8 @@ func (m *memEngine) rebuild(ctx context.Context) error {
 	}
 	rows = nil
 	x := newMemIndex(docs)
-	cur, err := tx.QueryxContext(ctx, memVectorsSQL)
-	if err != nil {
-		return fmt.Errorf("search: read search vectors: %w", err)
-	}
-	defer cur.Close()
-	for cur.Next() {
-		var id int64
-		var title, all string
-		if err := cur.Scan(&id, &title, &all); err != nil {
-			return fmt.Errorf("search: read search vectors: %w", err)
-		}
-		if n, ok := x.byID[id]; ok {
-			x.addVectors(n, title, all)
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("search: read search vectors: %w", err)
+	if err := loadVectors(ctx, tx, x); err != nil {
+		return err
 	}
 	x.seal()
 	m.mu.Lock()
