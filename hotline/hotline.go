@@ -43,6 +43,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/cluster"
 	"github.com/govhall/govhall/hotline/media"
 	"github.com/govhall/govhall/hotline/sipua"
 )
@@ -367,3 +368,19 @@ func (h *Hotline) recover(ctx context.Context) error {
 
 // ActiveCalls returns the number of calls in progress.
 func (h *Hotline) ActiveCalls() int { return h.sip.ActiveCalls() }
+
+// NodeRefusal says, for /readyz, why this node takes no new calls (it
+// drains, or lost its lock or heartbeat in the database); "" when it
+// takes them.
+func (h *Hotline) NodeRefusal() string {
+	switch err := h.accepting(); {
+	case err == nil:
+		return ""
+	case errors.Is(err, cluster.ErrDraining):
+		return "本节点正在腾空（govhall drain）：新呼叫和请求由其他节点接，进行中的通话继续"
+	case errors.Is(err, cluster.ErrFenced):
+		return "本节点失去了数据库中的节点锁或心跳：重新取得之前不接新呼叫"
+	default:
+		return "本节点暂不接新呼叫：" + err.Error()
+	}
+}

@@ -3,6 +3,7 @@ package hotline
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,6 +125,9 @@ func TestOptionsAndInviteWhileDrainingOrFenced(t *testing.T) {
 	}
 	ea.waitFor("a drains", 3*time.Second, func() bool { return a.Accepting() != nil })
 	unavailable(t, pa, "draining")
+	if why := ea.h.NodeRefusal(); !strings.Contains(why, "govhall drain") {
+		t.Fatalf("/readyz's reason while draining: %q", why)
+	}
 	if got := pb.options(); got != 200 {
 		t.Fatalf("OPTIONS to the other node: %d", got)
 	}
@@ -149,6 +153,9 @@ func TestOptionsAndInviteWhileDrainingOrFenced(t *testing.T) {
 	}
 	eb.waitFor("b fenced", 3*time.Second, b.Fenced)
 	unavailable(t, pb, "fenced")
+	if why := eb.h.NodeRefusal(); !strings.Contains(why, "节点锁") || ea.h.NodeRefusal() != "" {
+		t.Fatalf("/readyz's reasons: fenced b %q, healthy a %q", why, ea.h.NodeRefusal())
+	}
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('node:b'))`); err != nil {
 		t.Fatal(err)
 	}

@@ -96,6 +96,11 @@ func (s *Server) checkSIP() readyCheck {
 	case !sip.Listening():
 		return readyCheck{false, "SIP 未在监听（尚未启动或正在停止）"}
 	}
+	if n, ok := sip.(interface{ NodeRefusal() string }); ok {
+		if why := n.NodeRefusal(); why != "" {
+			return readyCheck{false, why}
+		}
+	}
 	return readyCheck{true, "SIP 正在监听"}
 }
 

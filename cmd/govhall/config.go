@@ -48,6 +48,9 @@ type config struct {
 	// recordings and the personal data of closed queries are kept; zero:
 	// forever (retention.go).
 	RecordingRetention, PersonalRetention retention.Period
+	// Node holds GOVHALL_NODE_ID, GOVHALL_NODE_SIP_ADDR,
+	// GOVHALL_NODE_HTTP_ADDR and GOVHALL_NODE_DEAD_AFTER (node.go).
+	Node nodeSettings
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -95,6 +98,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.Trunk = trunk
 	if c.SIP, err = loadSIPSettings(getenv); err != nil {
+		return c, err
+	}
+	if c.Node, err = loadNodeSettings(getenv, c.HTTPAddr, c.SIPAddr); err != nil {
 		return c, err
 	}
 	// GOVHALL_TRUSTED_PROXIES: CIDRs or single addresses; empty: none.

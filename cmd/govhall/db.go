@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/govhall/govhall/hotline/cluster"
 	"github.com/govhall/govhall/migrations"
 	"github.com/govhall/govhall/migrations/pgcluster"
 	"github.com/govhall/govhall/server/metrics"
@@ -23,6 +24,7 @@ type program struct {
 	stdout, stderr io.Writer
 	dbURL          string            // the database openDB connected to (the search index LISTENs on it)
 	metrics        *metrics.Registry // serve's (observe.go); nil for the other commands
+	node           *cluster.Node     // serve's place in the node registry (node.go); nil for the other commands
 }
 
 // openDB connects to GOVHALL_DATABASE_URL or, when it is unset, to the

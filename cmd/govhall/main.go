@@ -26,6 +26,8 @@ commands:
   migrate                   apply database migrations
   demo                      load the demo content and print the demo accounts
   import FILE.jsonl         bulk import of documents (JSON Lines)
+  drain [--wait] [--undo] [NODE_ID]
+                            new calls go to the other nodes (default GOVHALL_NODE_ID)
   calendar due FROM N [--kind K]
                             due date of N working days counted from FROM
   report annual YEAR [--department CODE] [--format html|xlsx|pdf] [--out FILE]
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return app.calendar(ctx, args[1:])
 	case "report":
 		return app.report(ctx, args[1:])
+	case "drain":
+		return app.drain(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

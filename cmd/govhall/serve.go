@@ -91,8 +91,12 @@ func (p *program) serve(ctx context.Context) error {
 	defer waitWorker()
 	callEvents := server.NewCallEvents(hub, p.log.With("component", "console_events"))
 	go callEvents.Run(hctx)
+	if p.node, err = p.startNode(ctx, svc); err != nil {
+		return err
+	}
 	calls, stopSIP, err := p.startHotline(ctx, svc, callEvents)
 	if err != nil {
+		p.node.Close(context.WithoutCancel(ctx))
 		return err
 	}
 	p.log.Info("serving sip", "addr", p.cfg.SIPAddr, "number", "96128")
@@ -128,6 +132,9 @@ func (p *program) serve(ctx context.Context) error {
 	defer cancel()
 	if serr := stopSIP(dctx); serr != nil {
 		p.log.Warn("sip drain", "err", serr)
+	}
+	if nerr := p.node.Close(dctx); nerr != nil {
+		p.log.Warn("node registry", "err", nerr)
 	}
 	p.log.Info("stopped")
 	return err

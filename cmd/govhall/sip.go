@@ -40,7 +40,7 @@ func (p *program) startHotline(ctx context.Context, svc *services, ev hotline.No
 	h, err := hotline.New(hotline.Config{
 		SIPAddr: p.cfg.SIPAddr, Realm: sipRealm, RTPMin: rtpPortMin, RTPMax: rtpPortMax,
 		DataDir: p.cfg.DataDir, PromptsDir: filepath.Join(p.cfg.DataDir, "prompts"),
-		Log: p.log.With("component", "hotline"), Events: ev, WrapUp: p.cfg.WrapUp, Trunk: p.cfg.Trunk,
+		Log: p.log.With("component", "hotline"), Events: ev, WrapUp: p.cfg.WrapUp, Trunk: p.cfg.Trunk, Node: p.hotlineNode(),
 		FloodRate: p.cfg.SIP.Rate, FloodBurst: p.cfg.SIP.Burst, Domains: p.cfg.SIP.Domains, NonceKey: nonceKey(p.cfg.DataKey),
 		TCPIdle: p.cfg.SIP.TCPIdle, TCPPerSource: p.cfg.SIP.TCPPerSource,
 	}, svc.db, calendarHours{svc.calendar}, callQueries{store: qs, log: p.log.With("component", "hotline")})

@@ -2,7 +2,9 @@ package cluster
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,66 +56,95 @@ func (n *Node) reaps() {
 // DeadAfter or whose lock is free (the process is gone), closes their open
 // calls as node_lost at their last heartbeat (repairing the recordings it
 // can reach), frees their operators and writes an audit entry for each.
-// Rows another node's reaper is working on are skipped (FOR UPDATE SKIP
-// LOCKED), so one reaper wins. A fenced node reaps nothing.
+// Each dead node is reaped in a transaction of its own that locks its row
+// only (FOR UPDATE SKIP LOCKED): one reaper wins, and the live nodes'
+// heartbeats never wait for a reap. A fenced node reaps nothing.
 func (n *Node) Reap(ctx context.Context) ([]Reaped, error) {
 	if n.Fenced() {
 		return nil, nil
 	}
-	tx, err := n.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("cluster: reap: %w", err)
-	}
-	defer tx.Rollback()
 	var cs []candidate
 	const q = `SELECT node_id, epoch, heartbeat_at, heartbeat_at < now() - make_interval(secs => $2) AS stale
-		FROM nodes WHERE state IN ('up', 'draining') AND node_id <> $1 ORDER BY node_id FOR UPDATE SKIP LOCKED`
-	if err := tx.SelectContext(ctx, &cs, q, n.cfg.ID, n.cfg.DeadAfter.Seconds()); err != nil {
+		FROM nodes WHERE state IN ('up', 'draining') AND node_id <> $1 ORDER BY node_id`
+	if err := n.db.SelectContext(ctx, &cs, q, n.cfg.ID, n.cfg.DeadAfter.Seconds()); err != nil {
 		return nil, fmt.Errorf("cluster: reap: %w", err)
 	}
 	var out []Reaped
 	for _, c := range cs {
-		why, err := deadWhy(ctx, tx, c)
+		why, err := n.deadWhy(ctx, c)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		if why == "" {
 			continue
 		}
-		r, err := n.reapOne(ctx, tx, c, why)
+		r, ok, err := n.reap(ctx, c, why)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
-		out = append(out, r)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("cluster: reap: %w", err)
-	}
-	for _, r := range out {
-		n.log.Warn("node reaped", "dead_node", r.Node, "epoch", r.Epoch, "heartbeat_at", r.HeartbeatAt, "why", r.Why,
-			"calls", len(r.Calls), "recordings_repaired", len(r.Repaired), "operators_freed", len(r.Operators))
+		if ok {
+			n.log.Warn("node reaped", "dead_node", r.Node, "epoch", r.Epoch, "heartbeat_at", r.HeartbeatAt, "why", r.Why,
+				"calls", len(r.Calls), "recordings_repaired", len(r.Repaired), "operators_freed", len(r.Operators))
+			out = append(out, r)
+		}
 	}
 	return out, nil
 }
 
 // deadWhy tells whether a node is dead: "heartbeat" when its heartbeat
 // is stale, "lock" when its advisory lock is free (taken and released at
-// once), "" when it lives.
-func deadWhy(ctx context.Context, tx *sqlx.Tx, c candidate) (string, error) {
+// once on one session), "" when it lives.
+func (n *Node) deadWhy(ctx context.Context, c candidate) (string, error) {
 	if c.Stale {
 		return "heartbeat", nil
 	}
+	conn, err := n.db.Connx(ctx)
+	if err != nil {
+		return "", fmt.Errorf("cluster: reap: %w", err)
+	}
+	defer conn.Close()
 	var free bool
-	if err := tx.GetContext(ctx, &free, `SELECT pg_try_advisory_lock(hashtext('node:' || $1))`, c.ID); err != nil {
+	if err := conn.GetContext(ctx, &free, `SELECT pg_try_advisory_lock(hashtext('node:' || $1))`, c.ID); err != nil {
+		discard(conn.Conn)
 		return "", fmt.Errorf("cluster: lock of node %s: %w", c.ID, err)
 	}
 	if !free {
 		return "", nil
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('node:' || $1))`, c.ID); err != nil {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('node:' || $1))`, c.ID); err != nil {
+		discard(conn.Conn) // the lock goes with the session
 		return "", fmt.Errorf("cluster: unlock of node %s: %w", c.ID, err)
 	}
 	return "lock", nil
+}
+
+// reap reaps one node in a transaction holding its row, unless another
+// reaper holds it or the node came back (a new epoch, a fresh heartbeat
+// when it was found stale); ok says whether it did.
+func (n *Node) reap(ctx context.Context, c candidate, why string) (r Reaped, ok bool, err error) {
+	tx, err := n.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return r, false, fmt.Errorf("cluster: reap node %s: %w", c.ID, err)
+	}
+	defer tx.Rollback()
+	const q = `SELECT heartbeat_at FROM nodes WHERE node_id = $1 AND epoch = $2 AND state IN ('up', 'draining')
+		AND ($3 OR heartbeat_at < now() - make_interval(secs => $4)) FOR UPDATE SKIP LOCKED`
+	var beat time.Time
+	err = tx.GetContext(ctx, &beat, q, c.ID, c.Epoch, why == "lock", n.cfg.DeadAfter.Seconds())
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("cluster: reap node %s: %w", c.ID, err)
+	}
+	c.HeartbeatAt = beat
+	if r, err = n.reapOne(ctx, tx, c, why); err != nil {
+		return r, false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return r, false, fmt.Errorf("cluster: reap node %s: %w", c.ID, err)
+	}
+	return r, true, nil
 }
 
 // reapOne marks a node dead and closes what it left, in tx.

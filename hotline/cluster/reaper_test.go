@@ -158,3 +158,31 @@ func TestReaperStaleHeartbeat(t *testing.T) {
 		t.Fatal("a node marked dead is not fenced at its next heartbeat")
 	}
 }
+
+// Two reapers at once reap a dead node once: one audit entry, its call
+// closed once.
+func TestOneReaperWins(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	a, c := manual(t, db, "a"), manual(t, db, "c")
+	b := manual(t, db, "b")
+	_, call := busyOperator(t, db, "op-b", "8001", "b", b.Epoch(), "")
+	killLockSession(t, db, "b")
+	got := make(chan int, 2)
+	for _, n := range []*Node{a, c} {
+		go func() {
+			r, err := n.Reap(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			got <- len(r)
+		}()
+	}
+	total := <-got + <-got
+	var audits, open int
+	db.Get(&audits, `SELECT count(*) FROM audit_log WHERE action = 'node.reap' AND object_id = 'b'`)
+	db.Get(&open, `SELECT count(*) FROM calls WHERE id = $1 AND ended_at IS NULL`, call)
+	if total != 1 || audits != 1 || open != 0 {
+		t.Fatalf("two reapers: %d reaps, %d audit entries, call open %d; want 1, 1, 0", total, audits, open)
+	}
+}

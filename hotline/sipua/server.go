@@ -379,8 +379,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	respond(tx, req, 100, "Trying") // before the handler's first database write
 	c, err := newInbound(s, req, tx)
 	if err != nil {
+		// sipgo refuses only a request without Contact, CSeq, To or
+		// From tag: a defect of the request (never 5xx, which a proxy
+		// would retry on another node).
 		s.log.Warn("invite: dialog", "call_id", callID(req), "err", err)
-		respond(tx, req, 500, "Server Internal Error")
+		respond(tx, req, 400, "Bad Request: "+err.Error())
 		return
 	}
 	s.dialogs.Store(c.dlg.ID, dialogLeg(c))
