@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 )
@@ -134,19 +135,33 @@ func (r *Recorder) place(ch int, samples []int16) {
 	}
 	now := r.elapsed()
 	t := &r.tracks[ch]
-	if at := now - int64(len(samples)); at > t.next+jitterSamples {
+	n := int64(len(samples))
+	switch at := now - n; {
+	case at > t.next+jitterSamples: // a gap: silence up to this packet
 		r.pad(t, at)
+	case t.next > now+jitterSamples:
+		// Ahead of the wall clock: packets that were late (a busy machine
+		// read them in a burst) after their gap was already filled. They
+		// take the place of that silence, so the channel stays in step
+		// with the other and its buffer cannot grow without bound.
+		t.buf = t.buf[:max(at, r.written)-r.written]
+		t.next = r.written + int64(len(t.buf))
 	}
 	t.buf = append(t.buf, samples...)
-	t.next += int64(len(samples))
+	t.next += n
 	r.flush(now-lagSamples, flushSamples)
 }
 
 // pad fills t with silence up to frame to.
 func (r *Recorder) pad(t *track, to int64) {
-	for ; t.next < to; t.next++ {
-		t.buf = append(t.buf, 0)
+	k := int(to - t.next)
+	if k <= 0 {
+		return
 	}
+	l := len(t.buf)
+	t.buf = slices.Grow(t.buf, k)[:l+k]
+	clear(t.buf[l:])
+	t.next = to
 }
 
 // flush pads silent channels to horizon and writes out what every channel
@@ -162,23 +177,31 @@ func (r *Recorder) flush(horizon, least int64) {
 			end = t.next
 		}
 	}
-	n := end - r.written
-	if n < least || n <= 0 {
+	n := int(end - r.written)
+	if int64(n) < least || n <= 0 {
 		return
 	}
-	r.out = r.out[:0]
-	for i := range n {
-		for c := range r.channels {
-			r.out = binary.LittleEndian.AppendUint16(r.out, uint16(r.tracks[c].buf[i]))
-		}
-	}
+	r.interleave(n)
 	for c := range r.channels {
 		t := &r.tracks[c]
-		t.buf = append(t.buf[:0], t.buf[n:]...)
+		t.buf = t.buf[:copy(t.buf, t.buf[n:])]
 	}
-	r.written += n
+	r.written += int64(n)
 	if _, err := r.w.Write(r.out); err != nil {
 		r.fail(err)
+	}
+}
+
+// interleave puts the first n frames of the tracks into r.out as 16-bit
+// little-endian samples, channel by channel within each frame.
+func (r *Recorder) interleave(n int) {
+	size := 2 * r.channels
+	r.out = slices.Grow(r.out[:0], n*size)[:n*size]
+	for c := range r.channels {
+		out := r.out[2*c:]
+		for i, v := range r.tracks[c].buf[:n] {
+			binary.LittleEndian.PutUint16(out[i*size:], uint16(v))
+		}
 	}
 }
 

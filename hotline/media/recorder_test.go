@@ -227,3 +227,69 @@ func TestRecorderStopsOnFullDisk(t *testing.T) {
 		t.Fatalf("kept %d frames, %+v; %d more failures told", w.Frames(), info, len(failed))
 	}
 }
+
+// TestRecorderLateBurst: a busy machine reads 300 ms of the caller's
+// packets late and at once, after their gap was filled with silence. The
+// burst takes the place of the silence instead of pushing the channel
+// ahead of the wall clock: the recording keeps its length, the channels
+// stay in step, and nothing piles up in the buffer.
+func TestRecorderLateBurst(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	path := filepath.Join(t.TempDir(), "burst.wav")
+	r, err := NewRecorder(path, 2, time.Time{}, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sec := range 10 {
+		for range 35 { // 700 ms on time
+			clk.add(20 * time.Millisecond)
+			r.Write(Left, PCMA, frame(8000))
+			r.Write(Right, PCMA, frame(2000))
+		}
+		clk.add(300 * time.Millisecond) // the reader stalls, then catches up
+		for range 15 {
+			r.Write(Left, PCMA, frame(8000))
+			r.Write(Right, PCMA, frame(2000))
+		}
+		r.mu.Lock()
+		ahead := r.tracks[Left].next - r.elapsed()
+		buffered := len(r.tracks[Left].buf)
+		r.mu.Unlock()
+		if ahead > jitterSamples || buffered > lagSamples+jitterSamples+FrameSamples {
+			t.Fatalf("after stall %d: left channel %d samples ahead of the clock, %d buffered", sec+1, ahead, buffered)
+		}
+	}
+	info, err := r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A channel may run up to the jitter allowance and a packet ahead.
+	if info.Duration < 9990*time.Millisecond || info.Duration > 10080*time.Millisecond {
+		t.Errorf("duration %v, want 10 s (the stalls must not lengthen the recording)", info.Duration)
+	}
+}
+
+// BenchmarkRecorderWrite is the cost of recording one 20 ms packet of a
+// stereo call (both channels written, as a relayed call does).
+func BenchmarkRecorderWrite(b *testing.B) {
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	r, err := NewRecorder(filepath.Join(b.TempDir(), "bench.wav"), 2, time.Time{}, clk.now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	left, right := frame(8000), frame(2000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if i%2 == 0 {
+			clk.add(20 * time.Millisecond)
+			r.Write(Left, PCMA, left)
+		} else {
+			r.Write(Right, PCMA, right)
+		}
+	}
+	b.StopTimer()
+	if _, err := r.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
