@@ -101,7 +101,7 @@ func (s *soakServer) runCalls(t *testing.T, cfg soakConfig) *callResult {
 	if cfg.profile != "" { // once the calls are at their steady number
 		profiled.Go(func() {
 			time.Sleep(max(cfg.duration/3, r.greeting+cfg.talk+5*time.Second))
-			s.profileCPU(t, cfg.profile)
+			s.profile(t, cfg.profile)
 		})
 	}
 	s.watch(t, r, caller, start, cfg.duration)

@@ -284,24 +284,37 @@ func (s *soakServer) logTail() string {
 	return soakTail(string(data), 6000)
 }
 
-// profileCPU writes a CPU profile of the server's next 30 s to path.
-func (s *soakServer) profileCPU(t *testing.T, path string) {
-	resp, err := http.Get("http://" + s.pprofAddr + "/debug/pprof/profile?seconds=30")
+// profile writes a CPU profile of the server's next 30 s to path, and a
+// heap profile at its end to path.heap.
+func (s *soakServer) profile(t *testing.T, path string) {
+	base := "http://" + s.pprofAddr + "/debug/pprof/"
+	for _, p := range []struct{ url, file string }{{base + "profile?seconds=30", path}, {base + "heap", path + ".heap"}} {
+		if err := fetchTo(p.url, p.file); err != nil {
+			t.Errorf("profile: %v", err)
+			return
+		}
+		t.Logf("profile of the server written to %s", p.file)
+	}
+}
+
+func fetchTo(url, path string) error {
+	resp, err := http.Get(url)
 	if err != nil {
-		t.Errorf("cpu profile: %v", err)
-		return
+		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
 	f, err := os.Create(path)
 	if err != nil {
-		t.Errorf("cpu profile: %v", err)
-		return
+		return err
 	}
-	defer f.Close()
 	if _, err := io.Copy(f, resp.Body); err != nil {
-		t.Errorf("cpu profile: %v", err)
+		f.Close()
+		return err
 	}
-	t.Logf("cpu profile of the server written to %s", path)
+	return f.Close()
 }
 
 // get fetches a path of the server; status 0 when no answer came.
