@@ -17,6 +17,16 @@ type Ports struct {
 	mu       sync.Mutex
 	cursor   int
 	counters Counters // of every endpoint allocated here
+
+	pacerOnce sync.Once
+	pacing    *pacer
+}
+
+// pacer returns the pacer of the endpoints drawn from p, started with the
+// first of them.
+func (p *Ports) pacer() *pacer {
+	p.pacerOnce.Do(func() { p.pacing = newPacer() })
+	return p.pacing
 }
 
 // NewPorts returns a pool on ip for ports min..max (both 0: ephemeral). It

@@ -60,6 +60,7 @@ type Endpoint struct {
 	local      netip.AddrPort
 	lastRecv   atomic.Int64 // unix nanoseconds
 	counters   *Counters
+	pacer      *pacer // sends the prompts played here
 
 	mu      sync.Mutex
 	desc    Description // the peer's stream: address, codec, event PT, direction
@@ -90,7 +91,7 @@ func NewEndpoint(ports *Ports) (*Endpoint, error) {
 	}
 	_ = conn.SetReadBuffer(256 << 10)
 	return &Endpoint{conn: conn, rtcp: rtcp, local: conn.LocalAddr().(*net.UDPAddr).AddrPort(), buf: make([]byte, 0, 1500),
-		counters: &ports.counters}, nil
+		counters: &ports.counters, pacer: ports.pacer()}, nil
 }
 
 // Local returns the address our side receives RTP on.

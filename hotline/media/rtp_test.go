@@ -3,9 +3,12 @@ package media
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"net"
 	"net/netip"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -252,5 +255,56 @@ func TestPlayPacing(t *testing.T) {
 	defer cancel()
 	if err := Play(ctx, ep, 1, Tone("t", 440, time.Second, 0, time.Second), nil); err == nil {
 		t.Error("an interrupted prompt reported success")
+	}
+}
+
+// TestPlayManyAtOnce: prompts playing on many endpoints at once (one pacer
+// sends them all) each get every frame at its pace, and a prompt that is
+// interrupted sends and taps nothing after Play returns.
+func TestPlayManyAtOnce(t *testing.T) {
+	ports := testPorts(t)
+	ph := newPhone(t)
+	const n = 40
+	var wg sync.WaitGroup
+	taps := make([]atomic.Int32, n)
+	took := make([]time.Duration, n)
+	for i := range n {
+		ep, err := NewEndpoint(ports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ep.Close()
+		ep.SetPeer(Description{Addr: ph.addr(), Codec: PCMA, EventPT: -1, Direction: SendRecv})
+		wg.Go(func() {
+			time.Sleep(time.Duration(i) * time.Millisecond) // not all on one tick
+			start := time.Now()
+			if err := Play(context.Background(), ep, 1, Tone("t", 440, time.Second, 0, 500*time.Millisecond), func([]byte) { taps[i].Add(1) }); err != nil {
+				t.Error(err)
+			}
+			took[i] = time.Since(start)
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if got := taps[i].Load(); got != 25 || took[i] < 470*time.Millisecond || took[i] > 2*time.Second {
+			t.Errorf("prompt %d: %d frames in %v, want 25 in 0.5 s", i, got, took[i])
+		}
+	}
+	ep, err := NewEndpoint(ports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	ep.SetPeer(Description{Addr: ph.addr(), Codec: PCMA, EventPT: -1, Direction: SendRecv})
+	var tapped atomic.Int32
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := Play(ctx, ep, 1, Tone("t", 440, time.Second, 0, time.Second), func([]byte) { tapped.Add(1) }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("interrupted prompt: %v", err)
+	}
+	at := tapped.Load()
+	time.Sleep(100 * time.Millisecond)
+	if got := tapped.Load(); got != at || at < 4 || at > 8 {
+		t.Errorf("interrupted after 100 ms: %d frames tapped by then, %d later", at, got)
 	}
 }
