@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/govhall/govhall/hotline"
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/sipua"
 )
 
 // The hotline's settings that are not (yet) in the environment.
@@ -46,6 +48,10 @@ func (p *program) startHotline(ctx context.Context, svc *services, ev hotline.No
 	}, svc.db, calendarHours{svc.calendar}, callQueries{store: qs, log: p.log.With("component", "hotline")})
 	if err != nil {
 		return nil, nil, fmt.Errorf("GOVHALL_SIP_ADDR %s: %w", p.cfg.SIPAddr, err)
+	}
+	shared := sipua.Shared{Store: sipua.NewStore(svc.db), NodeID: p.cfg.Node.ID, Edges: p.cfg.SIP.Edges}
+	if err := h.SIP().Share(ctx, shared); err != nil {
+		return nil, nil, fmt.Errorf("GOVHALL_SIP_EDGE: %w", err)
 	}
 	if err := h.Start(ctx); err != nil {
 		return nil, nil, err
@@ -104,6 +110,10 @@ type sipSettings struct {
 	// TCPPerSource (GOVHALL_SIP_TCP_PER_SOURCE) bounds the open TCP
 	// connections of one address; zero: 32.
 	TCPPerSource int
+	// Edges (GOVHALL_SIP_EDGE, comma-separated ip or ip:port) are the SIP
+	// edge proxies (Kamailio) in front of the nodes: only they may add a
+	// Path to a REGISTER (README, "SIP edge").
+	Edges []string
 }
 
 func loadSIPSettings(getenv func(string) string) (sipSettings, error) {
@@ -134,6 +144,11 @@ func loadSIPSettings(getenv func(string) string) (sipSettings, error) {
 			s.Domains = append(s.Domains, d)
 		}
 	}
+	edges, err := loadSIPEdges(getenv("GOVHALL_SIP_EDGE"))
+	if err != nil {
+		return s, err
+	}
+	s.Edges = edges
 	return s, nil
 }
 
@@ -168,4 +183,21 @@ func nonceKey(dataKey string) []byte {
 	m := hmac.New(sha256.New, []byte(strings.TrimSpace(dataKey)))
 	m.Write([]byte("govhall sip digest nonces"))
 	return m.Sum(nil)
+}
+
+// loadSIPEdges reads GOVHALL_SIP_EDGE: IP addresses, each with a port if
+// it matters.
+func loadSIPEdges(v string) ([]string, error) {
+	var out []string
+	for _, e := range strings.Split(v, ",") {
+		if e = strings.TrimSpace(e); e == "" {
+			continue
+		}
+		_, aerr := netip.ParseAddr(e)
+		if _, perr := netip.ParseAddrPort(e); aerr != nil && perr != nil {
+			return nil, fmt.Errorf("GOVHALL_SIP_EDGE: %q must be the IP address of a Kamailio edge, with its port if it matters (10.0.0.5 or 10.0.0.5:5060)", e)
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
