@@ -160,8 +160,9 @@ func (h *Hotline) PlaceCallBack(ctx context.Context, r CallBackRequest) (calls.C
 		}
 		_, claimed = h.acd.Claim(ctx, r.By.AccountID)
 	}
+	node, epoch := h.owner()
 	cb, err := h.store.StartCallBack(ctx, calls.NewCallBack{Kind: r.Kind, CallID: r.CallID, QueryCode: r.QueryCode, By: r.By,
-		Extension: acct.Extension, At: h.cfg.Now()})
+		Extension: acct.Extension, At: h.cfg.Now(), OwnerNode: node, OwnerEpoch: epoch})
 	if err != nil {
 		if claimed {
 			h.acd.Release(context.Background(), acct.ID, false)

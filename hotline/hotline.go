@@ -252,6 +252,7 @@ func (h *Hotline) Start(ctx context.Context) error {
 		}
 	})
 	go h.refreshOperators()
+	go h.watchNode()
 	return h.sip.Start(h.handle)
 }
 

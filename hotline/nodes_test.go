@@ -179,3 +179,72 @@ func unavailable(t *testing.T, p *rawPeer, why string) {
 		t.Fatalf("INVITE while %s: %v", why, codes(got))
 	}
 }
+
+// A node cut off from the database long enough to be declared dead (its
+// lock session lost and its heartbeat stale) finds, when it comes back
+// under a new epoch, that the survivor closed its call as node_lost and
+// freed its operator: it hangs the call up (BYE) instead of carrying on,
+// and the record stays the survivor's.
+func TestFencedNodeEndsItsReapedCalls(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	seedHotline(t, db)
+	ctx := context.Background()
+	start := func(id string, deadAfter time.Duration) *cluster.Node {
+		n, err := cluster.Start(ctx, db, cluster.Config{ID: id, Heartbeat: 100 * time.Millisecond, DeadAfter: deadAfter, Log: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { n.Close(context.Background()) })
+		return n
+	}
+	a := start("a", 10*time.Second)
+	start("b", time.Second)
+	ea := newEnvOn(t, db, t.TempDir(), nationalDay, func(c *Config) { c.Node, c.Domains = a, []string{hotlineDomain} })
+	p := newRawPeer(t, "udp", "127.0.0.1", ea.addr)
+	id, ruri := newCallID("fenced"), "sip:96128@"+hotlineDomain
+	contact := fmt.Sprintf("Contact: <sip:13800138000@%s;transport=udp>\r\nContent-Type: application/sdp\r\n", p.local())
+	p.send(p.request("INVITE", ruri, "<sip:13800138000@county.example>;tag=f1", "<"+ruri+">", id, contact, callerSDP))
+	res := p.response(id, "INVITE")
+	if res.StatusCode != 200 {
+		t.Fatalf("INVITE: %d", res.StatusCode)
+	}
+	p.send(p.inDialog(callerDialog(res), "ACK", ""))
+	// Cut a off: its lock session goes and the test holds its lock.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	db.MustExec(`SELECT pg_terminate_backend(pid, 5000) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objid::bigint = (hashtext('node:a')::bigint & 4294967295)`)
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('node:a'))`); err != nil {
+		t.Fatal(err)
+	}
+	var reason string
+	ea.waitFor("b reaps a's call", 10*time.Second, func() bool {
+		return db.Get(&reason, `SELECT end_reason FROM calls WHERE sip_call_id = $1 AND ended_at IS NOT NULL`, id) == nil
+	})
+	if reason != "node_lost" {
+		t.Fatalf("a's call closed with %q", reason)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('node:a'))`); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(8 * time.Second)
+	for bye := false; !bye; {
+		select {
+		case m := <-p.msgs:
+			req, ok := m.(*sip.Request)
+			if bye = ok && req.Method == sip.BYE && callIDOf(req) == id; bye {
+				p.send([]byte(sip.NewResponseFromRequest(req, 200, "OK", nil).String()))
+			}
+		case <-deadline:
+			t.Fatalf("no BYE from a after it came back (epoch %d, fenced %v)", a.Epoch(), a.Fenced())
+		}
+	}
+	ea.waitFor("a's call handler ends", 5*time.Second, func() bool { return ea.h.ActiveCalls() == 0 })
+	if err := db.Get(&reason, `SELECT end_reason FROM calls WHERE sip_call_id = $1`, id); err != nil || reason != "node_lost" {
+		t.Fatalf("after a hung up: %q %v, want the reaper's node_lost kept", reason, err)
+	}
+}

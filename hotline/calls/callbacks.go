@@ -128,6 +128,10 @@ type NewCallBack struct {
 	By        Actor
 	Extension string // the staff member's phone, rung first
 	At        time.Time
+	// OwnerNode and OwnerEpoch are the node placing the call (see
+	// NewCall); "": no node registry.
+	OwnerNode  string
+	OwnerEpoch int64
 }
 
 // CallBack is one call-back with what came of it.
@@ -252,9 +256,10 @@ func (s *Store) StartCallBack(ctx context.Context, n NewCallBack) (CallBack, err
 		return CallBack{}, fmt.Errorf("calls: start call-back: %w", err)
 	}
 	var out int64
-	const call = `INSERT INTO calls (sip_call_id, caller, callee, transport, source, started_at, direction, query_code)
-		VALUES ($1, $2, $3, 'UDP', 'govhall', $4, 'outbound', $5) RETURNING id`
-	if err := tx.GetContext(ctx, &out, call, fmt.Sprintf("govhall-callback-%d", id), number, n.Extension, n.At, code); err != nil {
+	const call = `INSERT INTO calls (sip_call_id, caller, callee, transport, source, started_at, direction, query_code, owner_node, owner_epoch)
+		VALUES ($1, $2, $3, 'UDP', 'govhall', $4, 'outbound', $5, NULLIF($6, ''), CASE WHEN $6 = '' THEN NULL ELSE $7::bigint END) RETURNING id`
+	if err := tx.GetContext(ctx, &out, call, fmt.Sprintf("govhall-callback-%d", id), number, n.Extension, n.At, code,
+		n.OwnerNode, n.OwnerEpoch); err != nil {
 		return CallBack{}, fmt.Errorf("calls: record the outbound call: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE callbacks SET outbound_call_id = $2 WHERE id = $1`, id, out); err != nil {

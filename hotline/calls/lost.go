@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // EndNodeLost is the end_reason of a call whose node died during it
@@ -56,4 +57,14 @@ func FreeOperators(ctx context.Context, tx *sqlx.Tx, node string, at time.Time) 
 		return nil, fmt.Errorf("calls: free the operators of node %s: %w", node, err)
 	}
 	return ids, nil
+}
+
+// Closed returns those of ids whose record is closed (by another node's
+// reaper while this node was fenced).
+func (s *Store) Closed(ctx context.Context, ids []int64) ([]int64, error) {
+	var out []int64
+	if err := s.db.SelectContext(ctx, &out, `SELECT id FROM calls WHERE id = ANY($1) AND ended_at IS NOT NULL`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("calls: closed calls: %w", err)
+	}
+	return out, nil
 }
