@@ -170,6 +170,7 @@ func buildBleve(ctx context.Context, db *sqlx.DB, dir string) (bleve.Index, int,
 type peerRequest struct {
 	q, kind, validity string
 	year, limit       int
+	bare              bool // Bleve only: no facets, ranked by score alone (to measure what they cost)
 }
 
 func parsePeerRequest(r *http.Request) (peerRequest, error) {
@@ -256,9 +257,11 @@ func bleveSearch(ctx context.Context, idx bleve.Index, pr peerRequest) (peerResu
 	for _, and := range []bool{true, false} {
 		req := bleve.NewSearchRequestOptions(bleveQuery(pr, and), pr.limit, 0, false)
 		req.Fields = []string{"title", "doc_number", "agency", "published"}
-		req.SortBy([]string{"-_score", "-published"})
-		for _, f := range []string{"category", "agency", "year", "kind", "validity"} {
-			req.AddFacet(f, bleve.NewFacetRequest(f, 10))
+		if !pr.bare {
+			req.SortBy([]string{"-_score", "-published"})
+			for _, f := range []string{"category", "agency", "year", "kind", "validity"} {
+				req.AddFacet(f, bleve.NewFacetRequest(f, 10))
+			}
 		}
 		var err error
 		if res, err = idx.SearchInContext(ctx, req); err != nil {

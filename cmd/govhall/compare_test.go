@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govhall/govhall/kiosk/synth"
@@ -28,7 +29,7 @@ type compareEngine struct {
 
 // comparePeers builds Bleve and the pg_trgm copy from the catalog at dbURL
 // and serves them; it logs how long each took to build and how big it is.
-func comparePeers(tb testing.TB, dbURL string) []compareEngine {
+func comparePeers(tb testing.TB, dbURL string) ([]compareEngine, bleve.Index) {
 	ctx := context.Background()
 	db, err := sqlx.Open("postgres", dbURL)
 	mustDo(tb, err)
@@ -59,7 +60,40 @@ func comparePeers(tb testing.TB, dbURL string) []compareEngine {
 	tg := servePeer(tb, peerHandler(func(ctx context.Context, pr peerRequest) (peerResult, error) {
 		return trgmSearch(ctx, db, ext, pr)
 	}))
-	return []compareEngine{{"bleve", bl}, {"pg_trgm", tg}}
+	return []compareEngine{{"bleve", bl}, {"pg_trgm", tg}}, idx
+}
+
+// bleveSample is the hot mix and 200 queries of the long tail, as requests.
+func bleveSample(b *testing.B, dbURL string) []peerRequest {
+	var paths []string
+	for _, q := range searchMix {
+		paths = append(paths, searchPath(q))
+	}
+	var out []peerRequest
+	for _, p := range append(paths, longTail(b, dbURL, 200)...) {
+		r, err := http.NewRequest("GET", p, nil)
+		mustDo(b, err)
+		pr, err := parsePeerRequest(r)
+		mustDo(b, err)
+		out = append(out, pr)
+	}
+	return out
+}
+
+// bleveCost times Bleve in the process, one query at a time, as served
+// (facets, newest first among equal scores) and bare (neither), so that
+// the HTTP figures can be read against what the facets cost.
+func bleveCost(b *testing.B, idx bleve.Index, reqs []peerRequest) {
+	for _, bare := range []bool{false, true} {
+		start := time.Now()
+		for _, pr := range reqs {
+			pr.bare = bare
+			_, err := bleveSearch(context.Background(), idx, pr)
+			mustDo(b, err)
+		}
+		b.Logf("bleve in the process, one client, %d queries (hot mix and 200 of the long tail), bare=%v: %.1f ms a query",
+			len(reqs), bare, float64(time.Since(start).Microseconds())/1000/float64(len(reqs)))
+	}
 }
 
 func dirSize(dir string) string {
@@ -156,7 +190,9 @@ func BenchmarkCompareSearch(b *testing.B) {
 	dbURL, docs := compareCatalog(b)
 	base, stop := startServer(b, dbURL)
 	defer stop()
-	engines := append([]compareEngine{{"govhall", base}}, comparePeers(b, dbURL)...)
+	peers, idx := comparePeers(b, dbURL)
+	engines := append([]compareEngine{{"govhall", base}}, peers...)
+	bleveCost(b, idx, bleveSample(b, dbURL))
 	var hot []string
 	for _, q := range searchMix {
 		hot = append(hot, searchPath(q))
@@ -303,7 +339,8 @@ func BenchmarkCompareRelevance(b *testing.B) {
 	f := newRelFixture(b)
 	base, stop := startServer(b, f.url)
 	defer stop()
-	engines := append([]compareEngine{{"govhall", base}}, comparePeers(b, f.url)...)
+	peers, _ := comparePeers(b, f.url)
+	engines := append([]compareEngine{{"govhall", base}}, peers...)
 	pass := make([]int, len(engines))
 	rr := make([]float64, len(engines))
 	overlap := make([]float64, len(engines))
