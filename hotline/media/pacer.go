@@ -136,7 +136,7 @@ func (pl *player) step(now time.Time) bool {
 			return pl.finish(nil)
 		}
 		pkt := pl.data[off:min(off+FrameSamples, len(pl.data))]
-		if err := pl.ep.WriteAudio(pl.src, pkt); err != nil {
+		if err := pl.ep.writeAudio(pl.src, pkt, pl.frame > 0); err != nil {
 			return pl.finish(fmt.Errorf("media: play %s: %w", pl.name, err))
 		}
 		if pl.tap != nil {

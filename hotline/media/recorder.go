@@ -181,25 +181,41 @@ func (r *Recorder) flush(horizon, least int64) {
 	if int64(n) < least || n <= 0 {
 		return
 	}
-	r.interleave(n)
+	// In chunks, so that a long silence (a stalled reader) does not grow
+	// the output buffer for the rest of the call.
+	for done := 0; done < n && r.err == nil; {
+		k := min(n-done, chunkFrames)
+		r.interleave(done, k)
+		if _, err := r.w.Write(r.out); err != nil {
+			r.fail(err)
+		}
+		done += k
+	}
 	for c := range r.channels {
 		t := &r.tracks[c]
 		t.buf = t.buf[:copy(t.buf, t.buf[n:])]
+		if cap(t.buf) > maxTrackCap && len(t.buf) < maxTrackCap/2 {
+			t.buf = slices.Clone(t.buf) // give back what a long gap took
+		}
 	}
 	r.written += int64(n)
-	if _, err := r.w.Write(r.out); err != nil {
-		r.fail(err)
-	}
 }
 
-// interleave puts the first n frames of the tracks into r.out as 16-bit
+// Bounds of a recorder's buffers (frames): what one write interleaves,
+// and the capacity a track keeps after a gap was written out.
+const (
+	chunkFrames = 2048
+	maxTrackCap = 4 * lagSamples
+)
+
+// interleave puts frames from..from+n of the tracks into r.out as 16-bit
 // little-endian samples, channel by channel within each frame.
-func (r *Recorder) interleave(n int) {
+func (r *Recorder) interleave(from, n int) {
 	size := 2 * r.channels
 	r.out = slices.Grow(r.out[:0], n*size)[:n*size]
 	for c := range r.channels {
 		out := r.out[2*c:]
-		for i, v := range r.tracks[c].buf[:n] {
+		for i, v := range r.tracks[c].buf[from : from+n] {
 			binary.LittleEndian.PutUint16(out[i*size:], uint16(v))
 		}
 	}

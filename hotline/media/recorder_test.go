@@ -293,3 +293,34 @@ func BenchmarkRecorderWrite(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// TestRecorderLongGapBuffers: a reader that stalls for 10 s (a starved
+// machine) leaves the recorder's buffers no larger than a few chunks once
+// the gap is written out.
+func TestRecorderLongGapBuffers(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	r, err := NewRecorder(filepath.Join(t.TempDir(), "gap.wav"), 2, time.Time{}, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Write(Left, PCMA, frame(8000))
+	clk.add(10 * time.Second)
+	for range 20 {
+		clk.add(20 * time.Millisecond)
+		r.Write(Left, PCMA, frame(8000))
+		r.Write(Right, PCMA, frame(2000))
+	}
+	r.mu.Lock()
+	out, left, right := cap(r.out), cap(r.tracks[Left].buf), cap(r.tracks[Right].buf)
+	r.mu.Unlock()
+	if out > 4*chunkFrames*2 || left > maxTrackCap || right > maxTrackCap {
+		t.Errorf("after a 10 s gap: output buffer %d bytes, tracks %d and %d samples", out, left, right)
+	}
+	info, err := r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Duration < 10400*time.Millisecond || info.Duration > 10500*time.Millisecond {
+		t.Errorf("duration %v, want 10.42 s", info.Duration)
+	}
+}

@@ -165,6 +165,13 @@ func (e *Endpoint) accept(src netip.AddrPort) bool {
 // bit. Nothing is sent while the peer holds the call or before its address
 // is known.
 func (e *Endpoint) WriteAudio(src int, payload []byte) error {
+	return e.writeAudio(src, payload, false)
+}
+
+// writeAudio is WriteAudio; paced audio (a prompt, whose frames follow
+// each other whenever they are sent) keeps its timestamps contiguous
+// across a late send, where a relayed source's pause moves them on.
+func (e *Endpoint) writeAudio(src int, payload []byte, paced bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.sendable() {
@@ -174,7 +181,7 @@ func (e *Endpoint) WriteAudio(src int, payload []byte) error {
 	o := &e.out
 	marker := e.start() || src != o.lastSrc
 	ts := o.ts + o.lastLen
-	if gap := now.Sub(o.lastAt); gap > 60*time.Millisecond {
+	if gap := now.Sub(o.lastAt); gap > 60*time.Millisecond && (!paced || marker) {
 		ts = o.ts + uint32(gap*SampleRate/time.Second)
 		marker = true
 	}
