@@ -140,7 +140,7 @@ func (im *importer) ref(field, indexNo string, known map[string]int64, inBatch m
 	case later:
 		return ref{later: indexNo}, nil
 	}
-	return ref{}, fieldErr(field, "没有索引号为 %s 的文件（须已存在，或在同一导入文件中）", indexNo)
+	return ref{}, fieldErr(field, "没有索引号为“%s”的文件（须已存在，或在同一导入文件中）", indexNo)
 }
 
 // noteReferences remembers the line of a document that names another, for

@@ -167,7 +167,7 @@ func publishedRef(ctx context.Context, tx *sqlx.Tx, docID int64, indexNo string)
 	var id int64
 	err := tx.GetContext(ctx, &id, `SELECT id FROM public_documents WHERE index_no = $1`, indexNo)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fieldErr("replaced_by", "没有索引号为 %s 的已公开文件", indexNo)
+		return nil, fieldErr("replaced_by", "没有索引号为“%s”的已公开文件", indexNo)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: resolve replacement: %w", err)

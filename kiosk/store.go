@@ -67,7 +67,7 @@ func (r *resolver) document(ctx context.Context, field, indexNo string) (*int64,
 	var id int64
 	err := sqlx.GetContext(ctx, r.tx, &id, `SELECT id FROM documents WHERE index_no = $1`, indexNo)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fieldErr(field, "没有索引号为 %s 的文件（须已存在，或在同一导入文件中）", indexNo)
+		return nil, fieldErr(field, "没有索引号为“%s”的文件（须已存在，或在同一导入文件中）", indexNo)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: resolve %s: %w", field, err)

@@ -79,7 +79,7 @@ func (s *Store) RegisterTerminal(ctx context.Context, a Actor, in NewTerminal) (
 	if in.Department != "" {
 		d, err := s.Department(ctx, in.Department)
 		if err != nil {
-			return Terminal{}, "", fieldErr("department", "没有部门 %s", in.Department)
+			return Terminal{}, "", fieldErr("department", "没有部门“%s”", in.Department)
 		}
 		depID = &d.ID
 	}

@@ -310,7 +310,7 @@ func (s *Store) PreviewValidity(ctx context.Context, id int64, validity, replace
 	var rid int64
 	err = s.db.GetContext(ctx, &rid, `SELECT id FROM public_documents WHERE index_no = $1`, replacedBy)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, fieldErr("replaced_by", "没有索引号为 %s 的已公开文件", replacedBy)
+		return p, fieldErr("replaced_by", "没有索引号为“%s”的已公开文件", replacedBy)
 	}
 	if err != nil {
 		return p, fmt.Errorf("kiosk: preview replacement: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -338,7 +339,7 @@ func transferRequest(c *fiber.Ctx) (int64, string, error) {
 // transferErr names an unknown department at its field.
 func transferErr(err error, department string) error {
 	if errors.Is(err, calls.ErrNotFound) {
-		return &apiError{status: http.StatusBadRequest, msg: "没有这个部门：" + department, field: "department"}
+		return &apiError{status: http.StatusBadRequest, msg: "没有这个部门：" + strconv.Quote(department), field: "department"}
 	}
 	return callErr(err)
 }

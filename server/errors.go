@@ -73,7 +73,17 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	return c.Status(status).JSON(body)
 }
 
+// classify returns the status, the message a person may see (values
+// quoted in it clipped to maxEcho characters) and the field at fault.
 func (s *Server) classify(err error) (int, string, string) {
+	status, msg, field := classifyErr(err)
+	if status < 500 {
+		msg = clipQuoted(msg)
+	}
+	return status, msg, field
+}
+
+func classifyErr(err error) (int, string, string) {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae.status, ae.msg, ae.field

@@ -527,7 +527,21 @@ func (w *walker) check(r route, p probe, a answer) {
 		if err := json.Unmarshal([]byte(a.body), &e); err != nil || strings.TrimSpace(e.Error) == "" {
 			w.t.Errorf("%s %s (%s) = %d %s %q, want {\"error\": \"…\"}", r.method, unescape(p.path), p.name, a.status, a.ctype, show)
 		}
+		if echoesLong(e.Error) {
+			w.t.Errorf("%s %s (%s) = %d: the message quotes more than 80 characters of the input: %s", r.method, unescape(p.path), p.name, a.status, show)
+		}
 	}
+}
+
+// echoesLong reports whether msg repeats more than 80 characters of one
+// of the long values the walk sends.
+func echoesLong(msg string) bool {
+	for _, c := range []string{"x", "字", "9"} {
+		if strings.Contains(msg, strings.Repeat(c, 81)) {
+			return true
+		}
+	}
+	return false
 }
 
 func unescape(p string) string {
