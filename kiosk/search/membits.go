@@ -65,6 +65,38 @@ func (b bitmap) andNot(o bitmap) {
 	}
 }
 
+// takeFrom sets b to the members of tb in scored but not yet in taken, adds
+// them to taken and reports whether there are any; one pass instead of four.
+func (b bitmap) takeFrom(tb, scored, taken bitmap) bool {
+	var any uint64
+	for i := range b {
+		w := tb[i] & scored[i] &^ taken[i]
+		b[i] = w
+		taken[i] |= w
+		any |= w
+	}
+	return any != 0
+}
+
+// maskOf sets b to the members of a that are in p (not in p when !inP) and
+// in e (not in e when !inE), and reports whether there are any.
+func (b bitmap) maskOf(a, p bitmap, inP bool, e bitmap, inE bool) bool {
+	var flipP, flipE uint64
+	if !inP {
+		flipP = ^uint64(0)
+	}
+	if !inE {
+		flipE = ^uint64(0)
+	}
+	var any uint64
+	for i := range b {
+		w := a[i] & (p[i] ^ flipP) & (e[i] ^ flipE)
+		b[i] = w
+		any |= w
+	}
+	return any != 0
+}
+
 // fill sets the first n members.
 func (b bitmap) fill(n int) {
 	for i := range b {

@@ -70,6 +70,17 @@ type memIndex struct {
 	byCategory, byAgency []bitmap // by position in memMeta; nil for none
 	byYear               map[int]bitmap
 	byKind, byValidity   []bitmap
+	// facets are the documents' facet values side by side, for counting a
+	// few candidates without touching their memDocs.
+	facets []docFacets
+}
+
+// docFacets are a document's facet values: positions in memMeta, the
+// year published (0: unknown) and the positions of kind and validity.
+type docFacets struct {
+	category, agency int32
+	year             uint16
+	kind, validity   uint8
 }
 
 // memBuilder is what an index collects before seal.
@@ -131,8 +142,13 @@ func (x *memIndex) facetBitmaps() {
 		}
 		return (*bs)[pos]
 	}
+	x.facets = make([]docFacets, n)
 	for i := range x.docs {
 		d, u := &x.docs[i], uint32(i)
+		x.facets[i] = docFacets{category: d.categoryPos, agency: d.agencyPos, kind: d.kindPos, validity: d.validityPos}
+		if d.published != "" {
+			x.facets[i].year = uint16(d.year)
+		}
 		get(&x.byCategory, int(d.categoryPos)).set(u)
 		get(&x.byAgency, int(d.agencyPos)).set(u)
 		get(&x.byKind, int(d.kindPos)).set(u)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -384,27 +385,14 @@ func (x *memIndex) rankClasses(a *arena, q *memQuery, b *buckets, scored bitmap,
 	}
 	taken, tier, part := a.get(), a.get(), a.get()
 	for t, tb := range []bitmap{t3, t25, TA, T1, scored} {
-		clear(tier)
-		if tb != nil {
-			tier.or(tb)
+		if tb == nil || !tier.takeFrom(tb, scored, taken) {
+			continue
 		}
-		tier.and(scored)
-		tier.andNot(taken)
-		taken.or(tier)
 		value := []float64{3, 2.5, 2, 1, 0}[t]
 		for _, ph := range []bool{true, false} {
 			for _, ex := range []bool{true, false} {
-				clear(part)
-				part.or(tier)
-				if ph {
-					part.and(PH)
-				} else {
-					part.andNot(PH)
-				}
-				if ex {
-					part.and(exact)
-				} else {
-					part.andNot(exact)
+				if !part.maskOf(tier, PH, ph, exact, ex) {
+					continue // an empty class ranks nothing
 				}
 				if ph {
 					add(ex, value+0.5, part)
@@ -519,21 +507,34 @@ func newFacetCounts(meta *memMeta) *facetCounts {
 		year: map[int]int{}, kind: make([]int, len(kindNames)+1), validity: make([]int, len(validityNames)+1)}
 }
 
-// count adds the candidates of one index: document by document when they
-// are few, otherwise by intersecting the per-value bitmaps.
+// count adds the candidates of one index: document by document (their
+// facets side by side) when they are few, otherwise by intersecting the
+// per-value bitmaps.
 func (fc *facetCounts) count(x *memIndex, cand bitmap, total int) {
-	if total*16 < len(cand)*x.facetValues() {
-		cand.each(func(i uint32) bool {
-			d := &x.docs[i]
-			fc.category[d.categoryPos]++
-			fc.agency[d.agencyPos]++
-			if d.published != "" {
-				fc.year[d.year]++
+	if total*4 < len(cand)*x.facetValues() { // a candidate costs about four words of a bitmap
+
+		var lastYear uint16
+		yearCount := 0
+		for wi, w := range cand {
+			for ; w != 0; w &= w - 1 {
+				d := &x.facets[wi*64+bits.TrailingZeros64(w)]
+				fc.category[d.category]++
+				fc.agency[d.agency]++
+				fc.kind[d.kind]++
+				fc.validity[d.validity]++
+				if d.year != lastYear { // documents are numbered by date: years come in runs
+					if yearCount > 0 {
+						fc.year[int(lastYear)] += yearCount
+					}
+					lastYear, yearCount = d.year, 0
+				}
+				yearCount++
 			}
-			fc.kind[d.kindPos]++
-			fc.validity[d.validityPos]++
-			return true
-		})
+		}
+		if lastYear != 0 && yearCount > 0 {
+			fc.year[int(lastYear)] += yearCount
+		}
+		delete(fc.year, 0)
 		return
 	}
 	for pos, bits := range x.byCategory {

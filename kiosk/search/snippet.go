@@ -2,6 +2,7 @@ package search
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -50,22 +51,36 @@ func (h *Hit) UnmarshalJSON(b []byte) error {
 
 // cleanSnippet turns a cut of the body into one line of plain text: control
 // characters and Markdown emphasis and heading marks go, whitespace collapses, and it is
-// cut to snippetRunes with an ellipsis.
+// cut to snippetRunes with an ellipsis. One pass, one allocation: it runs
+// for every hit of every page.
 func cleanSnippet(s string) string {
-	s = strings.Map(func(r rune) rune {
+	var b strings.Builder
+	b.Grow(len(s) + len("…"))
+	n, space := 0, false
+	for _, r := range s {
 		switch {
 		case r == utf8.RuneError, r == '#', r == '*', r == '`':
-			return -1
+			continue
 		case unicode.IsSpace(r) || unicode.IsControl(r):
-			return ' '
+			space = n > 0
+			continue
 		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if rs := []rune(s); len(rs) > snippetRunes {
-		s = string(rs[:snippetRunes]) + "…"
+		if space {
+			if n == snippetRunes {
+				b.WriteString("…")
+				return b.String()
+			}
+			b.WriteByte(' ')
+			n, space = n+1, false
+		}
+		if n == snippetRunes {
+			b.WriteString("…")
+			return b.String()
+		}
+		b.WriteRune(r)
+		n++
 	}
-	return s
+	return b.String()
 }
 
 // highlights finds the query words in a snippet: [start, end) rune offsets,
@@ -78,9 +93,12 @@ func highlights(snippet string, words []string) [][2]int {
 	taken := make([]bool, len(low))
 	var out [][2]int
 	for _, w := range words {
+		if !utf8.ValidString(w) { // the snippet's runes never spell it
+			continue
+		}
 		wr := []rune(w)
 		for i := 0; i+len(wr) <= len(low) && len(wr) > 0; i++ {
-			if string(low[i:i+len(wr)]) == w && !anyTaken(taken[i:i+len(wr)]) {
+			if slices.Equal(low[i:i+len(wr)], wr) && !anyTaken(taken[i:i+len(wr)]) {
 				for j := i; j < i+len(wr); j++ {
 					taken[j] = true
 				}
