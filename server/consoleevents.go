@@ -3,8 +3,10 @@ package server
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -37,6 +39,7 @@ func (s *Server) consoleEvents(c *fiber.Ctx) error {
 	c.Set("X-Accel-Buffering", "no") // nginx and friends must not hold events back
 	conn := c.Context().Conn()
 	closing := s.closing
+	live := s.sessionCheck(c.Cookies(sessionCookie), acct)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer stream.Close()
 		flush := func() bool {
@@ -52,10 +55,18 @@ func (s *Server) consoleEvents(c *fiber.Ctx) error {
 		if !flush() {
 			return
 		}
-		beat := time.NewTicker(sseHeartbeat)
+		beat, recheck := time.NewTicker(sseHeartbeat), time.NewTicker(s.deps.SessionRecheck)
 		defer beat.Stop()
+		defer recheck.Stop()
 		for {
 			select {
+			case <-recheck.C:
+				if !live() {
+					fmt.Fprintf(w, "event: session_ended\ndata: {}\n\n")
+					flush()
+					return // the browser reconnects: 401, or a stream for the account as it is now
+				}
+				continue
 			case e, ok := <-stream.C():
 				if !ok {
 					return // too far behind or hub stopped: the browser reconnects with its last id
@@ -72,6 +83,26 @@ func (s *Server) consoleEvents(c *fiber.Ctx) error {
 		}
 	})
 	return nil
+}
+
+// sessionCheck returns a check that the session of tok still stands for
+// acct as the stream began: not logged out, expired or ended by a
+// password change, the account enabled, its roles and department the
+// same. A database that does not answer ends no stream.
+func (s *Server) sessionCheck(tok string, acct staff.Account) func() bool {
+	return func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		now, err := s.deps.Staff.SessionLive(ctx, tok)
+		if errors.Is(err, staff.ErrNoSession) {
+			return false
+		}
+		if err != nil {
+			s.log.Warn("console events: session not rechecked", "account", acct.ID, "err", err)
+			return true
+		}
+		return now.ID == acct.ID && slices.Equal(now.Roles, acct.Roles) && now.DepartmentID == acct.DepartmentID
+	}
 }
 
 // writeEvent writes one event; its data is one line of JSON.

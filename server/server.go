@@ -41,6 +41,10 @@ type Deps struct {
 	PublicBaseURL  string
 	RequestTimeout time.Duration // per request; default 10s
 	KioskIdle      time.Duration // kiosk idle reset; default 120s
+	// SessionRecheck is how often an open /console/events stream checks
+	// that its session still stands (logout, password change, expiry,
+	// disabled account, roles changed); default 30s.
+	SessionRecheck time.Duration
 	// Applications is 依申请公开 on top of Queries; nil disables it.
 	Applications *applications.Store
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
@@ -67,6 +71,9 @@ func New(d Deps) *Server {
 	}
 	if d.KioskIdle == 0 {
 		d.KioskIdle = 120 * time.Second
+	}
+	if d.SessionRecheck == 0 {
+		d.SessionRecheck = 30 * time.Second
 	}
 	s := &Server{deps: d, log: d.Log, closing: make(chan struct{})}
 	s.app = fiber.New(fiber.Config{

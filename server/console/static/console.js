@@ -120,6 +120,10 @@ function startStream() {
     document.dispatchEvent(new CustomEvent('live:' + kind, { detail: { data, id: ev.lastEventId } }));
   };
   for (const kind of KINDS) es.addEventListener(kind, dispatch(kind));
+  // The session ended (logout elsewhere, password change, expiry, roles
+  // changed): reloading leads to the login page or the page as the
+  // account may now see it.
+  es.addEventListener('session_ended', () => { es.close(); window.location.reload(); });
   window.govhallStream = es;
 }
 
