@@ -3,7 +3,9 @@
 // GOVHALL_RECORDING_RETENTION has passed since the call; and the personal
 // data of closed queries and applications (the asker's name and phone, the
 // applicant's sealed identity and contacts, a third party's), once
-// GOVHALL_PERSONAL_DATA_RETENTION has passed since the answer. Records
+// GOVHALL_PERSONAL_DATA_RETENTION has passed since the answer, and the
+// caller's number of a call (masked, 138****5678) once it has passed since
+// the call, unless a query taken on the call still keeps its own. Records
 // stay — a call keeps its times, outcome and checksum, a query its
 // question, answer and clocks, so statistics and annual reports do not
 // change — and say when they were purged. Each batch is one transaction
@@ -54,6 +56,7 @@ type Report struct {
 	Voicemails     int   `json:"voicemails"`
 	Queries        int   `json:"queries"`
 	Applications   int   `json:"applications"`
+	Callers        int   `json:"callers"` // calls whose caller's number was masked
 }
 
 // Run purges everything that has outlived its period at now, batch by
@@ -72,6 +75,9 @@ func (p *Purger) Run(ctx context.Context, now time.Time) (Report, error) {
 	if err == nil && !p.personal.Forever() {
 		before := p.personal.Before(now)
 		err = p.batches(ctx, func(ctx context.Context, tx *sqlx.Tx) (int, error) { return p.personalBatch(ctx, tx, before, now, &r) })
+		if err == nil {
+			err = p.batches(ctx, func(ctx context.Context, tx *sqlx.Tx) (int, error) { return p.callerBatch(ctx, tx, before, now, &r) })
+		}
 	}
 	detail := map[string]any{"report": r, "recording_retention": p.recordings.String(), "personal_data_retention": p.personal.String()}
 	if err != nil {
@@ -81,7 +87,7 @@ func (p *Purger) Run(ctx context.Context, now time.Time) (Report, error) {
 		err = aerr
 	}
 	p.log.Info("retention purge", "recordings", r.Recordings, "bytes", r.RecordingBytes, "voicemails", r.Voicemails,
-		"queries", r.Queries, "applications", r.Applications, "err", err)
+		"queries", r.Queries, "applications", r.Applications, "callers", r.Callers, "err", err)
 	return r, err
 }
 
@@ -284,6 +290,41 @@ func maskApplications(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
 		return fmt.Errorf("retention: mask third parties: %w", err)
 	}
 	return nil
+}
+
+// callerBatch masks the caller's number of up to batchSize calls that
+// ended before before — except a call whose query still keeps its
+// asker's data (not answered, or a complaint or case open) — and audits
+// the batch with the calls' ids.
+func (p *Purger) callerBatch(ctx context.Context, tx *sqlx.Tx, before, now time.Time, r *Report) (int, error) {
+	var due []struct {
+		ID     int64  `db:"id"`
+		Caller string `db:"caller"`
+	}
+	const q = `SELECT c.id, c.caller FROM calls c
+		WHERE c.caller_purged_at IS NULL AND c.caller <> '' AND c.ended_at < $1
+		  AND NOT EXISTS (SELECT 1 FROM queries q WHERE c.query_code <> '' AND q.code = c.query_code AND q.personal_purged_at IS NULL)
+		ORDER BY c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED`
+	if err := tx.SelectContext(ctx, &due, q, before, batchSize); err != nil {
+		return 0, fmt.Errorf("retention: callers due: %w", err)
+	}
+	ids := make([]int64, len(due))
+	for i, c := range due {
+		ids[i] = c.ID
+		const upd = `UPDATE calls SET caller = $2, caller_purged_at = $3 WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, upd, c.ID, queries.MaskPhone(c.Caller), now); err != nil {
+			return 0, fmt.Errorf("retention: mask caller of call %d: %w", c.ID, err)
+		}
+	}
+	if len(due) == 0 {
+		return 0, nil
+	}
+	detail := map[string]any{"calls": ids, "ended_before": before, "retention": p.personal.String()}
+	if err := audit(ctx, tx, "retention.callers", "call", detail); err != nil {
+		return 0, err
+	}
+	r.Callers += len(due)
+	return len(due), nil
 }
 
 // audit writes an entry of the purge through q (the batch's transaction).

@@ -251,3 +251,49 @@ func TestPersonalDataOfClosedQueries(t *testing.T) {
 		t.Errorf("audit %v, want query %s", entries, old)
 	}
 }
+
+// TestCallersNumbersPurged: with one year's personal-data retention, the
+// caller's number of a call that ended two years ago is masked (the call
+// says since when, the batch is audited with the call); a recent call,
+// and an old one whose query keeps its asker's data (a complaint open),
+// keep the number. A second run masks nothing more.
+func TestCallersNumbersPurged(t *testing.T) {
+	f := newQueryFixture(t)
+	st := calls.NewStore(f.db)
+	oldID, _, _ := f.call(st, at(2024, 3, 1), false)
+	newID, _, _ := f.call(st, at(2025, 12, 1), false)
+	keptID, _, _ := f.call(st, at(2024, 3, 2), false)
+	complained := f.answered(at(2024, 3, 5))
+	_, err := f.s.Complain(f.ctx, queries.Citizen("10.0.0.9"), complained, "对答复不满意", "web")
+	f.must(err)
+	f.db.MustExec(`UPDATE calls SET query_code = $2 WHERE id = $1`, keptID, complained)
+	p := retention.New(f.db, slog.New(slog.DiscardHandler), retention.Period{}, retention.Period{Years: 1})
+	r, err := p.Run(f.ctx, now)
+	f.must(err)
+	if r.Callers != 1 {
+		t.Errorf("report %+v, want one caller masked", r)
+	}
+	caller := func(id int64) (string, bool) {
+		var c struct {
+			Caller string     `db:"caller"`
+			Purged *time.Time `db:"caller_purged_at"`
+		}
+		f.must(f.db.Get(&c, `SELECT caller, caller_purged_at FROM calls WHERE id = $1`, id))
+		return c.Caller, c.Purged != nil
+	}
+	if c, purged := caller(oldID); c != "138****5678" || !purged {
+		t.Errorf("the old call's caller: %q purged %v, want 138****5678", c, purged)
+	}
+	for _, id := range []int64{newID, keptID} {
+		if c, purged := caller(id); c != "13812345678" || purged {
+			t.Errorf("call %d lost its caller: %q purged %v", id, c, purged)
+		}
+	}
+	entries := f.audits("retention.callers")
+	if len(entries) != 1 || entries[0]["calls"].([]any)[0] != float64(oldID) {
+		t.Errorf("audit %v, want call %d", entries, oldID)
+	}
+	if r, err = p.Run(f.ctx, now); err != nil || r.Callers != 0 {
+		t.Errorf("second run: %+v %v", r, err)
+	}
+}
