@@ -60,13 +60,14 @@ type Registrar struct {
 	mu       sync.Mutex
 	bindings map[string][]Binding // by user
 	loaded   map[string]time.Time // when a user's bindings were last read from the store
+	reading  map[string]bool      // a background read of a user's bindings is running
 	failures map[netip.Addr][]time.Time
 	onChange func(user string)
 }
 
 // cacheTTL is how long a node trusts the bindings it read from the store:
-// a phone that moved on another node is rung at its old contact for at
-// most this long.
+// a phone that moved on another node is rung at its old contact for about
+// this long (one more lookup: the read after it runs in the background).
 const cacheTTL = 2 * time.Second
 
 // failure limits: after maxFailures wrong passwords from one address within
@@ -83,12 +84,13 @@ const maxNonces = 20000
 func newRegistrar(realm string, creds Credentials, minExp, maxExp, nonceTTL time.Duration, nonceKey []byte, log *slog.Logger) *Registrar {
 	return &Registrar{realm: realm, creds: creds, log: log, minExp: minExp, maxExp: maxExp,
 		nonces: newNonces(nonceKey, realm, nonceTTL, maxNonces), now: time.Now,
-		bindings: map[string][]Binding{}, loaded: map[string]time.Time{}, failures: map[netip.Addr][]time.Time{}}
+		bindings: map[string][]Binding{}, loaded: map[string]time.Time{}, reading: map[string]bool{}, failures: map[netip.Addr][]time.Time{}}
 }
 
 // Bindings returns the live bindings of user, most recent first. With a
-// store, bindings older than cacheTTL are read again (a phone registered
-// on another node is found there); if the database does not answer, the
+// store, they are read from it the first time and read again in the
+// background once older than cacheTTL (a phone registered on another node
+// is found within about cacheTTL); if the database does not answer, the
 // bindings last read are used.
 func (r *Registrar) Bindings(user string) []Binding {
 	r.refresh(user)
@@ -116,28 +118,48 @@ func (r *Registrar) Drop(user string) {
 	}
 }
 
-// refresh reads user's bindings from the store when the cached ones are
-// older than cacheTTL.
+// refresh reads user's bindings from the store when none were read yet
+// (waiting at most a second), or, in the background, when the cached ones
+// are older than cacheTTL: Bindings is called under the ACD's lock, which
+// must not wait on a slow database.
 func (r *Registrar) refresh(user string) {
 	if r.store == nil {
 		return
 	}
 	r.mu.Lock()
 	at, ok := r.loaded[user]
-	r.mu.Unlock()
-	if ok && time.Since(at) < cacheTTL {
-		return
+	stale := ok && time.Since(at) >= cacheTTL && !r.reading[user]
+	if stale {
+		r.reading[user] = true
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	r.mu.Unlock()
+	switch {
+	case !ok:
+		r.load(user, time.Second)
+	case stale:
+		go func() {
+			r.load(user, 5*time.Second)
+			r.mu.Lock()
+			delete(r.reading, user)
+			r.mu.Unlock()
+		}()
+	}
+}
+
+// load reads user's bindings from the store into the cache; when the
+// database fails, what was cached stays, tried again after cacheTTL.
+func (r *Registrar) load(user string, within time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
 	bs, err := r.store.Bindings(ctx, user)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if err != nil {
 		r.log.Warn("bindings: database", "user", user, "err", err)
+		r.loaded[user] = time.Now()
 		return
 	}
-	r.mu.Lock()
 	r.cache(user, bs)
-	r.mu.Unlock()
 }
 
 // cache replaces user's cached bindings by those read from the store;

@@ -71,7 +71,8 @@ func (p *rawPhone) registerAuth(user, pw, extra string) *sip.Response {
 // A REGISTER taken by one node is in PostgreSQL: another node that never
 // saw it finds the binding (read-through), a nonce count used at one node
 // is a replay at the other, the key signing nonces was created once in
-// the database, and a drop at the second node removes the binding from the database.
+// the database, and a drop at the second node removes the binding from the database and,
+// once its cached copy is older than cacheTTL, from the first node's view.
 func TestSharedBindings(t *testing.T) {
 	store := NewStore(pgtest.New(t))
 	a := startNode(t, "127.0.0.2", "node-a", store)
@@ -103,6 +104,16 @@ func TestSharedBindings(t *testing.T) {
 	b.Registrar().Drop("8001")
 	if b.Registrar().Registered("8001") || len(mustBindings(t, store, "8001")) != 0 {
 		t.Fatal("dropped at b, still registered there or in the database")
+	}
+	// a read the binding before b dropped it; its copy is read again in
+	// the background once older than cacheTTL.
+	if !a.Registrar().Registered("8001") {
+		t.Log("a's copy was already refreshed")
+	}
+	for deadline := time.Now().Add(3*cacheTTL + time.Second); a.Registrar().Registered("8001"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a still sees the binding b dropped")
+		}
 	}
 }
 
