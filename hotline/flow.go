@@ -208,6 +208,9 @@ func (c *call) legFailed(ctx context.Context, p *party, err error) string {
 	case errors.As(err, &de):
 		result, by = calls.LegRejected, "party"
 	}
+	if errors.Is(err, sipua.ErrNoResponse) {
+		c.h.phoneGone(c.log, p.acct)
+	}
 	if p.leg != nil {
 		hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = p.leg.Hangup(hctx)

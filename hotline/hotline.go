@@ -288,6 +288,20 @@ func (h *Hotline) reachable(a calls.SIPAccount) bool {
 	return a.ContactURI != "" || h.sip.Registrar().Registered(a.Extension)
 }
 
+// phoneGone drops the registrations of a phone that answered an INVITE
+// with nothing at all: it vanished (unplugged, crashed, its network down)
+// without unregistering, and would otherwise be offered every caller, each
+// waiting a ring timeout, until its registration lapsed. The ACD skips it
+// until it registers again. A phone with a fixed contact stays.
+func (h *Hotline) phoneGone(log *slog.Logger, a calls.SIPAccount) {
+	reg := h.sip.Registrar()
+	if !reg.Registered(a.Extension) {
+		return
+	}
+	log.Warn("phone sent no response: registration dropped until it registers again", "extension", a.Extension)
+	reg.Drop(a.Extension)
+}
+
 // targets returns where to ring a phone: its live registrations, or its
 // fixed contact.
 func (h *Hotline) targets(a calls.SIPAccount) []sipua.Target {

@@ -279,6 +279,16 @@ func (b *Baresip) WaitEvent(typ string, within time.Duration) {
 	}
 }
 
+// Kill ends baresip at once (SIGKILL), leaving its registration behind as
+// a phone does that loses power.
+func (b *Baresip) Kill() {
+	if b.ctrl != nil {
+		b.ctrl.Close()
+	}
+	b.cmd.Process.Kill()
+	<-b.done
+}
+
 func (b *Baresip) Stop() {
 	if b.ctrl != nil {
 		b.ctrl.Close()

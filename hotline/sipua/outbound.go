@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -68,6 +69,12 @@ func ParseTarget(uri string) (Target, error) {
 	return Target{URI: u, Transport: tr}, nil
 }
 
+// ErrNoResponse is returned by Dial, wrapped with the cause, when the
+// phone answered nothing at all, not even 100 Trying, before the ring
+// timeout or the end of the transaction: it is gone (unplugged, crashed,
+// its network down) though its registration has not lapsed.
+var ErrNoResponse = errors.New("sipua: no response from the phone")
+
 // DialRequest is a leg to place.
 type DialRequest struct {
 	Target    Target
@@ -103,8 +110,10 @@ func (s *Server) Dial(ctx context.Context, d DialRequest) (*Outbound, error) {
 		return nil, fmt.Errorf("sipua: invite %s: %w", d.Target.URI.String(), err)
 	}
 	done := make(chan error, 1)
+	var responded atomic.Bool
 	go func() {
 		done <- dlg.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+			responded.Store(true)
 			if (r.StatusCode == 180 || r.StatusCode == 183) && d.OnRinging != nil {
 				d.OnRinging()
 			}
@@ -115,10 +124,16 @@ func (s *Server) Dial(ctx context.Context, d DialRequest) (*Outbound, error) {
 	case err = <-done:
 	case <-ctx.Done():
 		go s.abandon(dlg, done)
+		if !responded.Load() && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: %w", ErrNoResponse, ctx.Err())
+		}
 		return nil, ctx.Err()
 	}
 	if err != nil {
 		s.abandonAnswered(dlg)
+		if !responded.Load() && ctx.Err() == nil {
+			return nil, fmt.Errorf("%w: %w", ErrNoResponse, err)
+		}
 		return nil, dialError(err)
 	}
 	o := &Outbound{srv: s, dlg: dlg, contact: dua.ContactHDR, CallID: callID(req), Answer: dlg.InviteResponse.Body()}
