@@ -7,7 +7,7 @@ export GOFLAGS := -buildvcs=false
 
 # Debian packages the server needs, and those the tests need on top.
 RUN_PKGS  := postgresql fonts-hanazono fonts-unifont espeak-ng sox fonts-arphic-gbsn00lp
-TEST_PKGS := postgresql zbar-tools chromium fonts-noto-cjk espeak-ng sox sip-tester baresip-core wrk fonts-hanazono fonts-unifont fonts-arphic-gbsn00lp poppler-utils kamailio haproxy
+TEST_PKGS := postgresql zbar-tools chromium fonts-noto-cjk espeak-ng sox sip-tester baresip-core wrk fonts-hanazono fonts-unifont fonts-arphic-gbsn00lp poppler-utils kamailio haproxy systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Front-end packages from npm, pinned by server/webdeps/package-lock.json

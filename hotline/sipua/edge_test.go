@@ -41,7 +41,7 @@ func edgeConfig(t *testing.T, ip string, port int, rundir string) string {
 }
 
 // The configurations in deploy/ are valid for the installed Kamailio (with
-// and without FAST_FAILOVER) and HAProxy.
+// and without FAST_FAILOVER), HAProxy and systemd.
 func TestDeployConfigsValid(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "kamailio.cfg")
@@ -56,6 +56,19 @@ func TestDeployConfigsValid(t *testing.T) {
 	hcfg := filepath.Join("..", "..", "deploy", "haproxy", "haproxy.cfg")
 	if out, err := exec.Command(tool(t, "haproxy"), "-c", "-f", hcfg).CombinedOutput(); err != nil {
 		t.Errorf("haproxy -c: %v\n%s", err, out)
+	}
+	unit, err := os.ReadFile(filepath.Join("..", "..", "deploy", "systemd", "govhall.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// verify wants the binary to exist; it reports unknown or bad
+	// settings on its output without failing, so any output fails here.
+	ufile := filepath.Join(dir, "govhall.service")
+	if err := os.WriteFile(ufile, bytes.ReplaceAll(unit, []byte("/usr/local/bin/govhall"), []byte(tool(t, "true"))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(tool(t, "systemd-analyze"), "verify", ufile).CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("systemd-analyze verify govhall.service: %v\n%s", err, out)
 	}
 }
 
