@@ -229,8 +229,9 @@ func sippPhone(t *testing.T, scenario, ip string, port int, target string, args 
 // the Path with the phone's source; the other node, which never saw the
 // REGISTER, finds the binding in the database and calls the phone through
 // Kamailio along that Path: 180, 200, ACK, and our BYE answered (the phone
-// checks the INVITE came through the edge). A REGISTER with a forged Path
-// sent straight to a node is refused.
+// checks the INVITE came through the edge). A caller dialling the hotline
+// at the edge gets a node's answer. A REGISTER with a forged Path sent
+// straight to a node is refused.
 func TestEdgeCallThroughPath(t *testing.T) {
 	store := NewStore(pgtest.New(t))
 	a := startNode(t, "127.0.0.2", "node-a", store, "127.0.0.1")
@@ -278,6 +279,10 @@ func TestEdgeCallThroughPath(t *testing.T) {
 		t.Fatalf("BYE through the edge: %v", err)
 	}
 	answer(15 * time.Second)
+
+	// A caller dialling 96128 at the edge reaches a node (the edge's
+	// address counts as ours) and gets that node's 486, not a failover.
+	sippPhone(t, "caller_busy.xml", "127.0.0.23", freeUDP(t, "127.0.0.23"), e.addr.String(), "-s", "96128")(15 * time.Second)
 
 	// The same Path forged by someone sending straight to a node: 403, and
 	// the binding from the edge stays as it was.
