@@ -172,3 +172,46 @@ func TestPathOnlyFromEdge(t *testing.T) {
 		t.Errorf("refused REGISTERs stored %+v", bs)
 	}
 }
+
+// Prune deletes the bindings and nonce counts that have expired, and
+// nothing else; an expired binding is never returned meanwhile.
+func TestStorePrune(t *testing.T) {
+	st := NewStore(pgtest.New(t))
+	ctx := context.Background()
+	var live, gone sip.Uri
+	if err := sip.ParseUri("sip:8001@127.0.0.21:5062", &live); err != nil {
+		t.Fatal(err)
+	}
+	if err := sip.ParseUri("sip:8001@127.0.0.22:5062", &gone); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	bs, err := st.ApplyBindings(ctx, "8001", []Binding{
+		{Contact: live, Source: "127.0.0.21:5062", Transport: "UDP", Expires: now.Add(time.Hour), CallID: "c1", CSeq: 2, NodeID: "a"},
+		{Contact: gone, Source: "127.0.0.22:5062", Transport: "UDP", Expires: now.Add(-time.Second), CallID: "c2", CSeq: 2, NodeID: "a"},
+	}, nil, false)
+	if err != nil || len(bs) != 1 || bs[0].Contact.Host != "127.0.0.21" {
+		t.Fatalf("live bindings %+v %v", bs, err)
+	}
+	for _, c := range []struct {
+		nonce string
+		exp   time.Time
+	}{{"old", now.Add(-time.Second)}, {"new", now.Add(time.Minute)}} {
+		if ok, err := st.UseNonce(ctx, c.nonce, 1, c.exp); !ok || err != nil {
+			t.Fatalf("nonce %s: %v %v", c.nonce, ok, err)
+		}
+	}
+	if n, err := st.Prune(ctx); n != 1 || err != nil {
+		t.Fatalf("pruned %d bindings, %v; want 1", n, err)
+	}
+	var rows, nonces int
+	if err := st.db.Get(&rows, `SELECT count(*) FROM sip_bindings`); err != nil || rows != 1 {
+		t.Errorf("bindings left %d %v", rows, err)
+	}
+	if err := st.db.Get(&nonces, `SELECT count(*) FROM sip_nonce_counts WHERE nonce = 'new'`); err != nil || nonces != 1 {
+		t.Errorf("live nonce count left %d %v", nonces, err)
+	}
+	if ok, _ := st.UseNonce(ctx, "new", 1, now.Add(time.Minute)); ok {
+		t.Error("nonce count 1 of a kept nonce accepted twice")
+	}
+}
