@@ -42,7 +42,7 @@ bench: deps-test build ## benchmarks: import, search over HTTP (and beside Bleve
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./hotline 2>&1 | tee bench-results/hotline.txt
 	$(GO) test -p 1 -run '^$$' -bench Report -benchtime 3x -timeout 30m ./hotline/stats 2>&1 | tee bench-results/stats.txt
 	$(GO) test -p 1 -run '^$$' -bench 'ScreenPop|SSEStreams' -benchtime 1x -timeout 20m ./server 2>&1 | tee bench-results/console.txt
-	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./kiosk/printjob ./hotline/calendar 2>&1 | tee bench-results/micro.txt
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./kiosk/printjob ./hotline/calendar ./hotline/media 2>&1 | tee bench-results/micro.txt
 	$(GO) test -p 1 -run '^$$' -bench PurgeRecordings -benchtime 3x -timeout 10m ./hotline/retention 2>&1 | tee bench-results/retention.txt
 
 # Every fuzz target (func FuzzXxx in a tracked _test.go) runs for FUZZTIME;

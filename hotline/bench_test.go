@@ -30,7 +30,7 @@ type load struct {
 // (5 s: the greeting, then about 3 s with an operator) at increasing rates. Reported: calls/s offered and completed,
 // failed calls, relay losses, CPU per call.
 func BenchmarkCallRate(b *testing.B) {
-	for _, rate := range []int{25, 50, 75, 100} {
+	for _, rate := range []int{50, 100, 150, 200} {
 		b.Run(fmt.Sprintf("cps=%d", rate), func(b *testing.B) {
 			runLoad(b, load{rate: rate, limit: rate * 10, total: rate * 20, hold: 5 * time.Second})
 		})
@@ -41,7 +41,7 @@ func BenchmarkCallRate(b *testing.B) {
 // Reported: peak concurrent calls, failed calls, relay losses, CPU % per
 // concurrent call.
 func BenchmarkConcurrentCalls(b *testing.B) {
-	for _, n := range []int{100, 300, 500} {
+	for _, n := range []int{300, 500, 1000} {
 		b.Run(fmt.Sprintf("calls=%d", n), func(b *testing.B) {
 			runLoad(b, load{rate: 25, limit: n, total: n, hold: time.Duration(n/25)*time.Second + 20*time.Second})
 		})
