@@ -21,9 +21,9 @@ import (
 )
 
 // outage is how long PostgreSQL stays away.
-const outage = 15 * time.Second
+const outage = 30 * time.Second
 
-// testDatabaseOutage: PostgreSQL of its own, stopped for 15 s under load
+// testDatabaseOutage: PostgreSQL of its own, stopped for 30 s under load
 // and started again. Meanwhile every request is answered within seconds,
 // 503 with a JSON message where the database was needed (never 500), a
 // call in progress keeps its audio relayed both ways and a new call gets
