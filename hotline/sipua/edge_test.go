@@ -19,7 +19,7 @@ import (
 )
 
 // edgeConfig is deploy/kamailio/kamailio.cfg with its settings replaced:
-// Kamailio at ip:port, its list and control socket in rundir.
+// Kamailio at ip:port, its dispatcher.list and control socket in rundir.
 func edgeConfig(t *testing.T, ip string, port int, rundir string) string {
 	t.Helper()
 	cfg, err := os.ReadFile(filepath.Join("..", "..", "deploy", "kamailio", "kamailio.cfg"))
@@ -28,9 +28,11 @@ func edgeConfig(t *testing.T, ip string, port int, rundir string) string {
 	}
 	s := string(cfg)
 	for old, repl := range map[string]string{
-		`#!substdef "!EDGE_IP!127.0.0.1!g"`:         fmt.Sprintf(`#!substdef "!EDGE_IP!%s!g"`, ip),
-		`#!substdef "!EDGE_PORT!5060!g"`:            fmt.Sprintf(`#!substdef "!EDGE_PORT!%d!g"`, port),
-		`#!substdef "!RUNDIR!/run/kamailio-edge!g"`: fmt.Sprintf(`#!substdef "!RUNDIR!%s!g"`, rundir),
+		`#!substdef "!EDGE_IP!127.0.0.1!g"`:    fmt.Sprintf(`#!substdef "!EDGE_IP!%s!g"`, ip),
+		`#!substdef "!EDGE_PORT!5060!g"`:       fmt.Sprintf(`#!substdef "!EDGE_PORT!%d!g"`, port),
+		`#!substdef "!RUNDIR!/run/kamailio!g"`: fmt.Sprintf(`#!substdef "!RUNDIR!%s!g"`, rundir),
+		`#!substdef "!DISPATCHER_LIST!/etc/kamailio/dispatcher.list!g"`: fmt.Sprintf(`#!substdef "!DISPATCHER_LIST!%s!g"`,
+			filepath.Join(rundir, "dispatcher.list")),
 	} {
 		if !strings.Contains(s, old) {
 			t.Fatalf("kamailio.cfg has no line %s", old)
