@@ -130,6 +130,10 @@ func (p *program) serve(ctx context.Context) error {
 	err = srv.Serve(ctx, ln)
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer cancel()
+	// The last requests' search-demand counts, before the pool closes.
+	if ferr := svc.search.FlushDemand(dctx); ferr != nil {
+		p.log.Warn("search demand counts lost at shutdown", "err", ferr)
+	}
 	if serr := stopSIP(dctx); serr != nil {
 		p.log.Warn("sip drain", "err", serr)
 	}

@@ -61,9 +61,10 @@ type demandCount struct {
 
 // demandLog collects counts in memory until they are flushed.
 type demandLog struct {
-	mu    sync.Mutex
-	rows  map[demandKey]*demandCount
-	timer *time.Timer
+	mu      sync.Mutex
+	rows    map[demandKey]*demandCount
+	timer   *time.Timer
+	writing sync.Mutex // held while counts are written, so FlushDemand waits for the timer's write
 }
 
 // countSearch counts a typed search of the first page; zero when it found
@@ -128,10 +129,17 @@ const flushDemandSQL = `INSERT INTO search_demand AS d (day, qkey, place, query,
 	ON CONFLICT (day, qkey, place) DO UPDATE SET query = EXCLUDED.query,
 		searches = d.searches + EXCLUDED.searches, zero = d.zero + EXCLUDED.zero, clicks = d.clicks + EXCLUDED.clicks`
 
+// FlushDemand writes the search-demand counts still kept in memory (they
+// wait up to 3 s) and returns when no write of them is in progress: call
+// it at shutdown, after the last request and before the database closes.
+func (s *Store) FlushDemand(ctx context.Context) error { return s.flushDemand(ctx) }
+
 // flushDemand writes the counts kept in memory. Counts that cannot be
 // written are kept for the next try.
 func (s *Store) flushDemand(ctx context.Context) error {
 	d := &s.demand
+	d.writing.Lock()
+	defer d.writing.Unlock()
 	d.mu.Lock()
 	rows := d.rows
 	d.rows = nil
