@@ -13,6 +13,7 @@ import (
 func (s *Server) routes() {
 	a := s.app
 	a.Use(rejectUnstorableText) // input.go
+	a.Use(s.idempotency)        // idempotency.go: POSTs with Idempotency-Key
 	a.Get("/healthz", s.healthz)
 	a.Get("/d/:code", s.documentPage)
 

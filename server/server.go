@@ -62,6 +62,7 @@ type Server struct {
 	desk    DeskService       // the hotline as the operators' desk reads it; nil without calls
 	closing chan struct{}     // closed when Serve begins to shut down: streams end
 	handled map[routeKey]bool // the routes with a handler, not middleware (observe.go)
+	idem    *IdempotencyStore // answers of POSTs with Idempotency-Key; nil without a database
 }
 
 // New builds the server and its routes.
@@ -76,6 +77,9 @@ func New(d Deps) *Server {
 		d.SessionRecheck = 30 * time.Second
 	}
 	s := &Server{deps: d, log: d.Log, closing: make(chan struct{})}
+	if d.DB != nil {
+		s.idem = NewIdempotencyStore(d.DB)
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "govhall",
 		DisableStartupMessage: true,
