@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -214,4 +215,34 @@ func TestStorePrune(t *testing.T) {
 	if ok, _ := st.UseNonce(ctx, "new", 1, now.Add(time.Minute)); ok {
 		t.Error("nonce count 1 of a kept nonce accepted twice")
 	}
+}
+
+// FuzzPath: whatever Path headers a REGISTER from the edge carries,
+// pathOf does not panic, and every entry it accepts is a <sip:URI> naming
+// the edge.
+func FuzzPath(f *testing.F) {
+	for _, s := range []string{"<sip:edge@127.0.0.31;lr;received=sip:127.0.0.21:5062>",
+		"<sip:edge@127.0.0.31;lr>, <sip:evil@127.0.0.99;lr>", `"a,b" <sip:127.0.0.31:5060;lr>`, "<sip:[::1];lr>", "<<>>,,", "sip:127.0.0.31"} {
+		f.Add(s)
+	}
+	es := edges{netip.AddrPortFrom(netip.MustParseAddr("127.0.0.31"), 0)}
+	f.Fuzz(func(t *testing.T, path string) {
+		if strings.ContainsAny(path, "\r\n") {
+			return
+		}
+		req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: "127.0.0.2"})
+		req.SetSource("127.0.0.31:5060")
+		req.AppendHeader(sip.NewHeader("Path", path))
+		got, err := es.pathOf(req)
+		if err != nil {
+			return
+		}
+		for _, v := range got {
+			var u sip.Uri
+			params := sip.NewParams()
+			if _, err := sip.ParseAddressValue(v, &u, &params); err != nil || !es.uri(u) || !strings.HasPrefix(v, "<") {
+				t.Fatalf("Path %q: accepted entry %q (%v)", path, v, err)
+			}
+		}
+	})
 }
