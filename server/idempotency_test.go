@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"io"
@@ -9,8 +10,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/govhall/govhall/hotline/queries"
+	"github.com/govhall/govhall/migrations/pgtest"
+	"github.com/govhall/govhall/server"
 )
 
 // postKeyed sends POST path with body and, unless key is "", an
@@ -193,5 +197,22 @@ func TestIdempotencyKeyNot500(t *testing.T) {
 	f.db.Get(&rows, `SELECT count(*) FROM idempotency_keys WHERE key = 'k500' AND status = 201`)
 	if rows != 1 {
 		t.Errorf("the 201 after the retry is not stored (%d rows)", rows)
+	}
+}
+
+// TestIdempotencyKeysPruned: Prune (hourly in govhall serve) deletes the
+// keys older than IdempotencyRetention and keeps the others.
+func TestIdempotencyKeysPruned(t *testing.T) {
+	db := pgtest.New(t)
+	db.MustExec(`INSERT INTO idempotency_keys (scope, key, request_hash, status, created_at) VALUES
+		('s', 'old', '\x00', 201, now() - interval '25 hours'), ('s', 'new', '\x00', 201, now() - interval '23 hours')`)
+	n, err := server.NewIdempotencyStore(db).Prune(context.Background(), time.Now().Add(-server.IdempotencyRetention))
+	if err != nil || n != 1 {
+		t.Fatalf("Prune = %d, %v; want 1", n, err)
+	}
+	var left []string
+	db.Select(&left, `SELECT key FROM idempotency_keys`)
+	if len(left) != 1 || left[0] != "new" {
+		t.Errorf("left %v, want [new]", left)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govhall/govhall/hotline/retention"
+	"github.com/govhall/govhall/server"
 	"github.com/govhall/govhall/server/staff"
 )
 
@@ -26,12 +27,17 @@ func loadRetention(c *config, getenv func(string) string) error {
 }
 
 // housekeeping starts the jobs that delete what govhall no longer needs:
-// ended staff sessions hourly, and what has outlived its retention period
+// ended staff sessions and Idempotency-Keys older than 24 hours hourly, and what has outlived its retention period
 // at start and then daily (nothing when both periods are forever). It
 // returns at once; the jobs end with ctx.
 func (p *program) housekeeping(ctx context.Context, db *sqlx.DB, st *staff.Store) {
 	go p.every(ctx, time.Hour, "prune sessions failed", func(ctx context.Context) error {
 		_, err := st.Prune(ctx)
+		return err
+	})
+	keys := server.NewIdempotencyStore(db)
+	go p.every(ctx, time.Hour, "prune idempotency keys failed", func(ctx context.Context) error {
+		_, err := keys.Prune(ctx, time.Now().Add(-server.IdempotencyRetention))
 		return err
 	})
 	if p.cfg.RecordingRetention.Forever() && p.cfg.PersonalRetention.Forever() {
