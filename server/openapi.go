@@ -96,6 +96,9 @@ func operation(e endpoint) fiber.Map {
 	for _, m := range pathParam.FindAllStringSubmatch(e.path, -1) {
 		params = append(params, fiber.Map{"name": m[1], "in": "path", "required": true, "schema": fiber.Map{"type": "string"}})
 	}
+	if idempotent(e.method, e.path) {
+		params = append(params, idempotencyParam)
+	}
 	if params != nil {
 		op["parameters"] = params
 	}
@@ -109,6 +112,14 @@ func operation(e endpoint) fiber.Map {
 	}
 	return op
 }
+
+// idempotencyParam is the Idempotency-Key header every POST takes but
+// those whose answer holds a secret (idempotency.go).
+var idempotencyParam = fiber.Map{"name": idempotencyHeader, "in": "header", "required": false,
+	"schema": fiber.Map{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKey, "pattern": "^[\\x20-\\x7e]+$"},
+	"description": "Makes a retried POST apply once (IETF draft-ietf-httpapi-idempotency-key-header): one key per attempt, " +
+		"kept 24 h per path and session, kiosk terminal or client address. A repeat answers the stored 2xx/4xx with Idempotent-Replayed: true; " +
+		"the key on another body 422; while the first still runs 409 with Retry-After; a 5xx is not stored. Not 1–255 printable ASCII: 400."}
 
 // openAPIDoc is GET /api/v1/openapi.json.
 func (s *Server) openAPIDoc(c *fiber.Ctx) error { return c.JSON(openAPI(s.deps.PublicBaseURL)) }

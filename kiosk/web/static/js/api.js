@@ -23,6 +23,35 @@ export function takeToken() {
   return localStorage.getItem(TOKEN_KEY) || '';
 }
 
+// newIdempotencyKey returns a random UUID for the Idempotency-Key of one
+// submission. crypto.randomUUID needs a secure context, which a kiosk on a
+// plain-HTTP network is not; getRandomValues works everywhere.
+export function newIdempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+// send fetches once; it resolves to the response, or null when none came
+// (network error or timeout).
+async function send(method, path, body, headers, timeout) {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), timeout);
+  try {
+    return await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      signal: ctl.signal, cache: 'no-store', credentials: 'same-origin',
+    });
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class Api {
   // onStatus({online, at}) is called whenever the network state changes or
   // the time of the content on screen changes while offline.
@@ -44,23 +73,19 @@ export class Api {
     return this.request('POST', path, body, opts);
   }
 
-  async request(method, path, body, { device = false, timeout = 10000, content = !device } = {}) {
+  // A write sent with key (an Idempotency-Key, see newIdempotencyKey) that
+  // got no answer is sent once more with the same key: the server applies
+  // it once, and answers a repeat with the first answer.
+  async request(method, path, body, { device = false, timeout = 10000, content = !device, key = '' } = {}) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (device && this.token) headers['X-Terminal-Token'] = this.token;
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), timeout);
-    let res;
-    try {
-      res = await fetch(path, {
-        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-        signal: ctl.signal, cache: 'no-store', credentials: 'same-origin',
-      });
-    } catch {
+    if (key) headers['Idempotency-Key'] = key;
+    let res = await send(method, path, body, headers, timeout);
+    if (!res && key) res = await send(method, path, body, headers, timeout);
+    if (!res) {
       this.setOffline(null, content);
       return { ok: false, status: 0, data: null, offline: true, error: '网络已断开' };
-    } finally {
-      clearTimeout(timer);
     }
     return this.read(res, content);
   }

@@ -11,6 +11,7 @@
 
 import { h, icon, button } from '../dom.js';
 import { formatDate } from '../text.js';
+import { newIdempotencyKey } from '../api.js';
 import { pinyinField, plainField, digitField, choiceButtons, warmIME } from './applyime.js';
 import {
   APPLICANTS, ORG_TYPES, ID_TYPES, DELIVERIES, PICKUPS, pickupsFor, label, applicantLabel,
@@ -313,7 +314,13 @@ function confirmStep(ctx, p, d, err) {
       btn.disabled = true;
       btn.querySelector('.btn-label').textContent = '正在提交……';
     }
-    const r = await ctx.api.post('/api/v1/applications', body(d), { device: true, timeout: 20000 });
+    // One Idempotency-Key per content submitted: a retry after a lost
+    // answer (api.js's own, or the citizen pressing again) is applied
+    // once; changed content is a new submission with a new key.
+    const sent = body(d);
+    const json = JSON.stringify(sent);
+    if (!d.submission || d.submission.json !== json) d.submission = { json, key: newIdempotencyKey() };
+    const r = await ctx.api.post('/api/v1/applications', sent, { device: true, timeout: 20000, key: d.submission.key });
     busy = false;
     if (r.ok && r.data && r.data.code) {
       submitted(ctx, d, r.data);
@@ -330,6 +337,7 @@ function confirmStep(ctx, p, d, err) {
     }
     say(r.status === 0 || r.offline ? '网络已断开，申请没有提交。请稍后再试，或到“依申请公开”窗口办理。'
       : r.status === 429 ? '提交太频繁了，请等几分钟再试。'
+        : r.status === 409 ? '申请还在提交中，请稍等几秒再点“提交申请”。'
         : fieldError(r) || '申请没有提交成功，请稍后再试，或咨询工作人员。');
   };
   // The read-back scrolls in a box of its own, with page buttons when it

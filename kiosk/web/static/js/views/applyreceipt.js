@@ -4,6 +4,7 @@
 // document print button it follows the printer state the server reports.
 
 import { h, button } from '../dom.js';
+import { newIdempotencyKey } from '../api.js';
 
 function printerOf(ctx) {
   const c = ctx.state.config;
@@ -25,7 +26,7 @@ async function doPrint(ctx, done, btn) {
   }
   btn.disabled = true;
   btn.querySelector('.btn-label').textContent = '正在打印……';
-  const r = await ctx.api.post(`/api/v1/terminals/${ctx.state.config.id}/receipt`, { code: done.code }, { device: true, timeout: 30000 });
+  const r = await ctx.api.post(`/api/v1/terminals/${ctx.state.config.id}/receipt`, { code: done.code }, { device: true, timeout: 30000, key: newIdempotencyKey() });
   const m = message(r);
   await Promise.race([ctx.refreshConfig(), new Promise((resolve) => setTimeout(resolve, 3000))]);
   document.dispatchEvent(new CustomEvent('kiosk:config'));

@@ -3,6 +3,7 @@
 // print now (out of paper, cover open …), or one that is ready.
 
 import { h, button } from '../dom.js';
+import { newIdempotencyKey } from '../api.js';
 
 // printerOf returns what the kiosk knows of its printer.
 function printerOf(ctx) {
@@ -39,7 +40,7 @@ async function doPrint(ctx, doc, btn, q) {
   }
   btn.disabled = true;
   btn.querySelector('.btn-label').textContent = '正在打印……';
-  const r = await ctx.api.post(`/api/v1/terminals/${ctx.state.config.id}/print`, { document_id: doc.id }, { device: true, timeout: 30000 });
+  const r = await ctx.api.post(`/api/v1/terminals/${ctx.state.config.id}/print`, { document_id: doc.id }, { device: true, timeout: 30000, key: newIdempotencyKey() });
   const m = printMessage(r);
   if (m.ok) {
     ctx.api.event('print', { document_id: doc.id });
