@@ -305,6 +305,9 @@ func TestKioskApplication(t *testing.T) {
 	if row.Channel != "kiosk" || row.Type != "natural" || row.Masked != "张*" || row.Info != "低保名单" {
 		k.t.Errorf("stored application = %+v", row)
 	}
+	if n := keyedAnswers(k.t, k.db, "/api/v1/applications terminal:%", code); n != 1 {
+		k.t.Errorf("the kiosk's application was not sent with an Idempotency-Key (%d stored answers hold %s)", n, code)
+	}
 	if eval[bool](k, `document.getElementById('main').innerText.includes('张三') || document.getElementById('main').innerText.includes('`+applyPhone+`')`) {
 		k.t.Errorf("the 查询码 screen shows personal data")
 	}

@@ -69,6 +69,9 @@ func TestApplyFormInChromium(t *testing.T) {
 	if err := k.db.Get(&channel, `SELECT a.channel FROM applications a JOIN queries q ON q.id = a.query_id WHERE q.code = $1`, code); err != nil || channel != "web" {
 		t.Errorf("stored channel = %q, %v", channel, err)
 	}
+	if n := keyedAnswers(t, k.db, "/api/v1/applications ip:%", code); n != 1 {
+		t.Errorf("the form's application was not sent with an Idempotency-Key (%d stored answers hold %s)", n, code)
+	}
 	axeCheck(t, k.tab, "web form submitted")
 	k.shot("web-form-done")
 	k.do("check the progress", chromedp.Click(chromedp.CSS("#done-status")), chromedp.WaitVisible(chromedp.CSS("#status")))

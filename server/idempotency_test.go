@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/govhall/govhall/hotline/queries"
 	"github.com/govhall/govhall/migrations/pgtest"
 	"github.com/govhall/govhall/server"
@@ -44,6 +46,18 @@ func (f *fixture) countQuestions(q string) int {
 	var n int
 	if err := f.db.Get(&n, `SELECT count(*) FROM queries WHERE question = $1`, q); err != nil {
 		f.t.Fatal(err)
+	}
+	return n
+}
+
+// keyedAnswers counts the stored 201 answers of Idempotency-Keys in scopes
+// LIKE scope that hold the 查询码 code.
+func keyedAnswers(t *testing.T, db *sqlx.DB, scope, code string) int {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM idempotency_keys WHERE scope LIKE $1 AND status = 201
+		AND position($2 IN convert_from(body, 'UTF8')) > 0`, scope, code); err != nil {
+		t.Fatal(err)
 	}
 	return n
 }

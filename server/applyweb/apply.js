@@ -83,23 +83,44 @@ function showDone(res) {
   window.scrollTo(0, 0);
 }
 
+// sent is the last submission's body and Idempotency-Key.
+let sent = null;
+
+// newKey returns a random UUID; crypto.randomUUID needs HTTPS.
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+// post sends the application once; null when no answer came.
+async function post(body, key) {
+  try {
+    return await fetch('/api/v1/applications', {
+      method: 'POST', body, credentials: 'same-origin', cache: 'no-store',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': key },
+    });
+  } catch {
+    return null;
+  }
+}
+
 async function submit(e) {
   e.preventDefault();
   clearErrors();
   const btn = document.getElementById('apply-submit');
   btn.disabled = true;
   btn.textContent = '正在提交……';
-  let res;
-  let data = null;
-  try {
-    res = await fetch('/api/v1/applications', {
-      method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(payload()), credentials: 'same-origin', cache: 'no-store',
-    });
-    data = await res.json().catch(() => null);
-  } catch {
-    res = null;
-  }
+  const body = JSON.stringify(payload());
+  // One Idempotency-Key per content submitted: a retry after a lost
+  // answer (the one below, or pressing 提交 again) is applied once.
+  if (!sent || sent.body !== body) sent = { body, key: newKey() };
+  let res = await post(body, sent.key);
+  if (!res) res = await post(body, sent.key);
+  const data = res ? await res.json().catch(() => null) : null;
   btn.disabled = false;
   btn.textContent = '提交申请';
   if (res && res.ok && data && data.code) {
@@ -114,6 +135,7 @@ async function submit(e) {
   const field = data && data.field;
   if (field && msg.startsWith(field + ': ')) msg = msg.slice(field.length + 2);
   if (res.status === 429) msg = '提交太频繁了，请过几分钟再试。';
+  if (res.status === 409) msg = '申请还在提交中，请稍等几秒再点“提交申请”。';
   showError(res.status === 400 ? field : '', msg);
 }
 
