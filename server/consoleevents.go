@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -156,6 +157,7 @@ type CallEvents struct {
 	log      *slog.Logger
 	ch       chan hotline.CallEvent
 	involved map[int64]map[int64]bool // call → accounts on it
+	dropped  atomic.Int64             // events lost to a full buffer since the last resync
 }
 
 // NewCallEvents returns the adapter; Run must be started.
@@ -163,13 +165,16 @@ func NewCallEvents(hub *events.Hub, log *slog.Logger) *CallEvents {
 	return &CallEvents{hub: hub, log: log, ch: make(chan hotline.CallEvent, 4096), involved: map[int64]map[int64]bool{}}
 }
 
-// CallEvent queues e; when the buffer is full (the database is stuck) the
-// event is dropped and logged, and the call goes on.
+// CallEvent queues e; when the buffer is full (the database is stuck or
+// slower than the calls) the event is dropped, the first of a run logged,
+// and the call goes on. Run then tells every console to resync.
 func (ce *CallEvents) CallEvent(e hotline.CallEvent) {
 	select {
 	case ce.ch <- e:
 	default:
-		ce.log.Warn("console event dropped: buffer full", "kind", e.Kind, "call", e.CallID)
+		if ce.dropped.Add(1) == 1 {
+			ce.log.Warn("console event dropped: buffer full; consoles will be told to resync", "kind", e.Kind, "call", e.CallID)
+		}
 	}
 }
 
@@ -185,8 +190,20 @@ func (ce *CallEvents) Run(ctx context.Context) {
 			return
 		case e := <-ce.ch:
 			ce.publish(ctx, e)
+			ce.resyncIfDropped(ctx)
 		}
 	}
+}
+
+// resyncIfDropped publishes a resync event for all staff when events were
+// dropped: no console silently misses them (each reloads its state).
+func (ce *CallEvents) resyncIfDropped(ctx context.Context) {
+	n := ce.dropped.Swap(0)
+	if n == 0 {
+		return
+	}
+	ce.log.Warn("console events were dropped; consoles told to resync", "dropped", n)
+	ce.send(ctx, events.Resync, events.Audience{}, map[string]any{"reason": "events dropped", "dropped": n})
 }
 
 func (ce *CallEvents) publish(ctx context.Context, e hotline.CallEvent) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/govhall/govhall/hotline"
 	"github.com/govhall/govhall/hotline/events"
 	"github.com/govhall/govhall/migrations/pgtest"
 	"github.com/govhall/govhall/server"
@@ -37,7 +38,9 @@ func TestConsoleEventsEndWithSession(t *testing.T) {
 				t.Fatalf("logout: %v %v", res, err)
 			}
 		}},
-		{"expired", func(_ string, id int64) { db.MustExec(`UPDATE sessions SET expires_at = now() WHERE account_id = $1`, id) }},
+		{"expired", func(_ string, id int64) {
+			db.MustExec(`UPDATE sessions SET expires_at = now() WHERE account_id = $1`, id)
+		}},
 		{"password changed", func(_ string, id int64) { db.MustExec(`DELETE FROM sessions WHERE account_id = $1`, id) }},
 		{"disabled", func(_ string, id int64) { db.MustExec(`UPDATE accounts SET disabled = true WHERE id = $1`, id) }},
 		{"role removed", func(_ string, id int64) {
@@ -131,4 +134,37 @@ func apiLogin(t *testing.T, base, user string) string {
 		t.Fatalf("login %s: %s %v", user, res.Status, err)
 	}
 	return out.Token
+}
+
+// TestDroppedCallEventsResync: call events that find the buffer to the
+// database full are dropped, and then every console is sent a resync
+// event (it reloads its state) instead of silently missing them.
+func TestDroppedCallEventsResync(t *testing.T) {
+	db := pgtest.New(t)
+	hub := events.NewHub(db, "", nil)
+	ce := server.NewCallEvents(hub, slog.New(slog.DiscardHandler))
+	const queued, extra = 4096, 5 // the buffer holds 4096
+	for i := range queued + extra {
+		ce.CallEvent(hotline.CallEvent{Kind: hotline.EventQueue, QueueLen: i})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go ce.Run(ctx)
+	var resync struct {
+		N       int
+		Dropped int
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		err := db.Get(&resync, `SELECT count(*) AS n, COALESCE(max((data->>'dropped')::int), 0) AS dropped
+			FROM console_events WHERE kind = 'resync' AND account_id IS NULL AND role IS NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resync.N > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if resync.N != 1 || resync.Dropped != extra {
+		t.Errorf("%d resync events for %d dropped, want one for %d", resync.N, resync.Dropped, extra)
+	}
 }

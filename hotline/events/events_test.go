@@ -174,3 +174,76 @@ func TestAcrossProcesses(t *testing.T) {
 		t.Errorf("prune of fresh events = %d, %v", n, err)
 	}
 }
+
+// TestSlowStreamLosesNothing: a stream that falls more than its buffer
+// behind is closed (not left with a gap), and reconnecting with the last
+// id it got replays the rest — more than ReplayLimit of them — in order.
+func TestSlowStreamLosesNothing(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	me := events.Subscriber{AccountID: r.op1, Roles: []string{"operator"}}
+	s, _, _ := r.hub.Subscribe(ctx, me, 0)
+	const total = 1200
+	for n := 1; n <= total; n++ {
+		if _, err := r.hub.Publish(ctx, "offered", events.Audience{AccountID: r.op1}, map[string]int{"n": n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []int
+	var last int64
+	timeout := time.After(10 * time.Second)
+	for open := true; open; {
+		select {
+		case e, ok := <-s.C():
+			if !ok {
+				open = false
+				break
+			}
+			var d struct{ N int }
+			json.Unmarshal(e.Data, &d)
+			got, last = append(got, d.N), e.ID
+		case <-timeout:
+			t.Fatalf("the stream that fell behind stayed open after %d events", len(got))
+		}
+	}
+	s, replay, err := r.hub.Subscribe(ctx, me, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, e := range replay {
+		var d struct{ N int }
+		json.Unmarshal(e.Data, &d)
+		got = append(got, d.N)
+	}
+	for len(got) < total {
+		e := next(t, s)
+		var d struct{ N int }
+		json.Unmarshal(e.Data, &d)
+		got = append(got, d.N)
+	}
+	for i, n := range got {
+		if n != i+1 {
+			t.Fatalf("event %d is n=%d (of %d got): a gap or a repeat", i+1, n, len(got))
+		}
+	}
+}
+
+// TestFarBehindGetsResync: a console further behind than one reconnect
+// replays gets what fits and then a resync event, never a silent gap.
+func TestFarBehindGetsResync(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	first, _ := r.hub.Publish(ctx, "offered", events.Audience{AccountID: r.op1}, nil)
+	r.db.MustExec(`INSERT INTO console_events (kind, account_id, data) SELECT 'offered', $1, '{}' FROM generate_series(1, 5200)`, r.op1)
+	r.hub.Publish(ctx, "ended", events.Audience{AccountID: r.op1}, nil)
+	s, replay, err := r.hub.Subscribe(ctx, events.Subscriber{AccountID: r.op1, Roles: []string{"operator"}}, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := len(replay); n != 5001 || replay[n-1].Kind != events.Resync {
+		t.Fatalf("replayed %d events ending with %q, want 5000 and a resync", n, replay[n-1].Kind)
+	}
+	none(t, s) // nothing the resync covers is sent afterwards
+}

@@ -124,6 +124,9 @@ function startStream() {
   // changed): reloading leads to the login page or the page as the
   // account may now see it.
   es.addEventListener('session_ended', () => { es.close(); window.location.reload(); });
+  // Too far behind for a replay (or events were lost upstream): the page
+  // reloads its state instead of trusting a gap.
+  es.addEventListener('resync', () => { es.close(); window.location.reload(); });
   window.govhallStream = es;
 }
 
