@@ -63,6 +63,9 @@ func TestConsoleApplyEntryInChromium(t *testing.T) {
 	if row.Channel != "post" || row.Received.Format("2006-01-02") != yesterday || row.Type != "natural" {
 		t.Errorf("stored letter = %+v, want post received %s", row, yesterday)
 	}
+	if n := keyedAnswers(t, r.db, "/api/v1/staff/applications session:%", code); n != 1 {
+		t.Errorf("the console's write was not sent with an Idempotency-Key (%d stored answers hold %s)", n, code)
+	}
 	if got := eval[string](r, `document.getElementById('entry-open').getAttribute('href')`); got != "/console/applications/"+code {
 		t.Errorf("the link to the application = %q", got)
 	}

@@ -7,13 +7,23 @@
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || '';
 
 // api sends a JSON request to the API and resolves to {ok, status, data,
-// error, field}; it never rejects.
+// error, field}; it never rejects. A POST carries an Idempotency-Key made
+// for this call and, when no answer came (a node died with it), is sent
+// once more with the same key: the server applies it once.
 export async function api(method, path, body) {
   const headers = { Accept: 'application/json', 'X-CSRF-Token': csrf() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method === 'POST') headers['Idempotency-Key'] = newKey();
+  const send = () => fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store',
+    body: body === undefined ? undefined : JSON.stringify(body) });
   try {
-    const res = await fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store',
-      body: body === undefined ? undefined : JSON.stringify(body) });
+    let res;
+    try {
+      res = await send();
+    } catch (e) {
+      if (method !== 'POST') throw e;
+      res = await send();
+    }
     let data = null;
     try { data = await res.json(); } catch { data = null; }
     const error = res.ok ? '' : (data && data.error) || `请求没有成功（${res.status}）`;
@@ -21,6 +31,16 @@ export async function api(method, path, body) {
   } catch {
     return { ok: false, status: 0, data: null, error: '网络已断开，请检查网络后重试', field: '' };
   }
+}
+
+// newKey returns a random UUID; crypto.randomUUID needs HTTPS.
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 // formValues turns a form into the JSON the API takes: checkboxes are
