@@ -158,7 +158,11 @@ type CallEvents struct {
 	ch       chan hotline.CallEvent
 	involved map[int64]map[int64]bool // call → accounts on it
 	dropped  atomic.Int64             // events lost to a full buffer since the last resync
+	batch    []events.Pending         // what Run stores next, in one statement
 }
+
+// maxEventBatch is the most call events Run stores in one statement.
+const maxEventBatch = 256
 
 // NewCallEvents returns the adapter; Run must be started.
 func NewCallEvents(hub *events.Hub, log *slog.Logger) *CallEvents {
@@ -190,9 +194,35 @@ func (ce *CallEvents) Run(ctx context.Context) {
 			return
 		case e := <-ce.ch:
 			ce.publish(ctx, e)
+			ce.drain(ctx)
 			ce.resyncIfDropped(ctx)
+			ce.flush(ctx)
 		}
 	}
+}
+
+// drain takes the events queued meanwhile into the batch, up to
+// maxEventBatch, without waiting for more.
+func (ce *CallEvents) drain(ctx context.Context) {
+	for range maxEventBatch - 1 {
+		select {
+		case e := <-ce.ch:
+			ce.publish(ctx, e)
+		default:
+			return
+		}
+	}
+}
+
+// flush stores the batch.
+func (ce *CallEvents) flush(ctx context.Context) {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := ce.hub.PublishAll(pctx, ce.batch); err != nil {
+		ce.log.Warn("console events not stored", "events", len(ce.batch), "err", err)
+	}
+	clear(ce.batch)
+	ce.batch = ce.batch[:0]
 }
 
 // resyncIfDropped publishes a resync event for all staff when events were
@@ -250,10 +280,7 @@ func (ce *CallEvents) publish(ctx context.Context, e hotline.CallEvent) {
 	}
 }
 
-func (ce *CallEvents) send(ctx context.Context, kind string, to events.Audience, data any) {
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if _, err := ce.hub.Publish(pctx, kind, to, data); err != nil {
-		ce.log.Warn("console event not stored", "kind", kind, "err", err)
-	}
+// send adds an event to the batch Run stores next.
+func (ce *CallEvents) send(_ context.Context, kind string, to events.Audience, data any) {
+	ce.batch = append(ce.batch, events.Pending{Kind: kind, To: to, Data: data})
 }

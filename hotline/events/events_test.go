@@ -247,3 +247,49 @@ func TestFarBehindGetsResync(t *testing.T) {
 	}
 	none(t, s) // nothing the resync covers is sent afterwards
 }
+
+// TestPublishAll: events stored together keep their order and audiences,
+// and a batch with one bad event stores none of it.
+func TestPublishAll(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	op1, _, err := r.hub.Subscribe(ctx, events.Subscriber{AccountID: r.op1, Roles: []string{"operator"}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(op1.Close)
+	lia, _, err := r.hub.Subscribe(ctx, events.Subscriber{AccountID: r.lia, Roles: []string{"liaison"}, DepartmentID: r.dept}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lia.Close)
+	batch := []events.Pending{
+		{Kind: "offered", To: events.Audience{AccountID: r.op1}, Data: map[string]any{"call_id": 1}},
+		{Kind: "queue", To: events.Audience{Role: "operator"}, Data: map[string]any{"waiting": 3}},
+		{Kind: "query_assigned", To: events.Audience{Role: "liaison", DepartmentID: r.dept}},
+		{Kind: "ended", To: events.Audience{AccountID: r.op1}, Data: map[string]any{"call_id": 1}},
+	}
+	if err := r.hub.PublishAll(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"offered", "queue", "ended"} {
+		if e := next(t, op1); e.Kind != want {
+			t.Errorf("op1 got %s, want %s", e.Kind, want)
+		}
+	}
+	if e := next(t, lia); e.Kind != "query_assigned" || string(e.Data) != `{}` {
+		t.Errorf("liaison got %s %s", e.Kind, e.Data)
+	}
+	none(t, lia)
+	var before int
+	r.db.Get(&before, `SELECT count(*) FROM console_events`)
+	bad := []events.Pending{{Kind: "offered", To: events.Audience{AccountID: r.op1}}, {Kind: "", To: events.Audience{}}}
+	if err := r.hub.PublishAll(ctx, bad); err == nil {
+		t.Error("a batch with an event without a kind was published")
+	}
+	var after int
+	r.db.Get(&after, `SELECT count(*) FROM console_events`)
+	if after != before {
+		t.Errorf("a refused batch stored %d events", after-before)
+	}
+}
