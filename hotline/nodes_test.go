@@ -159,8 +159,10 @@ func TestOptionsAndInviteWhileDrainingOrFenced(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('node:b'))`); err != nil {
 		t.Fatal(err)
 	}
+	// A new epoch: 2, or 3 when a's reaper found b's lock free in the
+	// moment between the unlock and b taking it, and marked b dead.
 	eb.waitFor("b back under a new epoch", 3*time.Second, func() bool { return !b.Fenced() })
-	if got := pb.options(); got != 200 || b.Epoch() != 2 {
+	if got := pb.options(); got != 200 || b.Epoch() < 2 {
 		t.Fatalf("b back: OPTIONS %d epoch %d", got, b.Epoch())
 	}
 }
