@@ -276,7 +276,7 @@ func (r *callResult) slopes() {
 	}
 	r.slopeN = len(xs)
 	r.rssSlope, r.rssErr = leastSquares(xs, rss)
-	r.heapSlope, r.heapErr = leastSquares(xs, heap)
+	r.heapSlope, r.heapErr = leastSquares(troughs(xs, heap))
 	r.gorSlope, r.gorErr = leastSquares(xs, gor)
 	if len(rss) > 1 && rss[0] > 0 {
 		r.rssGrowth = rss[len(rss)-1]/rss[0] - 1
@@ -472,6 +472,21 @@ func (r *soakSipp) logs() string {
 		fmt.Fprintf(&b, "--- %s\n%s\n", filepath.Base(f), soakTail(string(data), 4000))
 	}
 	return b.String()
+}
+
+// troughs returns the least heap of each minute of samples: the heap in
+// use saws up and down with the collections, its troughs (what is live
+// after one) show a leak where the samples' slope is mostly noise.
+func troughs(xs, ys []float64) (tx, ty []float64) {
+	for i := range xs {
+		m := int(xs[i])
+		if n := len(tx); n > 0 && int(tx[n-1]) == m {
+			ty[n-1] = min(ty[n-1], ys[i])
+			continue
+		}
+		tx, ty = append(tx, float64(m)), append(ty, ys[i])
+	}
+	return tx, ty
 }
 
 // kernelDrops returns the packets the kernel dropped for the UDP socket

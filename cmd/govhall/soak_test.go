@@ -39,8 +39,8 @@ import (
 // Growth allowed over the second half of the arrival window (or after the
 // first calls ended, if later), after the warm-up: more is a leak.
 //
-// A leak shows in the Go heap in use, averaged over its collections by
-// the least-squares slope. RSS follows the heap's highest peak in steps
+// A leak shows in the Go heap in use: the least-squares slope of its
+// least value each minute (after a collection). RSS follows the heap's highest peak in steps
 // (10 minutes at 50 calls/s: flat for minutes, then one step of 6 MiB
 // when the heap's peak rose by 5), so it is bounded as a growth instead.
 const (
@@ -453,7 +453,7 @@ func soakReport(cfg soakConfig, s *soakServer, c *callResult, k *kioskResult) st
 	p("  the desk phones' echo socket (sipp -rtp_echo, one for all the calls) dropped %d packets in the kernel, each a gap in the echo counted as lost", c.deskDrops)
 	p("RSS: %.0f MiB before the calls, %.0f at the end of arrivals, %.0f after the last call; from %v on %+.1f %% (bound %.0f %%), slope %+.2f ± %.2f MiB/min (%d samples)",
 		c.before.rssMiB, last.rssMiB, c.after.rssMiB, c.warmup, 100*c.rssGrowth, 100*soakMaxRSSGrowth, c.rssSlope, c.rssErr, c.slopeN)
-	p("Go heap in use: slope from %v on %+.2f ± %.2f MiB/min (bound %.1f)", c.warmup, c.heapSlope, c.heapErr, soakMaxHeapSlope)
+	p("Go heap in use, least of each minute: slope from %v on %+.2f ± %.2f MiB/min (bound %.1f)", c.warmup, c.heapSlope, c.heapErr, soakMaxHeapSlope)
 	p("goroutines: %.0f before, %.0f at the end of arrivals, %.0f after (at most %d more); slope %+.1f ± %.1f/min (bound %.0f)",
 		c.before.goroutines, last.goroutines, c.after.goroutines, soakGoroutinesLeft, c.gorSlope, c.gorErr, soakMaxGoroutineSlope)
 	p("samples every %v (seconds, RSS MiB, Go heap in use MiB, goroutines, calls in progress, the machine's CPU busy %% since the last; -1: /metrics did not answer):", soakEvery)
