@@ -221,6 +221,7 @@ func (c *call) teardown() {
 	if p := c.current(); p != nil {
 		c.endParty(p, "system")
 	}
+	callerGone := c.in.Ended() // before our BYE, which ends the dialog too
 	hctx, hcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	if err := c.in.Hangup(hctx); err != nil {
 		c.log.Debug("hang up caller", "err", err)
@@ -240,7 +241,7 @@ func (c *call) teardown() {
 	if outcome == "" {
 		outcome = calls.OutcomeAbandoned
 	}
-	if c.reason == "" && c.in.Ended() {
+	if c.reason == "" && callerGone {
 		c.reason = "caller hung up"
 	}
 	reason := withNote(withNote(c.reason, c.recNote), note)

@@ -94,6 +94,9 @@ func TestOperatorAnswersThenSurvey(t *testing.T) {
 	if c.Outcome != calls.OutcomeAnswered || c.Satisfaction == nil || *c.Satisfaction != 4 {
 		t.Fatalf("outcome %s satisfaction %v", c.Outcome, c.Satisfaction)
 	}
+	if c.EndReason == "caller hung up" { // govhall said goodbye and hung up
+		t.Errorf("end reason %q after govhall's BYE", c.EndReason)
+	}
 	if len(c.Legs) != 1 || c.Legs[0].Party != "operator" || c.Legs[0].Username != "operator1" || c.Legs[0].EndedBy != "party" {
 		t.Fatalf("legs %+v", c.Legs)
 	}
