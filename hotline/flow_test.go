@@ -200,6 +200,7 @@ func TestTransferAPINoAnswer(t *testing.T) {
 	r := startSipp(t, "hangup.xml", e.addr, "-d", "14000")
 	c := e.waitLegAnswered(1, 20*time.Second)
 	op.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
+	e.waitTalking(c.ID)
 	var id int64
 	e.db.Get(&id, `SELECT id FROM accounts WHERE username = 'operator2'`)
 	if err := e.h.Transfer(context.Background(), c.ID, "ybj", calls.Actor{AccountID: id}, false); !errors.Is(err, ErrNotNow) {
@@ -225,6 +226,18 @@ func TestTransferAPINoAnswer(t *testing.T) {
 	if len(c.Legs) != 2 || c.Legs[1].Result != calls.LegNoAnswer || c.Legs[0].EndedBy != "caller" {
 		t.Fatalf("legs %+v", c.Legs)
 	}
+}
+
+// waitTalking waits until call id is connected to a party in the
+// hotline's own state: the leg's answer is recorded a moment before.
+func (e *env) waitTalking(id int64) {
+	e.t.Helper()
+	e.waitFor("the call connected to its party", 5*time.Second, func() bool {
+		e.h.mu.Lock()
+		c := e.h.active[id]
+		e.h.mu.Unlock()
+		return c != nil && c.current() != nil
+	})
 }
 
 // sippPort returns the SIP port a sipp process listens on (its -p).
