@@ -29,7 +29,7 @@ type pacer struct {
 type pacerShard struct {
 	mu      sync.Mutex
 	players []*player
-	wake    chan struct{} // a player was added to an idle shard
+	running bool // a goroutine is pacing the shard's players
 }
 
 // player is one prompt playing on one endpoint.
@@ -50,14 +50,14 @@ type player struct {
 func newPacer() *pacer {
 	p := &pacer{shards: make([]*pacerShard, runtime.GOMAXPROCS(0))}
 	for i := range p.shards {
-		p.shards[i] = &pacerShard{wake: make(chan struct{}, 1)}
-		go p.shards[i].run()
+		p.shards[i] = &pacerShard{}
 	}
 	return p
 }
 
-// play sends the first frame of pl at once and hands the rest to a shard;
-// the result arrives on pl.done.
+// play sends the first frame of pl at once and hands the rest to a shard,
+// starting the shard's goroutine if it is idle; the result arrives on
+// pl.done.
 func (p *pacer) play(pl *player) {
 	if pl.step(time.Now()) {
 		return
@@ -65,28 +65,21 @@ func (p *pacer) play(pl *player) {
 	s := p.shards[int(p.next.Add(1))%len(p.shards)]
 	s.mu.Lock()
 	s.players = append(s.players, pl)
+	start := !s.running
+	s.running = true
 	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	if start {
+		go s.run()
 	}
 }
 
-// run sends due frames every 20 ms while any player is on the shard, and
-// sleeps while none is. The shards live as long as the process.
+// run sends due frames every 20 ms while any player is on the shard and
+// returns once none is left, so that an idle Ports holds no goroutine.
 func (s *pacerShard) run() {
 	tick := time.NewTicker(frameTime)
 	defer tick.Stop()
 	var batch []*player
 	for {
-		s.mu.Lock()
-		idle := len(s.players) == 0
-		s.mu.Unlock()
-		if idle {
-			tick.Stop()
-			<-s.wake
-			tick.Reset(frameTime)
-		}
 		now := <-tick.C
 		s.mu.Lock()
 		batch = append(batch[:0], s.players...)
@@ -97,9 +90,17 @@ func (s *pacerShard) run() {
 				finished++
 			}
 		}
+		clear(batch)
 		if finished > 0 {
 			s.remove()
 		}
+		s.mu.Lock()
+		if len(s.players) == 0 {
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -307,4 +309,34 @@ func TestPlayManyAtOnce(t *testing.T) {
 	if got := tapped.Load(); got != at || at < 4 || at > 8 {
 		t.Errorf("interrupted after 100 ms: %d frames tapped by then, %d later", at, got)
 	}
+	// Nothing plays any more: the shards' goroutines have returned (they
+	// were left waiting forever, one set per Ports, before).
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		running := 0
+		for _, s := range ports.pacer().shards {
+			s.mu.Lock()
+			if s.running {
+				running++
+			}
+			s.mu.Unlock()
+		}
+		if running == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pacer shards still running with nothing to play", running)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := pacerGoroutines(); n != 0 {
+		t.Errorf("%d pacer goroutines left with nothing to play", n)
+	}
+}
+
+// pacerGoroutines counts the goroutines running a pacer shard.
+func pacerGoroutines() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	return strings.Count(string(buf), "media.(*pacerShard).run(")
 }
