@@ -102,7 +102,9 @@ func (c *call) setup() bool {
 	}
 	c.id, c.log = id, h.log.With("call", id, "call_id", in.CallID)
 	if c.ep, err = media.NewEndpoint(h.ports); err != nil {
-		c.refuse(503, "Service Unavailable", err.Error())
+		// No RTP port free on this node: another node (or this one a
+		// moment later) can take the call.
+		c.refuse(503, "Service Unavailable", err.Error(), sip.NewHeader("Retry-After", "5"))
 		return false
 	}
 	path := c.startMedia(offer, now)
@@ -156,9 +158,9 @@ func (c *call) startMedia(offer media.Description, now time.Time) string {
 }
 
 // refuse rejects the INVITE and closes the record.
-func (c *call) refuse(code int, reason, why string) {
+func (c *call) refuse(code int, reason, why string, hdrs ...sip.Header) {
 	c.log.Warn("call refused", "status", code, "reason", why)
-	_ = c.in.Reject(code, reason)
+	_ = c.in.Reject(code, reason, hdrs...)
 	ctx, cancel := recordCtx()
 	defer cancel()
 	if err := c.h.store.EndCall(ctx, c.id, c.h.cfg.Now(), calls.OutcomeRejected, why, calls.Recording{}); err != nil {

@@ -3,6 +3,8 @@ package hotline
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +250,33 @@ func TestFencedNodeEndsItsReapedCalls(t *testing.T) {
 	ea.waitFor("a's call handler ends", 5*time.Second, func() bool { return ea.h.ActiveCalls() == 0 })
 	if err := db.Get(&reason, `SELECT end_reason FROM calls WHERE sip_call_id = $1`, id); err != nil || reason != "node_lost" {
 		t.Fatalf("after a hung up: %q %v, want the reaper's node_lost kept", reason, err)
+	}
+}
+
+// A node out of RTP ports answers a new call 503 with Retry-After, so that
+// the edge proxy tries another node (the call is recorded as refused).
+func TestNoRTPPortRetryAfter(t *testing.T) {
+	t.Parallel()
+	var held [2]*net.UDPConn
+	var port int
+	for port = 40000 + 2*rand.IntN(5000); ; port += 2 { // a free even/odd pair, then held
+		a, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		if err != nil {
+			continue
+		}
+		b, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port + 1})
+		if err != nil {
+			a.Close()
+			continue
+		}
+		held = [2]*net.UDPConn{a, b}
+		break
+	}
+	defer held[0].Close()
+	defer held[1].Close()
+	e := newEnv(t, workingMorning, func(c *Config) { c.RTPMin, c.RTPMax, c.Domains = port, port+1, []string{hotlineDomain} })
+	got := sendInvite(newRawPeer(t, "udp", "127.0.0.1", e.addr), newCallID("noport"), "np1")
+	if last := got[len(got)-1]; last.StatusCode != 503 || last.GetHeader("Retry-After") == nil {
+		t.Fatalf("INVITE with no RTP port free: %v (Retry-After %v)", codes(got), last.GetHeader("Retry-After"))
 	}
 }

@@ -36,8 +36,9 @@ func NewPorts(ip netip.Addr, min, max int) (*Ports, error) {
 		return nil, fmt.Errorf("media: RTP address is not an IP address")
 	}
 	if min != 0 || max != 0 {
-		if min < 1024 || max > 65535 || max-min < 2 {
-			return nil, fmt.Errorf("media: RTP port range %d-%d must lie within 1024-65535 and hold two ports", min, max)
+		// RTP on an even port, RTCP on the odd one after it.
+		if min < 1024 || max > 65535 || max < min+min&1+1 {
+			return nil, fmt.Errorf("media: RTP port range %d-%d must lie within 1024-65535 and hold an even port and the one after it", min, max)
 		}
 		min += min & 1
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -339,4 +340,22 @@ func pacerGoroutines() int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	return strings.Count(string(buf), "media.(*pacerShard).run(")
+}
+
+// A configured range must hold an even port (RTP) and the one after it
+// (RTCP); the message names the range.
+func TestPortsRange(t *testing.T) {
+	ip := netip.MustParseAddr("127.0.0.1")
+	for _, c := range []struct {
+		min, max int
+		ok       bool
+	}{{40000, 40001, true}, {40001, 40003, true}, {40001, 40002, false}, {40000, 40000, false}, {80, 100, false}, {65534, 65536, false}, {0, 0, true}} {
+		_, err := NewPorts(ip, c.min, c.max)
+		if (err == nil) != c.ok {
+			t.Errorf("NewPorts(%d, %d): %v, want ok %v", c.min, c.max, err, c.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), fmt.Sprintf("%d-%d", c.min, c.max)) {
+			t.Errorf("NewPorts(%d, %d): %v does not name the range", c.min, c.max, err)
+		}
+	}
 }

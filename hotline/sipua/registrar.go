@@ -229,7 +229,7 @@ func (r *Registrar) register(ctx context.Context, req *sip.Request) *sip.Respons
 	ok, nonce, err := r.verify(ctx, req, user, h.Value())
 	if err != nil {
 		r.log.Error("register: credentials", "user", user, "err", err)
-		return sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil)
+		return unavailable(req)
 	}
 	switch {
 	case !ok:
@@ -368,16 +368,25 @@ func (r *Registrar) bind(ctx context.Context, req *sip.Request, user string) *si
 	return r.commit(ctx, req, user, add, remove, path)
 }
 
-// commit stores a REGISTER's changes and answers 200, or 500 when the
+// commit stores a REGISTER's changes and answers 200, or 503 when the
 // database did not take them (nothing is half-written: one transaction).
 func (r *Registrar) commit(ctx context.Context, req *sip.Request, user string, add []Binding, remove []sip.Uri, path []string) *sip.Response {
 	if err := r.set(ctx, user, add, remove); err != nil {
 		r.log.Error("register: store", "user", user, "err", err)
-		return sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil)
+		return unavailable(req)
 	}
 	r.log.Info("registered", "user", user, "source", req.Source(), "transport", req.Transport(), "bindings", len(add),
 		"removed", len(remove), "path", len(path))
 	return r.ok(req, user, path)
+}
+
+// unavailable answers a REGISTER the database could not serve (most likely
+// unreachable): 503 with Retry-After, so that the phone, or the edge proxy
+// on another node, tries again, where a 500 would count as a refusal.
+func unavailable(req *sip.Request) *sip.Response {
+	res := sip.NewResponseFromRequest(req, 503, "Service Unavailable", nil)
+	res.AppendHeader(sip.NewHeader("Retry-After", "5"))
+	return res
 }
 
 func expiresOf(req *sip.Request, maxExp time.Duration) (time.Duration, error) {

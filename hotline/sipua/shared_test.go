@@ -246,3 +246,22 @@ func FuzzPath(f *testing.F) {
 		}
 	})
 }
+
+// A REGISTER the database cannot serve (here: its pool closed, as when
+// PostgreSQL is unreachable) gets 503 with Retry-After, which a phone and
+// the edge proxy retry, never 500, which they take as a refusal.
+func TestRegisterWithoutDatabase(t *testing.T) {
+	db := pgtest.New(t)
+	store := NewStore(db)
+	a := startNode(t, "127.0.0.2", "node-a", store)
+	p := phoneAt(t, "127.0.0.21", a)
+	chal := p.registerWith("8001", "")
+	if chal.StatusCode != 401 {
+		t.Fatalf("first REGISTER: %d %s", chal.StatusCode, chal.Reason)
+	}
+	db.Close()
+	res := p.registerWith("8001", authHeader(t, chal, "8001", "secret", 1))
+	if res.StatusCode != 503 || res.GetHeader("Retry-After") == nil {
+		t.Fatalf("REGISTER without database: %d %s, Retry-After %v; want 503 with Retry-After", res.StatusCode, res.Reason, res.GetHeader("Retry-After"))
+	}
+}
