@@ -103,8 +103,16 @@ func (s *soakServer) runCalls(t *testing.T, cfg soakConfig) *callResult {
 	var profiled sync.WaitGroup
 	if cfg.profile != "" { // once the calls are at their steady number
 		profiled.Go(func() {
-			time.Sleep(max(cfg.duration/3, r.greeting+cfg.talk+5*time.Second))
+			first := max(cfg.duration/3, r.greeting+cfg.talk+5*time.Second)
+			time.Sleep(first)
 			s.profile(t, cfg.profile)
+			// A second heap profile near the end of the arrivals: what
+			// grew between the two (go tool pprof -diff_base path.heap
+			// path.heap2) is what a leak holds.
+			if rest := cfg.duration - first - 30*time.Second - 20*time.Second; rest > 0 {
+				time.Sleep(rest)
+				s.heap(t, cfg.profile+".heap2")
+			}
 		})
 	}
 	s.watch(t, r, caller, start, cfg.duration)

@@ -294,13 +294,22 @@ func (s *soakServer) logTail() string {
 // heap profile at its end to path.heap.
 func (s *soakServer) profile(t *testing.T, path string) {
 	base := "http://" + s.pprofAddr + "/debug/pprof/"
-	for _, p := range []struct{ url, file string }{{base + "profile?seconds=30", path}, {base + "heap", path + ".heap"}} {
+	for _, p := range []struct{ url, file string }{{base + "profile?seconds=30", path}, {base + "heap?gc=1", path + ".heap"}} {
 		if err := fetchTo(p.url, p.file); err != nil {
 			t.Errorf("profile: %v", err)
 			return
 		}
 		t.Logf("profile of the server written to %s", p.file)
 	}
+}
+
+// heap writes a heap profile of the server (after a collection) to path.
+func (s *soakServer) heap(t *testing.T, path string) {
+	if err := fetchTo("http://"+s.pprofAddr+"/debug/pprof/heap?gc=1", path); err != nil {
+		t.Errorf("profile: %v", err)
+		return
+	}
+	t.Logf("heap profile of the server written to %s", path)
 }
 
 func fetchTo(url, path string) error {
