@@ -121,15 +121,25 @@ func (c *call) readCode() {
 // and its query.
 func (c *call) survey() {
 	ps := c.h.prompts()
-	c.bridge.DrainDigits()
+	drained := c.bridge.DrainDigits()
+	var keys []string // what each question got, for the log of an unrated call
+	defer func() {
+		if keys != nil {
+			c.log.Info("survey unanswered", "keys_before", drained, "answers", keys)
+		}
+	}()
 	for range 2 {
+		asked := time.Now()
 		d, ok := c.ask(ps["survey"], c.h.cfg.SurveyWait)
 		if !ok {
+			keys = append(keys, fmt.Sprintf("hung up after %v", time.Since(asked).Round(time.Millisecond)))
 			return
 		}
 		if d.Key < '1' || d.Key > '5' {
+			keys = append(keys, fmt.Sprintf("%q after %v", d.Key, time.Since(asked).Round(time.Millisecond)))
 			continue
 		}
+		keys = nil
 		score := int(d.Key - '0')
 		ctx, cancel := recordCtx()
 		if err := c.h.store.SetSatisfaction(ctx, c.id, score, d.Via, c.h.cfg.Now()); err != nil {

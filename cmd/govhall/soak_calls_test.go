@@ -78,6 +78,7 @@ type callRecords struct {
 	Ringing    float64  `db:"ringing"`
 	Length     float64  `db:"length"` // mean seconds of a call
 	Incomplete []string `db:"-"`      // the calls not complete, grouped: outcome, end reason, rating
+	Story      []string `db:"-"`      // what the server logged of the first few of them
 }
 
 // runCalls offers rate calls/s for duration and waits for all of them to
@@ -266,7 +267,33 @@ func (s *soakServer) callRecords(t *testing.T) callRecords {
 	if err := s.db.Select(&c.Incomplete, incomplete); err != nil {
 		t.Fatal(err)
 	}
+	var ids []int64
+	if err := s.db.Select(&ids, `SELECT id FROM calls WHERE NOT (`+completeCall+`) ORDER BY id LIMIT 3`); err != nil {
+		t.Fatal(err)
+	}
+	c.Story = s.callStory(ids)
 	return c
+}
+
+// callStory returns the server's log lines of the calls ids (the server
+// logs at info: each call's events, its survey, its end).
+func (s *soakServer) callStory(ids []int64) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	data, err := os.ReadFile(s.logPath)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		for _, id := range ids {
+			if strings.Contains(line, fmt.Sprintf(" call=%d ", id)) && len(out) < 60 {
+				out = append(out, line)
+			}
+		}
+	}
+	return out
 }
 
 // slopes fits RSS, the Go heap in use and goroutines against time by

@@ -149,7 +149,7 @@ func newSoakServer(t *testing.T, cfg soakConfig) *soakServer {
 		sipAddr: fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t)), done: make(chan error, 1)}
 	env := append(os.Environ(), "GOVHALL_DATABASE_URL="+dbURL, "GOVHALL_HTTP_ADDR="+s.httpAddr,
 		"GOVHALL_SIP_ADDR="+s.sipAddr, "GOVHALL_DATA_DIR="+s.dataDir, "GOVHALL_DEMO_PASSWORD=demo-96128",
-		"GOVHALL_OFFICE_HOURS=00:00-24:00", "GOVHALL_WRAPUP=1s", "GOVHALL_LOG_LEVEL=warn",
+		"GOVHALL_OFFICE_HOURS=00:00-24:00", "GOVHALL_WRAPUP=1s", "GOVHALL_LOG_LEVEL=info", // a call not complete is told from the log
 		// Every call comes from one address, as from a carrier's gateway.
 		"GOVHALL_SIP_RATE=100000:100000",
 		// The kiosk load comes through a proxy that names each client.
@@ -453,6 +453,9 @@ func soakReport(cfg soakConfig, s *soakServer, c *callResult, k *kioskResult) st
 		d.ToAnswer, d.InQueue, d.MaxInQueue, d.Ringing, d.Length)
 	for _, g := range d.Incomplete {
 		p("  not complete: %s", g)
+	}
+	for _, l := range d.Story {
+		p("    %s", l)
 	}
 	m := c.m
 	p("media (/metrics): RTP received %.0f, lost %.0f, late %.0f, relayed %.0f, relay failures %.0f; DTMF digits %.0f; recordings %.0f (%.0f failures); SIP dropped %.0f",

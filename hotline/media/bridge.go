@@ -79,13 +79,14 @@ func (b *Bridge) PushDigit(d Digit) {
 	}
 }
 
-// DrainDigits discards digits pressed so far (before a question is asked).
-func (b *Bridge) DrainDigits() {
-	for {
+// DrainDigits discards digits pressed so far (before a question is asked)
+// and returns how many there were.
+func (b *Bridge) DrainDigits() int {
+	for n := 0; ; n++ {
 		select {
 		case <-b.digits:
 		default:
-			return
+			return n
 		}
 	}
 }
