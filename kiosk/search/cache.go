@@ -111,14 +111,12 @@ func (c *resultCache) clicked(qkey string) {
 	c.clickGen[qkey] = c.clickGens
 }
 
-// stillPublic reports whether cached documents may still be shown: at once
-// while the in-memory index is live (it drops every cached result when a
-// change is announced, and searches in PostgreSQL while a change of this
-// process is not), otherwise by asking public_documents.
+// stillPublic reports whether cached documents may still be shown, by
+// asking public_documents every time: a change announced drops the cached
+// results, but another node's withholding is announced here only some
+// milliseconds after its commit (README, Several nodes), and a result
+// served from here must not show it once that node has answered.
 func (s *Store) stillPublic(ctx context.Context, ids []int64) (bool, error) {
-	if s.mem.live() != nil {
-		return true, nil
-	}
 	return s.allPublic(ctx, ids)
 }
 
@@ -129,7 +127,11 @@ func (s *Store) allPublic(ctx context.Context, ids []int64) (bool, error) {
 	}
 	var n int
 	const q = `SELECT count(*) FROM public_documents WHERE id = ANY($1)`
-	if err := s.db.GetContext(ctx, &n, q, pq.Array(ids)); err != nil {
+	stmt, err := s.prepared(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	if err := stmt.GetContext(ctx, &n, pq.Array(ids)); err != nil {
 		return false, fmt.Errorf("search: check cached results: %w", err)
 	}
 	return n == len(unique(ids)), nil

@@ -9,13 +9,10 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -42,15 +39,29 @@ type memEngine struct {
 	started atomic.Bool
 	behind  atomic.Int64 // unix nanoseconds of the first change waiting for a rebuild; 0: none
 
+	loads atomic.Int64 // full loads done
+
 	mu      sync.Mutex
 	over    map[int64]*memDoc // overlay documents by id; nil: no longer public
 	suspect map[int64]time.Time
 	waiters map[string]chan struct{}
+	// stale: the listening connection was lost and the changes made
+	// meanwhile are not applied yet; the state is kept for the catch-up.
+	stale     bool
+	connected bool  // the listener is connected (as its last event said)
+	connGen   int64 // disconnections so far
+	// The position in the change log (memchanges.go).
+	lastSeq           int64
+	horizon           uint64
+	mark              string // the mark on its way, "" for none
+	markXmin          uint64
+	markSeq           int64
+	markAt, trimmedAt time.Time
 }
 
 func newMemEngine(s *Store, url string) *memEngine {
 	return &memEngine{s: s, url: url, log: s.log, over: map[int64]*memDoc{}, suspect: map[int64]time.Time{},
-		waiters: map[string]chan struct{}{}}
+		waiters: map[string]chan struct{}{}, connected: true}
 }
 
 // live returns the state searches may use: loaded, and no change made in
@@ -66,6 +77,9 @@ func (m *memEngine) live() *memState {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.stale {
+		return nil
+	}
 	for id, at := range m.suspect {
 		if !m.busy.Load() && time.Since(at) > suspectTTL {
 			delete(m.suspect, id)
@@ -96,20 +110,15 @@ func (m *memEngine) changing(ids []int64) {
 const listenRetryMax = 5 * time.Second
 
 // run follows the database until ctx ends: LISTEN first, then the full
-// load, then every announced change; a lost connection drops the index
-// until it is reconnected and loaded again. Many changes at once (a bulk
-// import) wait for a quiet moment and a single rebuild; meanwhile the index
-// lags behind, and the page re-read from public_documents keeps anything no
-// longer public out of the results.
+// load, then every announced change. When the listening connection is lost
+// the index stops answering (PostgreSQL does) but keeps its state; once
+// reconnected it applies what it missed from the change log (memchanges.go)
+// and answers again, or loads afresh when the log no longer holds it all.
+// Many changes at once (a bulk import) wait for a quiet moment and a single
+// rebuild; meanwhile the index lags behind, and the page re-read from
+// public_documents keeps anything no longer public out of the results.
 func (m *memEngine) run(ctx context.Context) {
-	l := pq.NewListener(m.url, time.Second, listenRetryMax, func(ev pq.ListenerEventType, err error) {
-		if ev == pq.ListenerEventDisconnected {
-			m.state.Store(nil) // changes may go unannounced until it is reloaded
-		}
-		if err != nil {
-			m.log.Warn("search index listener", "event", ev, "err", err)
-		}
-	})
+	l := pq.NewListener(m.url, time.Second, listenRetryMax, m.listenerEvent)
 	go func() { <-ctx.Done(); l.Close() }()
 	if err := l.Listen(notifyChannel); err != nil {
 		if ctx.Err() == nil {
@@ -128,10 +137,7 @@ func (m *memEngine) run(ctx context.Context) {
 			}
 		}
 		m.waitingSince(pending, first)
-		wait := time.Minute
-		if pending {
-			wait = rebuildQuiet
-		}
+		wait, ping := m.idleWait(pending)
 		select {
 		case <-ctx.Done():
 			return
@@ -148,11 +154,72 @@ func (m *memEngine) run(ctx context.Context) {
 			}
 			m.release(syncs)
 		case <-time.After(wait):
-			if !pending {
+			if ping {
 				go l.Ping() //nolint:errcheck // a dead connection comes back as a reconnect
 			}
 		}
+		if !pending {
+			m.sendMark(ctx)
+			m.maybeTrim(ctx)
+		}
 	}
+}
+
+// idleWait is how long run waits for a notification, and whether the
+// listening connection should be pinged when none came.
+func (m *memEngine) idleWait(pending bool) (time.Duration, bool) {
+	if pending {
+		return rebuildQuiet, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lastSeq != m.markSeq {
+		return max(time.Until(m.markAt.Add(markEvery)), 10*time.Millisecond), false
+	}
+	return time.Minute, true
+}
+
+// listenerEvent follows the listening connection: once it is lost, changes
+// may go unannounced, and the index answers nothing until it has caught up.
+func (m *memEngine) listenerEvent(ev pq.ListenerEventType, err error) {
+	m.mu.Lock()
+	switch ev {
+	case pq.ListenerEventDisconnected:
+		m.connected, m.stale = false, true
+		m.connGen++
+	case pq.ListenerEventConnected, pq.ListenerEventReconnected:
+		m.connected = true
+	}
+	m.mu.Unlock()
+	if err != nil {
+		m.log.Warn("search index listener", "event", ev, "err", err)
+	}
+}
+
+// connection returns the number of disconnections so far and whether the
+// listener is connected.
+func (m *memEngine) connection() (int64, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.connGen, m.connected
+}
+
+// fresh lets the index answer again after it caught up with every change
+// made while it was not listening, if the connection was not lost again
+// since gen and was up then.
+func (m *memEngine) fresh(gen int64, wasConnected bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if wasConnected && m.connGen == gen && m.connected {
+		m.stale = false
+	}
+}
+
+// following reports whether the index is loaded and follows the database.
+func (m *memEngine) following() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.state.Load() != nil && !m.stale
 }
 
 func (m *memEngine) tryRebuild(ctx context.Context) bool {
@@ -178,47 +245,68 @@ func drain(n *pq.Notification, ch <-chan *pq.Notification) []*pq.Notification {
 	}
 }
 
-// handle applies a batch of notifications. It reports whether the index
-// needs a full rebuild (a reconnect, or too many changes for the overlay)
-// and the sync tokens seen.
+// handle applies a batch of notifications (a nil one: reconnected, so the
+// change log is read for what was missed). It reports whether the index
+// needs a full rebuild (a gap in the log, or too many changes for the
+// overlay) and the sync tokens seen.
 func (m *memEngine) handle(ctx context.Context, batch []*pq.Notification, rebuilding bool) (bool, []string) {
-	var ids []int64
-	var syncs []string
-	need, meta := false, false
+	var b changeBatch
 	for _, n := range batch {
-		switch {
-		case n == nil: // reconnected: changes may have been missed
-			need = true
-			m.state.Store(nil)
-		case n.Extra == "meta":
-			meta = true
-		case strings.HasPrefix(n.Extra, "sync:"):
-			syncs = append(syncs, strings.TrimPrefix(n.Extra, "sync:"))
-		case strings.HasPrefix(n.Extra, "d:"):
-			if id, err := strconv.ParseInt(n.Extra[2:], 10, 64); err == nil {
-				ids = append(ids, id)
-			}
+		if nt, ok := parseNote(n); ok {
+			b.add(nt)
 		}
 	}
-	m.s.cache.invalidate()
-	if need || rebuilding {
-		return true, syncs
+	m.marked(b.marks)
+	if !b.changes() {
+		return false, b.syncs
 	}
-	if meta {
+	// The cache is dropped after the index changed: a search between a drop
+	// before and the change would cache the old state's answer again.
+	defer m.s.cache.invalidate()
+	if rebuilding {
+		return true, b.syncs
+	}
+	gen, connected := m.connection()
+	if m.follow(ctx, &b) {
+		return true, b.syncs
+	}
+	if b.reconnected {
+		m.fresh(gen, connected)
+	}
+	return false, b.syncs
+}
+
+// follow applies a batch; it reports whether a rebuild is needed instead.
+func (m *memEngine) follow(ctx context.Context, b *changeBatch) bool {
+	if b.reconnected {
+		ok, err := m.catchUp(ctx, b)
+		if err != nil {
+			m.log.Warn("search index: catch up", "err", err)
+		}
+		if !ok {
+			m.state.Store(nil)
+			return true
+		}
+	}
+	if b.meta {
 		if err := m.reloadMeta(ctx); err != nil {
 			m.log.Warn("search index: reload departments and categories", "err", err)
-			return true, syncs
+			return true
 		}
 	}
-	if len(ids) > 0 {
+	if len(b.ids) > 0 {
+		ids := slices.Collect(maps.Keys(unique(b.ids)))
 		ok, err := m.apply(ctx, ids)
 		if err != nil {
 			m.log.Warn("search index: apply changes", "err", err, "documents", len(ids))
-			return true, syncs
+			return true
 		}
-		return !ok, syncs
+		if !ok {
+			return true
+		}
 	}
-	return false, syncs
+	m.advance(b.seq, 0)
+	return false
 }
 
 func (m *memEngine) release(tokens []string) {
@@ -263,7 +351,7 @@ func (s *Store) SyncIndex(ctx context.Context) error {
 		}
 		select {
 		case <-ch:
-			if m.state.Load() == nil {
+			if !m.following() {
 				return fmt.Errorf("search: sync index: the index is not loaded")
 			}
 			return nil
@@ -274,109 +362,20 @@ func (s *Store) SyncIndex(ctx context.Context) error {
 	}
 }
 
-const memAgenciesSQL = `SELECT id, code, name, full_name FROM departments ORDER BY id`
-
-const memCategoriesSQL = `SELECT id, name, path FROM categories ORDER BY id`
-
-const memDocsSQL = `SELECT d.id, d.index_no, d.code, d.doc_number, d.doc_number_key, d.title, d.search_norm_title,
-		d.agency_id, d.category_id, coalesce(to_char(d.published_at, 'YYYY-MM-DD'), '') AS published,
-		d.validity, d.kind`
-
-// memVectorsSQL reads the stored search vectors as text (their lexemes are
-// what the SQL search matches).
-const memVectorsSQL = `SELECT d.id, d.search_title::text, d.search_all::text FROM public_documents d`
-
-// loadMeta reads departments and categories, keeping the positions of
-// those already known (documents refer to them by position).
-func loadMeta(ctx context.Context, q sqlx.QueryerContext, old *memMeta) (*memMeta, error) {
-	var as []agencyMeta
-	if err := sqlx.SelectContext(ctx, q, &as, memAgenciesSQL); err != nil {
-		return nil, fmt.Errorf("search: read departments: %w", err)
-	}
-	var cs []categoryMeta
-	if err := sqlx.SelectContext(ctx, q, &cs, memCategoriesSQL); err != nil {
-		return nil, fmt.Errorf("search: read categories: %w", err)
-	}
-	if old == nil {
-		old = &memMeta{}
-	}
-	meta := &memMeta{}
-	meta.agencies, meta.agencyPos = placed(old.agencies, old.agencyPos, as, func(a agencyMeta) int64 { return a.ID })
-	meta.categories, meta.catPos = placed(old.categories, old.catPos, cs, func(c categoryMeta) int64 { return c.ID })
-	return meta, nil
-}
-
-// placed puts rows at the positions their ids had in list (by pos), new ids
-// at the end, on copies of both.
-func placed[T any](list []T, pos map[int64]int32, rows []T, id func(T) int64) ([]T, map[int64]int32) {
-	list, pos = slices.Clone(list), maps.Clone(pos)
-	if pos == nil {
-		pos = map[int64]int32{}
-	}
-	for _, r := range rows {
-		if p, ok := pos[id(r)]; ok {
-			list[p] = r
-		} else {
-			pos[id(r)] = int32(len(list))
-			list = append(list, r)
-		}
-	}
-	return list, pos
-}
-
-// docRow is a row of memDocsSQL, with the vectors when they are read along.
-type docRow struct {
-	ID          int64  `db:"id"`
-	IndexNo     string `db:"index_no"`
-	Code        string `db:"code"`
-	DocNumber   string `db:"doc_number"`
-	DocKey      string `db:"doc_number_key"`
-	Title       string `db:"title"`
-	NormTitle   string `db:"search_norm_title"`
-	AgencyID    int64  `db:"agency_id"`
-	CategoryID  int64  `db:"category_id"`
-	Published   string `db:"published"`
-	Validity    string `db:"validity"`
-	Kind        string `db:"kind"`
-	TitleVector string `db:"title_vector"`
-	AllVector   string `db:"all_vector"`
-}
-
-// doc turns a row into a memDoc; it fails for a department or category the
-// metadata does not know yet.
-func (r *docRow) doc(meta *memMeta) (memDoc, bool) {
-	ap, ok1 := meta.agencyPos[r.AgencyID]
-	cp, ok2 := meta.catPos[r.CategoryID]
-	d := memDoc{id: r.ID, indexNo: r.IndexNo, code: r.Code, docNumber: r.DocNumber, docKey: r.DocKey,
-		title: r.Title, normTitle: r.NormTitle, published: r.Published, validity: r.Validity, kind: r.Kind,
-		titleVector: r.TitleVector, allVector: r.AllVector, agencyPos: ap, categoryPos: cp,
-		validityPos: namePos(validityNames, r.Validity), kindPos: namePos(kindNames, r.Kind), current: r.Validity == "有效"}
-	if r.DocKey != "" {
-		d.yearNum = yearNumber(r.DocKey)
-	}
-	if len(r.Published) >= 4 {
-		d.year, _ = strconv.Atoi(r.Published[:4])
-	}
-	return d, ok1 && ok2
-}
-
-// yearNumber is search_year_number of migrations/0004_search.sql.
-func yearNumber(key string) string {
-	parts := strings.SplitN(key, "|", 4)
-	for len(parts) < 3 {
-		parts = append(parts, "")
-	}
-	return parts[1] + "|" + parts[2]
-}
-
-// rebuild loads every public document in one snapshot.
+// rebuild loads every public document in one snapshot, and takes its
+// position in the change log from that snapshot.
 func (m *memEngine) rebuild(ctx context.Context) error {
 	start := time.Now()
+	gen, connected := m.connection()
 	tx, err := m.s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return fmt.Errorf("search: begin index load: %w", err)
 	}
 	defer tx.Rollback()
+	h, xmin, err := horizonNow(ctx, tx)
+	if err != nil {
+		return err
+	}
 	meta, err := loadMeta(ctx, tx, nil)
 	if err != nil {
 		return err
@@ -403,6 +402,9 @@ func (m *memEngine) rebuild(ctx context.Context) error {
 	m.over = map[int64]*memDoc{}
 	m.state.Store(&memState{base: x, dead: newBitmap(len(x.docs)), meta: meta})
 	m.mu.Unlock()
+	m.advance(h.MaxSeq, xmin)
+	m.fresh(gen, connected)
+	m.loads.Add(1)
 	m.s.cache.invalidate()
 	m.log.Info("search index ready", "documents", len(x.docs), "dur_ms", time.Since(start).Milliseconds())
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 )
 
 // memFixture is a fixture whose in-memory twin is loaded and live.
@@ -111,37 +110,6 @@ func TestMemIndexBulkChange(t *testing.T) {
 	}
 	if res := memSearch(t, m, "养老服务补贴"); res.Total != overlayMax+10 || !res.TotalExact {
 		t.Fatalf("bulk documents: total %d, want %d", res.Total, overlayMax+10)
-	}
-}
-
-// TestMemIndexReconnect: when the listening connection is lost, changes
-// made meanwhile are not missed: the index is reloaded on reconnection.
-func TestMemIndexReconnect(t *testing.T) {
-	f, m := memFixture(t)
-	ctx := context.Background()
-	var n int
-	must(t, f.db.Get(&n, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND query LIKE 'LISTEN%'`))
-	if n != 1 {
-		t.Fatalf("terminated %d listening connections, want 1", n)
-	}
-	_, err := f.db.Exec(`UPDATE documents SET title = '住房公积金提取管理办法（修订）', search_norm_title = '住房公积金提取管理办法（修订）'
-		WHERE index_no = 'TEST-0002'`)
-	must(t, err)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := m.SyncIndex(sctx)
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("index not back after the connection loss: %v", err)
-		}
-	}
-	if res := memSearch(t, m, "公积金"); len(res.Items) != 1 || res.Items[0].Title != "住房公积金提取管理办法（修订）" {
-		t.Fatalf("change made while disconnected is missing: %v", titles(res))
 	}
 }
 

@@ -40,7 +40,7 @@ func (s *Store) IndexStatus() IndexStatus {
 		return IndexStatus{}
 	}
 	st := IndexStatus{Enabled: true}
-	if ms := m.state.Load(); ms != nil {
+	if ms := m.state.Load(); ms != nil && m.following() {
 		st.Loaded = true
 		st.Documents = len(ms.base.docs) - ms.dead.count()
 		if ms.overlay != nil {

@@ -1,0 +1,197 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// offline loses the listening connection of every index on the fixture's
+// database and keeps them from reconnecting while fn runs on a connection
+// of its own (new connections are refused meanwhile); then waits until m's
+// index follows the database again.
+func offline(t *testing.T, f *fixture, m *Store, fn func(conn *sql.Conn)) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := f.db.Conn(ctx)
+	must(t, err)
+	defer conn.Close()
+	var name string
+	must(t, conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&name))
+	u, err := url.Parse(f.url)
+	must(t, err)
+	u.Path = "/postgres"
+	admin, err := sqlx.Open("postgres", u.String())
+	must(t, err)
+	defer admin.Close()
+	allow := func(on bool) {
+		_, err := admin.Exec(fmt.Sprintf(`ALTER DATABASE %s ALLOW_CONNECTIONS %t`, pq.QuoteIdentifier(name), on))
+		must(t, err)
+	}
+	allow(false)
+	defer allow(true)
+	var n int
+	must(t, conn.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN%'`).Scan(&n))
+	if n == 0 {
+		t.Fatal("no listening connection to terminate")
+	}
+	for deadline := time.Now().Add(10 * time.Second); m.mem.following(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the index did not notice its connection was lost")
+		}
+	}
+	fn(conn)
+	allow(true)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := m.SyncIndex(sctx)
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("index not back after the connection loss: %v", err)
+		}
+	}
+}
+
+func execConn(t *testing.T, conn *sql.Conn, q string, args ...any) {
+	t.Helper()
+	_, err := conn.ExecContext(context.Background(), q, args...)
+	must(t, err)
+}
+
+// TestMemIndexReconnect: when the listening connection is lost, the changes
+// committed meanwhile are read from the change log on reconnection, without
+// loading the index again, including one whose transaction drew its seq
+// before a change the index had already applied but committed after.
+func TestMemIndexReconnect(t *testing.T) {
+	f, m := memFixture(t)
+	ctx := context.Background()
+	early := f.db.MustBegin() // draws a seq now, commits while the index is not listening
+	defer early.Rollback()
+	_, err := early.Exec(`UPDATE documents SET title = '沂源县最低生活保障审核确认办法（修订）',
+		search_norm_title = '沂源县最低生活保障审核确认办法（修订）' WHERE index_no = 'TEST-0001'`)
+	must(t, err)
+	added := f.add(doc{Title: "残疾人两项补贴申领指南", Agency: "cl", Kind: "guide", Body: "困难残疾人生活补贴。"})
+	must(t, m.SyncIndex(ctx))
+	loads := m.mem.loads.Load()
+	offline(t, f, m, func(conn *sql.Conn) {
+		must(t, early.Commit())
+		execConn(t, conn, `UPDATE documents SET title = '住房公积金提取管理办法（修订）',
+			search_norm_title = '住房公积金提取管理办法（修订）' WHERE index_no = 'TEST-0002'`)
+		execConn(t, conn, `UPDATE documents SET disclosure = '不予公开', withheld_reason = '测试' WHERE id = $1`, added)
+	})
+	if got := m.mem.loads.Load(); got != loads {
+		t.Fatalf("the index was loaded %d more times, want caught up from the change log", got-loads)
+	}
+	if res := memSearch(t, m, "公积金"); len(res.Items) != 1 || res.Items[0].Title != "住房公积金提取管理办法（修订）" {
+		t.Fatalf("change made while disconnected is missing: %v", titles(res))
+	}
+	if res := memSearch(t, m, "最低生活保障"); len(res.Items) != 1 || res.Items[0].Title != "沂源县最低生活保障审核确认办法（修订）" {
+		t.Fatalf("change committed after a higher seq is missing: %v", titles(res))
+	}
+	if res := memSearch(t, m, "残疾人两项补贴"); res.Total != 0 {
+		t.Fatalf("document withheld while disconnected still indexed: %v (total %d)", titles(res), res.Total)
+	}
+	if m.mem.live() == nil {
+		t.Fatal("index not live after the catch-up")
+	}
+}
+
+// TestMemIndexTrimmedLog: when the change log was trimmed past what a
+// reconnecting index had applied, it loads every document again.
+func TestMemIndexTrimmedLog(t *testing.T) {
+	f, m := memFixture(t)
+	for i := range 5 {
+		_, err := f.db.Exec(`UPDATE departments SET name = $1 WHERE code = 'cl'`, fmt.Sprintf("县残联%d", i))
+		must(t, err)
+	}
+	must(t, m.mem.trim(context.Background(), logKeep, 2))
+	var n int
+	must(t, f.db.Get(&n, `SELECT count(*) FROM search_changes`))
+	if n != 2 {
+		t.Fatalf("%d changes kept, want the last 2", n)
+	}
+	must(t, m.SyncIndex(context.Background()))
+	loads := m.mem.loads.Load()
+	offline(t, f, m, func(conn *sql.Conn) {
+		execConn(t, conn, `UPDATE documents SET title = '住房公积金提取管理办法（修订）',
+			search_norm_title = '住房公积金提取管理办法（修订）' WHERE index_no = 'TEST-0002'`)
+		execConn(t, conn, trimSQL, 0, logMaxRows)
+	})
+	if got := m.mem.loads.Load(); got != loads+1 {
+		t.Fatalf("the index was loaded %d more times, want 1", got-loads)
+	}
+	if res := memSearch(t, m, "公积金"); len(res.Items) != 1 || res.Items[0].Title != "住房公积金提取管理办法（修订）" {
+		t.Fatalf("change made while disconnected is missing: %v", titles(res))
+	}
+	must(t, f.db.Get(&n, `SELECT count(*) FROM search_changes`))
+	if n != 0 {
+		t.Fatalf("%d changes left after trimming everything", n)
+	}
+}
+
+// TestMemIndexCrossNode: two nodes, each with its own pool and index on one
+// database. Once node A's withholding has committed, node B never shows
+// the document, not even from a result it cached before; its totals follow
+// when the change is announced (the lag is logged: README, Several nodes).
+func TestMemIndexCrossNode(t *testing.T) {
+	f, a := memFixture(t)
+	ctx := context.Background()
+	const rounds = 20
+	var ids []int64
+	for i := range rounds {
+		ids = append(ids, f.add(doc{Title: fmt.Sprintf("第%d批临时救助资金发放公示", i+1), Agency: "mzj", Body: "临时救助资金已发放。"}))
+	}
+	db2, err := sqlx.Open("postgres", f.url)
+	must(t, err)
+	defer db2.Close()
+	b := newStore(db2, Options{NotifyURL: f.url})
+	b.noZeroLog = true
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	b.StartIndex(bctx)
+	must(t, a.SyncIndex(ctx))
+	must(t, b.SyncIndex(ctx))
+	var lags []time.Duration
+	for i, id := range ids {
+		req := Request{Q: "临时救助", Limit: 100}
+		before, err := b.Search(ctx, req)
+		must(t, err)
+		if !slices.Contains(resultIDs(before), id) || before.Total != rounds-i {
+			t.Fatalf("round %d: node B before: total %d", i, before.Total)
+		}
+		if _, ok := b.cache.get(req.cacheKey()); !ok {
+			t.Fatal("node B did not cache the result")
+		}
+		withhold(t, f, a, id)
+		committed := time.Now()
+		for polls := 0; ; polls++ {
+			res, err := b.Search(ctx, req)
+			must(t, err)
+			if slices.Contains(resultIDs(res), id) {
+				t.Fatalf("round %d, poll %d: node B shows document %d after node A's withholding committed", i, polls, id)
+			}
+			if res.Total == rounds-i-1 {
+				lags = append(lags, time.Since(committed))
+				break
+			}
+			if time.Since(committed) > 10*time.Second {
+				t.Fatalf("round %d: node B's total still %d", i, res.Total)
+			}
+		}
+	}
+	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+	t.Logf("node B's totals followed node A's commit after: median %v, max %v (%d rounds)", lags[rounds/2], lags[rounds-1], rounds)
+}
