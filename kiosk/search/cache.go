@@ -111,12 +111,16 @@ func (c *resultCache) clicked(qkey string) {
 	c.clickGen[qkey] = c.clickGens
 }
 
-// stillPublic reports whether cached documents may still be shown, by
-// asking public_documents every time: a change announced drops the cached
-// results, but another node's withholding is announced here only some
-// milliseconds after its commit (README, Several nodes), and a result
-// served from here must not show it once that node has answered.
+// stillPublic reports whether cached documents may still be shown: at once
+// while the in-memory index is live and fresh (every change announced drops
+// the cached results; a change of this process makes it not live until
+// announced; a mark came back within the last second, so a withholding
+// committed elsewhere is announced here within that bound), otherwise by
+// asking public_documents.
 func (s *Store) stillPublic(ctx context.Context, ids []int64) (bool, error) {
+	if s.mem.live() != nil && s.mem.fresh() {
+		return true, nil
+	}
 	return s.allPublic(ctx, ids)
 }
 

@@ -33,14 +33,16 @@ import (
 // and, while the index follows the NOTIFYs, by a mark: one statement takes
 // a snapshot and sends "mark:TOKEN"; NOTIFYs arrive in commit order, so
 // when the mark comes back every change committed before that snapshot has
-// been received.
+// been received. Marks also bound how stale another node's withholding can
+// be here (memEngine.fresh).
 
 // Tuning of the change log.
 const (
-	logKeep    = 24 * time.Hour   // changes kept at least this long …
-	logMaxRows = 1_000_000        // … unless there are more than this many
-	trimEvery  = time.Hour        // how often each node trims the log
-	markEvery  = 10 * time.Second // how often the horizon advances while changes come
+	logKeep    = 24 * time.Hour         // changes kept at least this long …
+	logMaxRows = 1_000_000              // … unless there are more than this many
+	trimEvery  = time.Hour              // how often each node trims the log
+	markEvery  = 250 * time.Millisecond // how often a mark is sent (memEngine.sendMark)
+	freshFor   = time.Second            // how old the last mark back may be for cached results to be served unchecked
 )
 
 // note is one parsed notification.
@@ -194,15 +196,16 @@ func (m *memEngine) advance(seq int64, horizon uint64) {
 // markSQL takes a snapshot and announces a mark after it (at its commit).
 const markSQL = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text, pg_notify($1, $2)`
 
-// sendMark advances the horizon when changes came since the last mark and
-// markEvery has passed; the horizon moves when the mark comes back.
+// sendMark sends a mark every markEvery while the index follows the
+// database; a mark that comes back advances the horizon and confirms that
+// every change committed before it was sent has been applied (fresh).
 func (m *memEngine) sendMark(ctx context.Context) {
 	m.mu.Lock()
-	due := m.lastSeq != m.markSeq && time.Since(m.markAt) >= markEvery && !m.stale
-	seq := m.lastSeq
+	due := !m.stale && m.state.Load() != nil && time.Since(m.markSent) >= markEvery
 	if due {
-		m.markAt = time.Now() // a failed mark is not retried at once
+		m.markSent = time.Now() // a failed mark is not retried at once
 	}
+	sent := m.markSent
 	m.mu.Unlock()
 	if !due {
 		return
@@ -213,7 +216,9 @@ func (m *memEngine) sendMark(ctx context.Context) {
 	var xmin string
 	var ignored any
 	if err := m.s.db.QueryRowContext(ctx, markSQL, notifyChannel, "mark:"+token).Scan(&xmin, &ignored); err != nil {
-		m.log.Warn("search index: mark the change log", "err", err)
+		if ctx.Err() == nil {
+			m.log.Warn("search index: mark the change log", "err", err)
+		}
 		return
 	}
 	x, err := strconv.ParseUint(xmin, 10, 64)
@@ -221,20 +226,37 @@ func (m *memEngine) sendMark(ctx context.Context) {
 		return
 	}
 	m.mu.Lock()
-	m.mark, m.markXmin, m.markSeq = token, x, seq
+	m.mark, m.markXmin, m.markAt = token, x, sent
 	m.mu.Unlock()
 }
 
-// marked advances the horizon when this engine's mark came back.
+// marked takes the marks of a batch applied in full (or without changes):
+// when this engine's came back, the horizon advances and the index is
+// confirmed fresh as of the time it was sent.
 func (m *memEngine) marked(tokens []string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, t := range tokens {
 		if t == m.mark && t != "" {
 			m.horizon = max(m.horizon, m.markXmin)
+			m.confirmed = m.markAt
 			m.mark = ""
 		}
 	}
+}
+
+// fresh reports whether the index is confirmed to hold every change
+// committed more than freshFor ago: while it is, cached results are served
+// without asking PostgreSQL. A listening connection that stopped
+// delivering (a hung socket, a stalled process) loses this within
+// freshFor, and cached results are checked in public_documents again.
+func (m *memEngine) fresh() bool {
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.stale && time.Since(m.confirmed) < freshFor
 }
 
 // trimSQL deletes changes older than $1 seconds, and beyond the last $2,

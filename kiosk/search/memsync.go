@@ -51,12 +51,13 @@ type memEngine struct {
 	connected bool  // the listener is connected (as its last event said)
 	connGen   int64 // disconnections so far
 	// The position in the change log (memchanges.go).
-	lastSeq           int64
-	horizon           uint64
-	mark              string // the mark on its way, "" for none
-	markXmin          uint64
-	markSeq           int64
-	markAt, trimmedAt time.Time
+	lastSeq          int64
+	horizon          uint64
+	mark             string // the mark on its way, "" for none
+	markXmin         uint64
+	markSent, markAt time.Time // when the last mark was sent; when the one on its way was
+	confirmed        time.Time // when the last mark that came back was sent
+	trimmedAt        time.Time
 }
 
 func newMemEngine(s *Store, url string) *memEngine {
@@ -127,7 +128,7 @@ func (m *memEngine) run(ctx context.Context) {
 		return
 	}
 	defer m.state.Store(nil)
-	pending, first, last := true, time.Now(), time.Time{}
+	pending, first, last, pinged := true, time.Now(), time.Time{}, time.Now()
 	for {
 		if pending && (m.state.Load() == nil || time.Since(last) >= rebuildQuiet || time.Since(first) >= rebuildMax) {
 			if m.tryRebuild(ctx) {
@@ -137,7 +138,10 @@ func (m *memEngine) run(ctx context.Context) {
 			}
 		}
 		m.waitingSince(pending, first)
-		wait, ping := m.idleWait(pending)
+		wait := markEvery
+		if pending {
+			wait = rebuildQuiet
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -154,29 +158,16 @@ func (m *memEngine) run(ctx context.Context) {
 			}
 			m.release(syncs)
 		case <-time.After(wait):
-			if ping {
-				go l.Ping() //nolint:errcheck // a dead connection comes back as a reconnect
-			}
 		}
 		if !pending {
 			m.sendMark(ctx)
 			m.maybeTrim(ctx)
+			if time.Since(pinged) >= time.Minute {
+				pinged = time.Now()
+				go l.Ping() //nolint:errcheck // a dead connection comes back as a reconnect
+			}
 		}
 	}
-}
-
-// idleWait is how long run waits for a notification, and whether the
-// listening connection should be pinged when none came.
-func (m *memEngine) idleWait(pending bool) (time.Duration, bool) {
-	if pending {
-		return rebuildQuiet, false
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.lastSeq != m.markSeq {
-		return max(time.Until(m.markAt.Add(markEvery)), 10*time.Millisecond), false
-	}
-	return time.Minute, true
 }
 
 // listenerEvent follows the listening connection: once it is lost, changes
@@ -204,10 +195,10 @@ func (m *memEngine) connection() (int64, bool) {
 	return m.connGen, m.connected
 }
 
-// fresh lets the index answer again after it caught up with every change
-// made while it was not listening, if the connection was not lost again
-// since gen and was up then.
-func (m *memEngine) fresh(gen int64, wasConnected bool) {
+// caughtUp lets the index answer again after it caught up with every
+// change made while it was not listening, if the connection was not lost
+// again since gen and was up then.
+func (m *memEngine) caughtUp(gen int64, wasConnected bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if wasConnected && m.connGen == gen && m.connected {
@@ -256,8 +247,10 @@ func (m *memEngine) handle(ctx context.Context, batch []*pq.Notification, rebuil
 			b.add(nt)
 		}
 	}
-	m.marked(b.marks)
 	if !b.changes() {
+		if !rebuilding {
+			m.marked(b.marks)
+		}
 		return false, b.syncs
 	}
 	// The cache is dropped after the index changed: a search between a drop
@@ -271,8 +264,9 @@ func (m *memEngine) handle(ctx context.Context, batch []*pq.Notification, rebuil
 		return true, b.syncs
 	}
 	if b.reconnected {
-		m.fresh(gen, connected)
+		m.caughtUp(gen, connected)
 	}
+	m.marked(b.marks)
 	return false, b.syncs
 }
 
@@ -403,7 +397,7 @@ func (m *memEngine) rebuild(ctx context.Context) error {
 	m.state.Store(&memState{base: x, dead: newBitmap(len(x.docs)), meta: meta})
 	m.mu.Unlock()
 	m.advance(h.MaxSeq, xmin)
-	m.fresh(gen, connected)
+	m.caughtUp(gen, connected)
 	m.loads.Add(1)
 	m.s.cache.invalidate()
 	m.log.Info("search index ready", "documents", len(x.docs), "dur_ms", time.Since(start).Milliseconds())
