@@ -14,9 +14,11 @@ import (
 // few things (低保, 医保, 公积金) over and over. An entry is dropped when it
 // is older than the TTL, when any document was reindexed or the synonyms
 // changed since (the generation), or when a result of its query was opened
-// or printed since (the query's click generation). Every hit is checked
-// against public_documents before it is served, so a document withheld
-// after it was cached never comes back from here.
+// or printed since (the query's click generation). A hit is checked
+// against public_documents before it is served (stillPublic), unless the
+// in-memory index is live and fresh, so a document withheld after it was
+// cached comes back from here for at most a second (and, while this node
+// follows the database, for a few milliseconds).
 type resultCache struct {
 	mu        sync.Mutex
 	ttl       time.Duration

@@ -65,7 +65,8 @@ func newMemEngine(s *Store, url string) *memEngine {
 		waiters: map[string]chan struct{}{}, connected: true}
 }
 
-// live returns the state searches may use: loaded, and no change made in
+// live returns the state searches may use: loaded, following the
+// database (not stale after a lost connection), and no change made in
 // this process is waiting to be announced (until it is, the SQL search
 // answers, so a withheld document never shows from here after the commit).
 func (m *memEngine) live() *memState {

@@ -74,8 +74,9 @@ type Options struct {
 	// CacheTTL is how long a search or suggestion result is reused (default
 	// 30 s, negative to switch the cache off). Reindexing, synonym changes
 	// and clicks through this store drop affected results at once; other
-	// instances' changes show within the TTL. Cached hits are re-checked
-	// against public_documents every time.
+	// instances' changes when the in-memory index applies them, otherwise
+	// within the TTL. Cached hits are re-checked against public_documents
+	// unless that index is live and confirmed fresh (memEngine.fresh).
 	CacheTTL time.Duration
 	// CacheSize is how many results are kept (default 2000).
 	CacheSize int
