@@ -2,6 +2,9 @@ package hotline
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/govhall/govhall/hotline/calendar"
@@ -13,16 +16,34 @@ func (h *Hotline) ListCalls(ctx context.Context, limit int) ([]calls.Call, error
 	return h.store.List(ctx, limit)
 }
 
-// RecordingPath returns the recording of a finished call and writes the
-// access to the audit log; calls.ErrNotFound when there is none.
+// RecordingPath returns the file of the recording of a finished call
+// (found by the URL in its record, Config.Recordings) and writes the
+// access to the audit log; calls.ErrNotFound when there is none or its
+// file is missing.
 func (h *Hotline) RecordingPath(ctx context.Context, callID int64, by calls.Actor) (string, error) {
-	return h.store.RecordingPath(ctx, callID, by)
+	return h.recordingFile(h.store.RecordingPath(ctx, callID, by))
 }
 
-// VoicemailPath returns the message a caller left and writes the access
-// to the audit log; calls.ErrNotFound when there is none.
+// VoicemailPath returns the file of the message a caller left and writes
+// the access to the audit log; calls.ErrNotFound when there is none.
 func (h *Hotline) VoicemailPath(ctx context.Context, callID int64, by calls.Actor) (string, error) {
-	return h.store.VoicemailPath(ctx, callID, by)
+	return h.recordingFile(h.store.VoicemailPath(ctx, callID, by))
+}
+
+// recordingFile returns the file of the recording at loc, or err.
+func (h *Hotline) recordingFile(loc string, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	path, err := h.cfg.Recordings.Path(loc)
+	if errors.Is(err, fs.ErrNotExist) {
+		h.log.Warn("the file of a finished recording is missing", "recording", loc, "err", err)
+		return "", fmt.Errorf("hotline: recording %s: %w (%w)", loc, calls.ErrNotFound, err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("hotline: recording %s: %w", loc, err)
+	}
+	return path, nil
 }
 
 // OperatorStatus is an operator's ACD state as the console shows it.

@@ -3,10 +3,8 @@ package hotline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,9 +26,9 @@ type call struct {
 	cancel  context.CancelFunc
 	ep      *media.Endpoint
 	bridge  *media.Bridge
-	rec     *media.Recorder // nil when the recording could not start
-	recPath string          // where the recording is (or would have been)
-	recNote string          // why the call is not recorded, for the record
+	rec     *recording // nil when the recording could not start
+	started time.Time  // when the call was answered: names its recordings
+	recNote string     // why the call is not recorded, for the record
 	codec   media.Codec
 	session uint64
 	version atomic.Uint64
@@ -107,7 +105,7 @@ func (c *call) setup() bool {
 		c.refuse(503, "Service Unavailable", err.Error(), sip.NewHeader("Retry-After", "5"))
 		return false
 	}
-	path := c.startMedia(offer, now)
+	url := c.startMedia(offer, now)
 	answer := media.Marshal(c.ep.Local(), media.Description{Codec: offer.Codec, EventPT: offer.EventPT,
 		Direction: media.Answer(offer.Direction)}, c.session, c.version.Add(1))
 	if err := in.Answer(answer); err != nil {
@@ -118,7 +116,7 @@ func (c *call) setup() bool {
 	}
 	rctx, cancel := recordCtx()
 	defer cancel()
-	if err := h.store.Answered(rctx, id, h.cfg.Now(), offer.Codec.Name, path); err != nil {
+	if err := h.store.Answered(rctx, id, h.cfg.Now(), offer.Codec.Name, url); err != nil {
 		c.log.Error("record answer", "err", err)
 	}
 	h.mu.Lock()
@@ -140,21 +138,18 @@ func (h *Hotline) offerOf(in *sipua.Inbound) (media.Description, bool) {
 
 // startMedia starts the recording and the bridge on the caller's endpoint
 // and hooks the caller's re-INVITEs and INFO digits; it returns the
-// recording's path, "" when the recording could not start (the call goes
+// recording's URL, "" when the recording could not start (the call goes
 // on without it).
 func (c *call) startMedia(offer media.Description, now time.Time) string {
 	c.ep.SetPeer(offer)
 	c.codec = offer.Codec
-	c.recPath = filepath.Join(c.h.cfg.DataDir, "recordings", now.Format("2006/01/02"), fmt.Sprintf("%d.wav", c.id))
-	path := c.recPath
-	if c.rec, c.recNote = c.h.startRecording(c.log, path, now); c.rec == nil {
-		path = ""
-	}
-	c.bridge = media.NewBridge(c.ep, c.rec)
+	c.started = now
+	c.rec, c.recNote = c.h.startRecording(c.log, c.h.recordingName(now, c.id, ""), 2, now)
+	c.bridge = media.NewBridge(c.ep, c.rec.recorder())
 	c.in.OnReinvite(c.reinvite)
 	c.in.OnDigit(func(k byte) { c.bridge.PushDigit(media.Digit{Key: k, Via: media.ViaINFO}) })
 	c.bridge.Start()
-	return path
+	return c.rec.url()
 }
 
 // refuse rejects the INVITE and closes the record.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -431,17 +430,13 @@ func (o *outcall) converse(staff *sipua.Outbound, sep *media.Endpoint, legID int
 		o.log.Error("record call id", "err", err)
 	}
 	cancel()
-	path := filepath.Join(h.cfg.DataDir, "recordings", now.Format("2006/01/02"), fmt.Sprintf("%d.wav", o.id))
-	rec, recNote := h.startRecording(o.log, path, now)
-	if rec == nil {
-		path = ""
-	}
+	rec, recNote := h.startRecording(o.log, h.recordingName(now, o.id, ""), 2, now)
 	ctx, cancel = recordCtx()
-	if err := h.store.Answered(ctx, o.id, now, media.PCMA.Name, path); err != nil {
+	if err := h.store.Answered(ctx, o.id, now, media.PCMA.Name, rec.url()); err != nil {
 		o.log.Error("record answer", "err", err)
 	}
 	cancel()
-	b := media.NewBridge(cep, rec)
+	b := media.NewBridge(cep, rec.recorder())
 	citizen.OnDigit(func(k byte) { b.PushDigit(media.Digit{Key: k, Via: media.ViaINFO}) })
 	var version atomic.Uint64
 	reinvite := func(ep *media.Endpoint, sess uint64) func([]byte) ([]byte, error) {

@@ -18,6 +18,7 @@ import (
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/hotline/calls"
 	"github.com/govhall/govhall/hotline/media"
+	"github.com/govhall/govhall/hotline/recstore"
 	"github.com/govhall/govhall/migrations/pgtest"
 )
 
@@ -212,7 +213,11 @@ func (e *env) recording(c calls.Call) media.WAV {
 	if c.Recording == nil {
 		e.t.Fatalf("call %d has no recording", c.ID)
 	}
-	b, err := os.ReadFile(c.RecPath)
+	path, err := recstore.FilePath(c.RecPath)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		e.t.Fatal(err)
 	}

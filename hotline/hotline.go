@@ -45,6 +45,7 @@ import (
 	"github.com/govhall/govhall/hotline/calls"
 	"github.com/govhall/govhall/hotline/cluster"
 	"github.com/govhall/govhall/hotline/media"
+	"github.com/govhall/govhall/hotline/recstore"
 	"github.com/govhall/govhall/hotline/sipua"
 )
 
@@ -113,6 +114,10 @@ type Config struct {
 	// Node is this process among the govhall nodes sharing the database
 	// (hotline/cluster); nil: the only one, owning every call.
 	Node Node
+	// Recordings is where calls and messages are recorded (shared
+	// storage when several nodes share the database); nil: a
+	// recstore.Dir on DataDir/recordings.
+	Recordings recstore.Store
 }
 
 // Node is this process in the registry of govhall nodes
@@ -144,6 +149,9 @@ func (c *Config) defaults() {
 	}
 	if c.PromptsDir == "" {
 		c.PromptsDir = filepath.Join(c.DataDir, "prompts")
+	}
+	if c.Recordings == nil {
+		c.Recordings = recstore.NewDir(filepath.Join(c.DataDir, "recordings"))
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -355,7 +363,8 @@ func (h *Hotline) owner() (string, int64) {
 }
 
 // recover closes calls left open by a crash, fixing their recordings'
-// headers so the files play: this node's calls (every call without a
+// headers so the files play and finalising them under their names
+// (recstore.Store.Repair): this node's calls (every call without a
 // node registry); other nodes' are theirs or their reaper's.
 func (h *Hotline) recover(ctx context.Context) error {
 	node, _ := h.owner()
@@ -366,11 +375,11 @@ func (h *Hotline) recover(ctx context.Context) error {
 	for _, c := range open {
 		var rec calls.Recording
 		if c.RecordingPath != "" {
-			info, err := media.RepairWAV(c.RecordingPath)
+			info, err := h.cfg.Recordings.Repair(c.RecordingPath)
 			if err != nil {
-				h.log.Warn("repair recording of a cut-off call", "call", c.ID, "err", err)
+				h.log.Warn("repair recording of a cut-off call", "call", c.ID, "recording", c.RecordingPath, "err", err)
 			} else {
-				rec = calls.Recording{Path: info.Path, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}
+				rec = calls.Recording{Path: c.RecordingPath, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}
 			}
 		}
 		if err := h.store.CloseCutOff(ctx, c.ID, h.cfg.Now(), rec); err != nil {

@@ -3,7 +3,6 @@ package hotline
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/govhall/govhall/hotline/calls"
@@ -24,16 +23,13 @@ func (c *call) message(kind string, deptID int64, intro *media.Prompt) {
 		return
 	}
 	c.bridge.DrainDigits()
-	path := filepath.Join(filepath.Dir(c.recPath), fmt.Sprintf("%d-%s.wav", c.id, kind))
-	rec, err := media.NewRecorder(path, 1, time.Time{}, c.h.cfg.Now)
-	if err != nil {
-		c.h.recordingFailed(c.log, fmt.Errorf("voicemail: %w", err))
-		c.reason = withNote(c.reason, fmt.Sprintf("voicemail not recorded: %v", err))
+	rec, failed := c.h.startRecording(c.log.With("recording", "voicemail"), c.h.recordingName(c.started, c.id, kind), 1, time.Time{})
+	if rec == nil {
+		c.reason = withNote(c.reason, "voicemail "+failed)
 		_ = c.play(c.h.prompts()["goodbye"])
 		return
 	}
-	rec.OnFail(func(err error) { c.h.recordingFailed(c.log, fmt.Errorf("voicemail: %w", err)) })
-	c.bridge.Tap(rec)
+	c.bridge.Tap(rec.Recorder)
 	c.waitHash(c.h.cfg.MaxMessage)
 	c.bridge.Tap(nil)
 	msg, note := c.h.closeRecording(c.log, rec)
@@ -45,7 +41,7 @@ func (c *call) message(kind string, deptID int64, intro *media.Prompt) {
 	}
 	ctx, cancel := recordCtx()
 	defer cancel()
-	err = c.h.store.SaveVoicemail(ctx, calls.Voicemail{CallID: c.id, Kind: kind, DepartmentID: deptID, Recording: msg})
+	err := c.h.store.SaveVoicemail(ctx, calls.Voicemail{CallID: c.id, Kind: kind, DepartmentID: deptID, Recording: msg})
 	if err != nil {
 		c.log.Error("record voicemail", "err", err)
 		return

@@ -21,6 +21,10 @@ type config struct {
 	SIPAddr       string
 	PublicBaseURL string
 	DataDir       string
+	// RecordingsDir (GOVHALL_RECORDINGS_DIR, default DataDir/recordings)
+	// holds the recordings of calls and messages; with several nodes, a
+	// shared mount at the same path on each (hotline/recstore).
+	RecordingsDir string
 	OfficeHours   string
 	DemoPassword  string
 	KioskIdle     time.Duration
@@ -121,6 +125,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("GOVHALL_DATA_DIR: %w", err)
 	}
 	c.DataDir = abs
+	if c.RecordingsDir, err = filepath.Abs(or(getenv("GOVHALL_RECORDINGS_DIR"), filepath.Join(abs, "recordings"))); err != nil {
+		return c, fmt.Errorf("GOVHALL_RECORDINGS_DIR: %w", err)
+	}
 	return c, nil
 }
 

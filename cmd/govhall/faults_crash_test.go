@@ -18,6 +18,7 @@ import (
 
 	"github.com/govhall/govhall/hotline/media"
 	"github.com/govhall/govhall/hotline/peers"
+	"github.com/govhall/govhall/hotline/recstore"
 	"github.com/govhall/govhall/kiosk/synth"
 )
 
@@ -83,19 +84,19 @@ func testKillDuringCalls(t *testing.T, bin string) {
 }
 
 // recordingsOver returns the recordings of open calls with more than n
-// bytes on disk.
+// bytes on disk (in their partial files).
 func (e *faultEnv) recordingsOver(t *testing.T, n int64) []string {
 	var out []string
 	for _, path := range e.openCalls(t) {
-		if st, err := os.Stat(path); err == nil && st.Size() > n {
+		if st, err := os.Stat(path + ".part"); err == nil && st.Size() > n {
 			out = append(out, path)
 		}
 	}
 	return out
 }
 
-// openCalls returns the recording paths of the answered calls not yet
-// ended, by call id.
+// openCalls returns the recording files (finalised names) of the
+// answered calls not yet ended, by call id.
 func (e *faultEnv) openCalls(t *testing.T) map[int64]string {
 	var rows []struct {
 		ID   int64  `db:"id"`
@@ -106,7 +107,11 @@ func (e *faultEnv) openCalls(t *testing.T) map[int64]string {
 	}
 	out := map[int64]string{}
 	for _, r := range rows {
-		out[r.ID] = r.Path
+		path, err := recstore.FilePath(r.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[r.ID] = path
 	}
 	return out
 }
@@ -140,11 +145,15 @@ func (e *faultEnv) listCalls(t *testing.T, token string) map[int64]listedCall {
 	return m
 }
 
-// checkWAVOnDisk checks that path is a 16-bit 8 kHz stereo WAV whose RIFF
-// and data sizes match the file, of the size recorded; it returns its
-// frames.
-func checkWAVOnDisk(t *testing.T, path string, recorded int64) int {
+// checkWAVOnDisk checks that the recording at loc (a file URL or path) is
+// a 16-bit 8 kHz stereo WAV whose RIFF and data sizes match the file, of
+// the size recorded; it returns its frames.
+func checkWAVOnDisk(t *testing.T, loc string, recorded int64) int {
 	t.Helper()
+	path, err := recstore.FilePath(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("recording: %v", err)

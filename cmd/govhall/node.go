@@ -16,6 +16,7 @@ import (
 
 	"github.com/govhall/govhall/hotline"
 	"github.com/govhall/govhall/hotline/cluster"
+	"github.com/govhall/govhall/hotline/recstore"
 )
 
 // nodeSettings place this process among the govhall nodes sharing one
@@ -70,7 +71,7 @@ func loadNodeSettings(getenv func(string) string, httpAddr, sipAddr string) (nod
 func (p *program) startNode(ctx context.Context, svc *services) (*cluster.Node, error) {
 	n := p.cfg.Node
 	node, err := cluster.Start(ctx, svc.db, cluster.Config{ID: n.ID, SIPAddr: n.SIPAddr, HTTPAddr: n.HTTPAddr,
-		DeadAfter: n.DeadAfter, Log: p.log.With("component", "cluster")})
+		DeadAfter: n.DeadAfter, Recordings: recstore.NewDir(p.cfg.RecordingsDir), Log: p.log.With("component", "cluster")})
 	if err != nil {
 		return nil, fmt.Errorf("GOVHALL_NODE_ID %s: %w", n.ID, err)
 	}

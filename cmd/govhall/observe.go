@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -84,7 +83,7 @@ func (p *program) searchObserver() search.Observer {
 // /metrics and /readyz need. It creates the recordings directory, whose
 // disk both watch.
 func (p *program) observability(db *sqlx.DB, svc *services, h *hotline.Hotline) (server.Observability, error) {
-	dir := filepath.Join(p.cfg.DataDir, "recordings")
+	dir := p.cfg.RecordingsDir
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return server.Observability{}, fmt.Errorf("recordings directory: %w", err)
 	}

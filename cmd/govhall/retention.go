@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/govhall/govhall/hotline/recstore"
 	"github.com/govhall/govhall/hotline/retention"
 	"github.com/govhall/govhall/server"
 	"github.com/govhall/govhall/server/staff"
@@ -43,7 +44,8 @@ func (p *program) housekeeping(ctx context.Context, db *sqlx.DB, st *staff.Store
 	if p.cfg.RecordingRetention.Forever() && p.cfg.PersonalRetention.Forever() {
 		return
 	}
-	purger := retention.New(db, p.log.With("component", "retention"), p.cfg.RecordingRetention, p.cfg.PersonalRetention)
+	purger := retention.New(db, p.log.With("component", "retention"), p.cfg.RecordingRetention, p.cfg.PersonalRetention).
+		Files(recstore.NewDir(p.cfg.RecordingsDir))
 	purge := func(ctx context.Context) error {
 		_, err := purger.Run(ctx, time.Now())
 		return err

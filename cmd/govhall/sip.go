@@ -16,6 +16,7 @@ import (
 	"github.com/govhall/govhall/hotline"
 	"github.com/govhall/govhall/hotline/calendar"
 	"github.com/govhall/govhall/hotline/calls"
+	"github.com/govhall/govhall/hotline/recstore"
 	"github.com/govhall/govhall/hotline/sipua"
 )
 
@@ -41,7 +42,7 @@ func (p *program) startHotline(ctx context.Context, svc *services, ev hotline.No
 	qs := svc.queries
 	h, err := hotline.New(hotline.Config{
 		SIPAddr: p.cfg.SIPAddr, Realm: sipRealm, RTPMin: rtpPortMin, RTPMax: rtpPortMax,
-		DataDir: p.cfg.DataDir, PromptsDir: filepath.Join(p.cfg.DataDir, "prompts"),
+		DataDir: p.cfg.DataDir, PromptsDir: filepath.Join(p.cfg.DataDir, "prompts"), Recordings: recstore.NewDir(p.cfg.RecordingsDir),
 		Log: p.log.With("component", "hotline"), Events: ev, WrapUp: p.cfg.WrapUp, Trunk: p.cfg.Trunk, Node: p.hotlineNode(),
 		FloodRate: p.cfg.SIP.Rate, FloodBurst: p.cfg.SIP.Burst, Domains: p.cfg.SIP.Domains, NonceKey: nonceKey(p.cfg.DataKey),
 		TCPIdle: p.cfg.SIP.TCPIdle, TCPPerSource: p.cfg.SIP.TCPPerSource,

@@ -21,6 +21,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/govhall/govhall/hotline/media"
+	"github.com/govhall/govhall/hotline/recstore"
 )
 
 // States of a node.
@@ -46,9 +49,13 @@ type Config struct {
 	// LockWait is how long Start waits for the node's lock, which another
 	// process of the same node id may hold; default 5s.
 	LockWait time.Duration
+	// Recordings repairs and finalises the recordings a dead node left
+	// partial (recstore.Dir on the shared recordings directory); nil: a
+	// recstore.Dir, which reaches any file:// URL or path on this host.
+	Recordings Repairer
 	// RecordingsReachable, if set, says whether a dead node's recording
-	// at path may be repaired here (a shared mount); nil: try every file.
-	RecordingsReachable func(path string) bool
+	// at url may be repaired here (a shared mount); nil: try every one.
+	RecordingsReachable func(url string) bool
 	Log                 *slog.Logger
 }
 
@@ -65,6 +72,15 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
+	if c.Recordings == nil {
+		c.Recordings = recstore.NewDir("")
+	}
+}
+
+// Repairer repairs a recording a process left partial when it died and
+// finalises it under its name; recstore.Store implements it.
+type Repairer interface {
+	Repair(url string) (media.FileInfo, error)
 }
 
 // Node is this process in the node registry.

@@ -11,7 +11,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/govhall/govhall/hotline/calls"
-	"github.com/govhall/govhall/hotline/media"
 )
 
 // Reaped is what one reap did to a dead node.
@@ -183,17 +182,17 @@ func (n *Node) reapOne(ctx context.Context, tx *sqlx.Tx, c candidate, why string
 	return r, nil
 }
 
-// repair fixes the header of a dead node's recording, when this node can
-// reach the file; the zero Recording when not (the record keeps its path,
-// unrepaired).
+// repair fixes the header of a dead node's recording and finalises it
+// under its name (Config.Recordings), when this node can reach the file;
+// the zero Recording when not (the record keeps its URL, unrepaired).
 func (n *Node) repair(oc calls.OpenCall) calls.Recording {
 	if oc.RecordingPath == "" || (n.cfg.RecordingsReachable != nil && !n.cfg.RecordingsReachable(oc.RecordingPath)) {
 		return calls.Recording{}
 	}
-	info, err := media.RepairWAV(oc.RecordingPath)
+	info, err := n.cfg.Recordings.Repair(oc.RecordingPath)
 	if err != nil {
-		n.log.Warn("repair the recording of a lost call", "call", oc.ID, "path", oc.RecordingPath, "err", err)
+		n.log.Warn("repair the recording of a lost call", "call", oc.ID, "recording", oc.RecordingPath, "err", err)
 		return calls.Recording{}
 	}
-	return calls.Recording{Path: info.Path, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}
+	return calls.Recording{Path: oc.RecordingPath, SHA256: info.SHA256, Duration: info.Duration, Size: info.Size}
 }

@@ -15,10 +15,8 @@ package retention
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,6 +25,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/govhall/govhall/hotline/queries"
+	"github.com/govhall/govhall/hotline/recstore"
 )
 
 // batchSize is how many rows one transaction purges.
@@ -41,12 +40,27 @@ type Purger struct {
 	log        *slog.Logger
 	recordings Period
 	personal   Period
+	files      Remover
+}
+
+// Remover deletes the recording a record names by URL (or, in records
+// written before URLs, by path); recstore.Store implements it.
+type Remover interface {
+	Remove(url string) error
 }
 
 // New returns a Purger keeping recordings for recordings and personal
-// data for personal (a zero Period keeps forever).
+// data for personal (a zero Period keeps forever). It deletes files with
+// a recstore.Dir, which reaches any file:// URL or path; Files sets
+// another store.
 func New(db *sqlx.DB, log *slog.Logger, recordings, personal Period) *Purger {
-	return &Purger{db: db, log: log, recordings: recordings, personal: personal}
+	return &Purger{db: db, log: log, recordings: recordings, personal: personal, files: recstore.NewDir("")}
+}
+
+// Files makes p delete recordings with r, and returns p.
+func (p *Purger) Files(r Remover) *Purger {
+	p.files = r
+	return p
 }
 
 // Report counts what one run purged.
@@ -129,7 +143,7 @@ func (p *Purger) recordingBatch(ctx context.Context, tx *sqlx.Tx, before, now ti
 	if len(due) == 0 {
 		return 0, nil
 	}
-	ids, bytes, err := remove(due)
+	ids, bytes, err := p.remove(due)
 	if err != nil {
 		return 0, err
 	}
@@ -157,7 +171,7 @@ func (p *Purger) voicemailBatch(ctx context.Context, tx *sqlx.Tx, before, now ti
 	if len(due) == 0 {
 		return 0, nil
 	}
-	ids, bytes, err := remove(due)
+	ids, bytes, err := p.remove(due)
 	if err != nil {
 		return 0, err
 	}
@@ -175,11 +189,11 @@ func (p *Purger) voicemailBatch(ctx context.Context, tx *sqlx.Tx, before, now ti
 
 // remove deletes the files, a file already gone counting as deleted (a
 // batch rolled back after its files went), and returns their ids and size.
-func remove(due []file) ([]int64, int64, error) {
+func (p *Purger) remove(due []file) ([]int64, int64, error) {
 	ids := make([]int64, len(due))
 	var bytes int64
 	for i, f := range due {
-		if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := p.files.Remove(f.Path); err != nil {
 			return nil, 0, fmt.Errorf("retention: delete recording of call %d: %w", f.ID, err)
 		}
 		ids[i] = f.ID
