@@ -41,7 +41,7 @@ func init() { endpoints = append(endpoints, callEndpoints...) }
 func (s *Server) callRoutes(v1 fiber.Router) {
 	ops := s.requireRole(staff.RoleOperator, staff.RoleSupervisor)
 	v1.Get("/calls", ops, s.listCalls)
-	v1.Post("/calls/:id/transfer", s.requireRole(staff.RoleOperator), s.transferCall)
+	v1.Post("/calls/:id/transfer", s.requireRole(staff.RoleOperator), s.forwardCall, s.transferCall) // forward.go
 	v1.Get("/calls/:id/recording", s.requireRole(staff.RoleSupervisor), s.callRecording)
 	v1.Get("/calls/:id/voicemail", s.requireRole(staff.RoleOperator, staff.RoleLiaison, staff.RoleSupervisor), s.callVoicemail)
 	v1.Get("/operators/me/state", s.requireRole(staff.RoleOperator), s.operatorState)

@@ -21,8 +21,14 @@ func clientIP(c *fiber.Ctx) string {
 // clientIPKey is the Locals key of the client's address.
 const clientIPKey = "client_ip"
 
-// identifyClient finds the client's address once per request.
+// identifyClient finds the client's address once per request: for a
+// request another node forwarded (forward.go), the client that node saw.
 func (s *Server) identifyClient(c *fiber.Ctx) error {
+	if by, ip := s.nodeForwarded(c); by != "" {
+		c.Locals(forwardedByKey, by)
+		c.Locals(clientIPKey, ip)
+		return c.Next()
+	}
 	c.Locals(clientIPKey, s.resolveClientIP(c))
 	return c.Next()
 }

@@ -95,16 +95,18 @@ func (s *Server) operatorRoutes() {
 	v1.Post("/staff/pause-reasons", s.requireRole(staff.RoleAdmin), s.addPauseReason)
 	v1.Delete("/staff/pause-reasons/:id", s.requireRole(staff.RoleAdmin), s.disablePauseReason)
 	v1.Get("/staff/wrapup-codes", s.requireRole(staffRoles...), s.wrapUpCodes)
+	// A command on a call another node owns goes to that node (forward.go).
 	if cc, ok := s.deps.Calls.(CallControls); ok {
-		v1.Post("/calls/:id/hold", talk, s.control(cc.Hold))
-		v1.Post("/calls/:id/resume", talk, s.control(cc.Resume))
-		v1.Post("/calls/:id/hangup", talk, s.control(cc.Hangup))
-		v1.Post("/calls/:id/attended", op, s.attendedTransfer(cc))
-		v1.Post("/calls/:id/transfer/complete", op, s.control(cc.CompleteTransfer))
-		v1.Post("/calls/:id/transfer/cancel", op, s.control(cc.CancelTransfer))
-		v1.Post("/calls/:id/threeway", op, s.control(cc.ThreeWay))
-		v1.Post("/calls/:id/leave", op, s.control(cc.Leave))
-		v1.Post("/calls/:id/readout", talk, s.readCode(cc))
+		fwd := s.forwardCall
+		v1.Post("/calls/:id/hold", talk, fwd, s.control(cc.Hold))
+		v1.Post("/calls/:id/resume", talk, fwd, s.control(cc.Resume))
+		v1.Post("/calls/:id/hangup", talk, fwd, s.control(cc.Hangup))
+		v1.Post("/calls/:id/attended", op, fwd, s.attendedTransfer(cc))
+		v1.Post("/calls/:id/transfer/complete", op, fwd, s.control(cc.CompleteTransfer))
+		v1.Post("/calls/:id/transfer/cancel", op, fwd, s.control(cc.CancelTransfer))
+		v1.Post("/calls/:id/threeway", op, fwd, s.control(cc.ThreeWay))
+		v1.Post("/calls/:id/leave", op, fwd, s.control(cc.Leave))
+		v1.Post("/calls/:id/readout", talk, fwd, s.readCode(cc))
 	}
 }
 

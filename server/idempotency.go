@@ -39,7 +39,9 @@ func idempotent(method, path string) bool {
 // while the first still runs 409. Without the header nothing changes.
 func (s *Server) idempotency(c *fiber.Ctx) error {
 	key := c.Get(idempotencyHeader)
-	if key == "" || s.idem == nil || !idempotent(c.Method(), c.Path()) {
+	// A request another node forwarded: that node holds the key and
+	// stores this answer (forward.go).
+	if key == "" || s.idem == nil || !idempotent(c.Method(), c.Path()) || forwardedBy(c) != "" {
 		return c.Next()
 	}
 	if !validIdempotencyKey(key) {

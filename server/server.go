@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"time"
 
@@ -51,6 +52,10 @@ type Deps struct {
 	// X-Real-IP and X-Forwarded-Proto are believed (see clientIP); empty:
 	// the peer of the connection is the client.
 	TrustedProxies []netip.Prefix
+	// Node is this process among the nodes sharing the database: commands
+	// on calls another node owns are forwarded to it (forward.go); no ID:
+	// one node alone.
+	Node NodeInfo
 }
 
 // Server is the HTTP server.
@@ -63,6 +68,7 @@ type Server struct {
 	closing chan struct{}     // closed when Serve begins to shut down: streams end
 	handled map[routeKey]bool // the routes with a handler, not middleware (observe.go)
 	idem    *IdempotencyStore // answers of POSTs with Idempotency-Key; nil without a database
+	fwd     *http.Client      // to the owners of calls on other nodes (forward.go)
 }
 
 // New builds the server and its routes.
@@ -79,6 +85,9 @@ func New(d Deps) *Server {
 	s := &Server{deps: d, log: d.Log, closing: make(chan struct{})}
 	if d.DB != nil {
 		s.idem = NewIdempotencyStore(d.DB)
+	}
+	if d.Node.ID != "" {
+		s.fwd = newForwarder(d.Node)
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "govhall",

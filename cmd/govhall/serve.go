@@ -115,6 +115,7 @@ func (p *program) serve(ctx context.Context) error {
 		Printer: printer, Speech: kiosk.NewSpeaker(2), Queries: svc.queries, Applications: apps, Calls: calls, Events: hub,
 		PublicBaseURL: p.cfg.PublicBaseURL, RequestTimeout: 10 * time.Second, KioskIdle: p.cfg.KioskIdle,
 		TrustedProxies: p.cfg.TrustedProxies, Observe: obs,
+		Node: server.NodeInfo{ID: p.node.ID(), HTTPAddr: p.cfg.Node.HTTPAddr},
 	})
 	svc.search.StartIndex(ctx)
 	go func() { // load the segmentation dictionary before the first citizen waits for it
