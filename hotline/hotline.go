@@ -62,7 +62,7 @@ type CallQuery struct {
 	Caller        string
 	Department    string // department code, "" when unknown
 	Question      string // text, if any (voice messages have none)
-	RecordingPath string // the caller's message (mono WAV)
+	RecordingPath string // the URL of the caller's message (mono WAV, hotline/recstore)
 	Channel       string // "phone" or "voicemail"
 }
 

@@ -193,8 +193,9 @@ func (s *Store) voicemails(ctx context.Context, ids []int64, at map[int64]*Call)
 	return nil
 }
 
-// VoicemailPath returns the message file of a call for a staff member and
-// writes the access to the audit log. It returns ErrNotFound, or a
+// VoicemailPath returns where the message of a call is (its URL, or an
+// older record's path) for a staff member and writes the access to the
+// audit log. It returns ErrNotFound, or a
 // *PurgedError for a message deleted at the end of its retention period.
 func (s *Store) VoicemailPath(ctx context.Context, id int64, a Actor) (string, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)

@@ -72,8 +72,9 @@ func (s *Store) StartCall(ctx context.Context, n NewCall) (int64, error) {
 	return id, nil
 }
 
-// Answered records that govhall answered the call, its codec and where
-// its recording is being written.
+// Answered records that govhall answered the call, its codec and the URL
+// its recording will have (hotline/recstore; its partial file is being
+// written). Records written before URLs hold a plain file path.
 func (s *Store) Answered(ctx context.Context, id int64, at time.Time, codec, recordingPath string) error {
 	return s.exec(ctx, "answer call", `UPDATE calls SET answered_at = $2, codec = $3, recording_path = $4 WHERE id = $1`,
 		id, at, codec, recordingPath)
@@ -107,6 +108,8 @@ func (s *Store) SetQueryCode(ctx context.Context, id int64, code string) error {
 
 // Recording is a finished call recording.
 type Recording struct {
+	// Path is where the recording is: its URL (file:///…, see
+	// hotline/recstore), or the plain file path of an older record.
 	Path     string
 	SHA256   string
 	Duration time.Duration
@@ -265,8 +268,9 @@ func closeStopped(ctx context.Context, tx sqlx.ExecerContext, id int64, at time.
 	return nil
 }
 
-// RecordingPath returns the recording of a finished call for a staff
-// member and writes the access to the audit log. It returns ErrNotFound
+// RecordingPath returns where the recording of a finished call is (its
+// URL, or an older record's path) for a staff member and writes the
+// access to the audit log. It returns ErrNotFound
 // when the call has no finished recording and a *PurgedError when it was
 // deleted at the end of its retention period.
 func (s *Store) RecordingPath(ctx context.Context, id int64, a Actor) (string, error) {
