@@ -173,6 +173,43 @@ func (p *rawPeer) responsesTo(method, callID string, n int, within time.Duration
 	return got
 }
 
+// transact sends req (of Call-ID callID) and returns its final response,
+// failing the test when none comes within 3 s of the last sending. Over
+// UDP req is sent again after 0.5, 1 and 2 s while nothing at all came
+// back, as a phone's transaction would (Timers A and E): a server's socket
+// flooded by a test loses datagrams in the kernel.
+func (p *rawPeer) transact(req []byte, callID, what string) *sip.Response {
+	p.t.Helper()
+	p.send(req)
+	if p.network == "udp" {
+		for _, w := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second} {
+			if m := p.first(callID, w); m != nil {
+				if res, ok := m.(*sip.Response); ok && !res.IsProvisional() {
+					return res
+				}
+				break
+			}
+			p.send(req)
+		}
+	}
+	return p.response(callID, what)
+}
+
+// first returns the first message of callID within d, or nil.
+func (p *rawPeer) first(callID string, d time.Duration) sip.Message {
+	deadline := time.After(d)
+	for {
+		select {
+		case m := <-p.msgs:
+			if callIDOf(m) == callID {
+				return m
+			}
+		case <-deadline:
+			return nil
+		}
+	}
+}
+
 // response returns the final response to callID, failing the test when
 // none comes within 3 s (the server hangs).
 func (p *rawPeer) response(callID, what string) *sip.Response {
@@ -208,8 +245,7 @@ func (p *rawPeer) request(method, ruri, from, to, callID string, extra string, b
 func (p *rawPeer) options() int {
 	p.t.Helper()
 	id := newCallID("probe")
-	p.send(p.request("OPTIONS", "sip:96128@"+hotlineDomain, "<sip:probe@county.example>;tag=p1", "<sip:96128@"+hotlineDomain+">", id, "", ""))
-	return p.response(id, "OPTIONS").StatusCode
+	return p.transact(p.request("OPTIONS", "sip:96128@"+hotlineDomain, "<sip:probe@county.example>;tag=p1", "<sip:96128@"+hotlineDomain+">", id, "", ""), id, "OPTIONS").StatusCode
 }
 
 // invite sends an INVITE for ruri with our SDP (and extra headers) and
@@ -220,8 +256,7 @@ func (p *rawPeer) invite(ruri, extra string) *sip.Response {
 	id := newCallID("call")
 	contact := fmt.Sprintf("Contact: <sip:13800138000@%s;transport=%s>\r\nContent-Type: application/sdp\r\n", p.local(), p.network)
 	req := p.request("INVITE", ruri, "<sip:13800138000@county.example>;tag=c1", "<"+ruri+">", id, contact+extra, callerSDP)
-	p.send(req)
-	res := p.response(id, "INVITE "+ruri)
+	res := p.transact(req, id, "INVITE "+ruri)
 	p.finish(res)
 	return res
 }
@@ -243,11 +278,25 @@ func (p *rawPeer) finish(res *sip.Response) {
 	p.hangup(d)
 }
 
-// hangup sends a BYE in d and waits for its 200.
+// hangup sends a BYE in d and waits for its 200; over UDP the same BYE
+// is sent again after 0.5, 1 and 2 s without an answer, as a phone's
+// transaction would (Timer E): a test that floods the server's socket
+// loses datagrams in the kernel.
 func (p *rawPeer) hangup(d *dialog) {
 	p.t.Helper()
-	p.send(p.inDialog(d, "BYE", ""))
-	if bye := p.responsesTo("BYE", d.callID, 1, 3*time.Second); len(bye) == 0 || bye[0].StatusCode != 200 {
+	msg := p.inDialog(d, "BYE", "")
+	waits := []time.Duration{3 * time.Second}
+	if p.network == "udp" {
+		waits = []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 2 * time.Second}
+	}
+	var bye []*sip.Response
+	for _, w := range waits {
+		p.send(msg)
+		if bye = p.responsesTo("BYE", d.callID, 1, w); len(bye) > 0 {
+			break
+		}
+	}
+	if len(bye) == 0 || bye[0].StatusCode != 200 {
 		p.t.Fatalf("BYE of %s over %s: %v", d.callID, p.network, statuses(bye))
 	}
 }
@@ -297,8 +346,7 @@ func (p *rawPeer) register(ext, callID, auth string) *sip.Response {
 	p.t.Helper()
 	aor := fmt.Sprintf("<sip:%s@%s>", ext, hotlineDomain)
 	extra := fmt.Sprintf("Contact: <sip:%s@%s;transport=%s>\r\nExpires: 300\r\n%s", ext, p.local(), p.network, auth)
-	p.send(p.request("REGISTER", "sip:"+hotlineDomain, aor+";tag=r1", aor, callID, extra, ""))
-	return p.response(callID, "REGISTER "+ext)
+	return p.transact(p.request("REGISTER", "sip:"+hotlineDomain, aor+";tag=r1", aor, callID, extra, ""), callID, "REGISTER "+ext)
 }
 
 // registerAs registers ext with its password (answering the challenge).
