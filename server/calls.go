@@ -28,7 +28,7 @@ type CallService interface {
 // callEndpoints document the call routes in /api/v1/openapi.json.
 var callEndpoints = []endpoint{
 	{"GET", "/api/v1/calls", "hotline", "Recent 96128 calls, newest first (limit ≤ 500): sip_call_id, caller, started_at, answered_at, ended_at, outcome, legs [{party, department, started_at, answered_at, ended_at, result}], transfers, recording {url, duration_s, sha256}, voicemail, satisfaction, query_code", "operator, supervisor, admin"},
-	{"POST", "/api/v1/calls/{id}/transfer", "hotline", "Transfer a call in progress to a department's liaison {department} → 202; 409 when the caller is not talking with you", "operator, admin"},
+	{"POST", "/api/v1/calls/{id}/transfer", "hotline", "Transfer a call in progress to a department's liaison {department} → 202; 409 when the caller is not talking with you" + onAnyNode, "operator, admin"},
 	{"GET", "/api/v1/calls/{id}/recording", "hotline", "The call's stereo WAV (caller left, operator/liaison right); every access is audited", "supervisor, admin"},
 	{"GET", "/api/v1/calls/{id}/voicemail", "hotline", "The message the caller left (mono WAV); every access is audited", "operator, liaison, supervisor, admin"},
 	{"GET", "/api/v1/operators/me/state", "hotline", "The operator's ACD state {extension, state, since, registered, today_seconds}", "operator, admin"},

@@ -39,6 +39,9 @@ const (
 	maxForwardedBody  = 1 << 20
 )
 
+// onAnyNode ends the description of the forwarded routes (/api/v1/openapi.json).
+const onAnyNode = "; any node takes it: a call another node answered is handled there, 410 when that node has stopped (the call is over), 503 with Retry-After when it does not answer"
+
 // forwardedRequestHeaders are the headers of the client's request the owner
 // needs: the session, the CSRF token, the idempotency key, the body's type
 // and the language of the answer.
