@@ -1,0 +1,167 @@
+// Command benchsummary reads the `go test -bench` output that `make bench`
+// leaves in bench-results/, holds its figures against the targets of issue
+// #16 and writes a Markdown table of them (figure, measured, target, met?)
+// headed by the date and the machine, to DIR/summary.md and to stdout.
+//
+//	benchsummary [-dir bench-results] [-out FILE] [-readme README.md]
+//
+// With -readme it also replaces the block between the lines
+// <!-- bench-summary:start --> and <!-- bench-summary:end --> of that file
+// with the table. A figure whose file or benchmark is missing is "not
+// measured"; a result line that cannot be read stops it with the file and
+// line, before anything is written.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:], time.Now(), "/", os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		os.Exit(2)
+	}
+}
+
+// run is the whole program: now is the date the table is headed with,
+// root is where /proc and /etc are read from ("/" but in tests).
+func run(args []string, now time.Time, root string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("benchsummary", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	dir := fl.String("dir", "bench-results", "directory of the `go test -bench` output files")
+	out := fl.String("out", "", "where the table is written (default DIR/summary.md)")
+	readme := fl.String("readme", "", "README whose bench-summary block is replaced by the table")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		return fmt.Errorf("benchsummary: unexpected arguments %q", fl.Args())
+	}
+	if *out == "" {
+		*out = filepath.Join(*dir, "summary.md")
+	}
+	figs := figures()
+	byFile, err := readResults(*dir, figs)
+	if err != nil {
+		return err
+	}
+	table := render(now, machine(root), *dir, figs, byFile)
+	var text string
+	if *readme != "" {
+		if text, err = readmeWith(*readme, table); err != nil {
+			return err
+		}
+	}
+	if err := writeFile(*out, []byte(table)); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(stdout, table); err != nil {
+		return fmt.Errorf("benchsummary: %w", err)
+	}
+	if *readme != "" {
+		return writeFile(*readme, []byte(text))
+	}
+	return nil
+}
+
+// readResults parses the files the figures are read from; a file that is
+// not there is left out of the map.
+func readResults(dir string, figs []figure) (map[string][]result, error) {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("benchsummary: -dir %s is not a directory", dir)
+	}
+	byFile := map[string][]result{}
+	for _, name := range files(figs) {
+		rs, err := parseFile(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		byFile[name] = rs
+	}
+	return byFile, nil
+}
+
+// files are the files the figures name, in order, each once.
+func files(figs []figure) []string {
+	var out []string
+	for _, f := range figs {
+		if f.file != "" && !contains(out, f.file) {
+			out = append(out, f.file)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// readmeWith returns the README at path with table between its markers.
+func readmeWith(path, table string) (string, error) {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("benchsummary: %w", err)
+	}
+	text, err := replaceBlock(string(old), table)
+	if err != nil {
+		return "", fmt.Errorf("%w (%s)", err, path)
+	}
+	return text, nil
+}
+
+// render writes the summary: date, machine and files, a count, the table.
+func render(now time.Time, mach, dir string, figs []figure, byFile map[string][]result) string {
+	var found, missing []string
+	for _, name := range files(figs) {
+		if _, ok := byFile[name]; ok {
+			found = append(found, name)
+		} else {
+			missing = append(missing, name)
+		}
+	}
+	rows := evaluate(figs, byFile)
+	count := map[state]int{}
+	for _, r := range rows {
+		count[r.state]++
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Benchmark summary of %s UTC on %s.\n", now.UTC().Format("2006-01-02 15:04"), mach)
+	fmt.Fprintf(&b, "Made from %s/: %s", filepath.ToSlash(dir), list(found))
+	if len(missing) > 0 {
+		fmt.Fprintf(&b, "; not found: %s (their figures are not measured)", list(missing))
+	}
+	fmt.Fprintf(&b, ". Targets met: %d; not met: %d; not measured: %d.\n\n", count[met], count[notMet], count[notMeasured])
+	b.WriteString("| figure | measured | target | met? |\n| --- | --- | --- | --- |\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(r.what), cell(r.measured), cell(r.target), r.state)
+	}
+	return b.String()
+}
+
+func list(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// cell keeps a table cell from ending early at a "|".
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
