@@ -43,6 +43,7 @@ const (
 	trimEvery  = time.Hour              // how often each node trims the log
 	markEvery  = 250 * time.Millisecond // how often a mark is sent (memEngine.sendMark)
 	freshFor   = time.Second            // how old the last mark back may be for cached results to be served unchecked
+	stallAfter = 5 * time.Second        // no mark back for this long: the listening connection is replaced
 )
 
 // note is one parsed notification.
@@ -143,6 +144,7 @@ func horizonNow(ctx context.Context, tx *sqlx.Tx) (horizonRow, uint64, error) {
 // false when the log no longer holds them all (trimmed past the horizon):
 // the index must be loaded afresh.
 func (m *memEngine) catchUp(ctx context.Context, b *changeBatch) (bool, error) {
+	start := time.Now()
 	tx, err := m.s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return false, fmt.Errorf("search: begin catch-up: %w", err)
@@ -174,7 +176,9 @@ func (m *memEngine) catchUp(ctx context.Context, b *changeBatch) (bool, error) {
 		}
 	}
 	m.advance(max(b.seq, h.MaxSeq), xmin)
-	m.log.Info("search index: caught up from the change log", "changes", len(rows), "from_seq", last)
+	m.confirm(start)
+	m.log.Info("search index: caught up from the change log", "changes", len(rows), "from_seq", last,
+		"dur_ms", time.Since(start).Milliseconds())
 	return true, nil
 }
 
@@ -239,9 +243,21 @@ func (m *memEngine) marked(tokens []string) {
 	for _, t := range tokens {
 		if t == m.mark && t != "" {
 			m.horizon = max(m.horizon, m.markXmin)
-			m.confirmed = m.markAt
+			if m.markAt.After(m.confirmed) {
+				m.confirmed = m.markAt
+			}
 			m.mark = ""
 		}
+	}
+}
+
+// confirm records that every change committed before at has been applied
+// (a load or catch-up whose snapshot was taken after at).
+func (m *memEngine) confirm(at time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if at.After(m.confirmed) {
+		m.confirmed = at
 	}
 }
 

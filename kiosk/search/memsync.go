@@ -50,6 +50,7 @@ type memEngine struct {
 	stale     bool
 	connected bool  // the listener is connected (as its last event said)
 	connGen   int64 // disconnections so far
+	listenGen int64 // listening connections opened so far
 	// The position in the change log (memchanges.go).
 	lastSeq          int64
 	horizon          uint64
@@ -116,102 +117,82 @@ const listenRetryMax = 5 * time.Second
 // the index stops answering (PostgreSQL does) but keeps its state; once
 // reconnected it applies what it missed from the change log (memchanges.go)
 // and answers again, or loads afresh when the log no longer holds it all.
-// Many changes at once (a bulk import) wait for a quiet moment and a single
-// rebuild; meanwhile the index lags behind, and the page re-read from
-// public_documents keeps anything no longer public out of the results.
+// A connection that seems up but delivers nothing (no mark back for
+// stallAfter) is replaced the same way. Many changes at once (a bulk
+// import) wait for a quiet moment and a single rebuild; meanwhile the index
+// lags behind, and the page re-read from public_documents keeps anything
+// no longer public out of the results.
 func (m *memEngine) run(ctx context.Context) {
-	l := pq.NewListener(m.url, time.Second, listenRetryMax, m.listenerEvent)
-	go func() { <-ctx.Done(); l.Close() }()
-	if err := l.Listen(notifyChannel); err != nil {
+	l, err := m.listen(ctx)
+	if err != nil {
 		if ctx.Err() == nil {
 			m.log.Error("search index: listen failed, searching in PostgreSQL only", "err", err)
 		}
 		return
 	}
+	defer func() { l.close() }()
 	defer m.state.Store(nil)
-	pending, first, last, pinged := true, time.Now(), time.Time{}, time.Now()
+	f := &follower{pending: true, first: time.Now(), pinged: time.Now()}
 	for {
-		if pending && (m.state.Load() == nil || time.Since(last) >= rebuildQuiet || time.Since(first) >= rebuildMax) {
+		if f.pending && (m.state.Load() == nil || time.Since(f.last) >= rebuildQuiet || time.Since(f.first) >= rebuildMax) {
 			if m.tryRebuild(ctx) {
-				pending = false
+				f.pending = false
 			} else {
-				last = time.Now() // retry after a quiet period
+				f.last = time.Now() // retry after a quiet period
 			}
 		}
-		m.waitingSince(pending, first)
+		m.waitingSince(f.pending, f.first)
 		wait := markEvery
-		if pending {
+		if f.pending {
 			wait = rebuildQuiet
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case n := <-l.Notify:
-			need, syncs := m.handle(ctx, drain(n, l.Notify), pending)
-			if need {
-				if !pending {
-					first = time.Now()
-				}
-				pending, last = true, time.Now()
-			}
-			if pending && len(syncs) > 0 && m.tryRebuild(ctx) {
-				pending = false
-			}
-			m.release(syncs)
+			m.batch(ctx, f, drain(n, l.Notify))
 		case <-time.After(wait):
 		}
-		if !pending {
-			m.sendMark(ctx)
-			m.maybeTrim(ctx)
-			if time.Since(pinged) >= time.Minute {
-				pinged = time.Now()
-				go l.Ping() //nolint:errcheck // a dead connection comes back as a reconnect
+		if f.pending {
+			continue
+		}
+		m.sendMark(ctx)
+		m.maybeTrim(ctx)
+		if m.stalled() {
+			if l, err = m.relisten(ctx, l); err != nil {
+				return
 			}
+			f.pinged = time.Now()
+			m.batch(ctx, f, []*pq.Notification{nil}) // as after a reconnection
+		}
+		if time.Since(f.pinged) >= time.Minute {
+			f.pinged = time.Now()
+			go l.Ping() //nolint:errcheck // a dead connection comes back as a reconnect
 		}
 	}
 }
 
-// listenerEvent follows the listening connection: once it is lost, changes
-// may go unannounced, and the index answers nothing until it has caught up.
-func (m *memEngine) listenerEvent(ev pq.ListenerEventType, err error) {
-	m.mu.Lock()
-	switch ev {
-	case pq.ListenerEventDisconnected:
-		m.connected, m.stale = false, true
-		m.connGen++
-	case pq.ListenerEventConnected, pq.ListenerEventReconnected:
-		m.connected = true
-	}
-	m.mu.Unlock()
-	if err != nil {
-		m.log.Warn("search index listener", "event", ev, "err", err)
-	}
+// follower is run's state: whether a rebuild is pending, since when
+// changes wait for it and when the last came, and when the listening
+// connection was last pinged.
+type follower struct {
+	pending             bool
+	first, last, pinged time.Time
 }
 
-// connection returns the number of disconnections so far and whether the
-// listener is connected.
-func (m *memEngine) connection() (int64, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.connGen, m.connected
-}
-
-// caughtUp lets the index answer again after it caught up with every
-// change made while it was not listening, if the connection was not lost
-// again since gen and was up then.
-func (m *memEngine) caughtUp(gen int64, wasConnected bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if wasConnected && m.connGen == gen && m.connected {
-		m.stale = false
+// batch handles notifications for run.
+func (m *memEngine) batch(ctx context.Context, f *follower, batch []*pq.Notification) {
+	need, syncs := m.handle(ctx, batch, f.pending)
+	if need {
+		if !f.pending {
+			f.first = time.Now()
+		}
+		f.pending, f.last = true, time.Now()
 	}
-}
-
-// following reports whether the index is loaded and follows the database.
-func (m *memEngine) following() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.state.Load() != nil && !m.stale
+	if f.pending && len(syncs) > 0 && m.tryRebuild(ctx) {
+		f.pending = false
+	}
+	m.release(syncs)
 }
 
 func (m *memEngine) tryRebuild(ctx context.Context) bool {
@@ -398,6 +379,7 @@ func (m *memEngine) rebuild(ctx context.Context) error {
 	m.state.Store(&memState{base: x, dead: newBitmap(len(x.docs)), meta: meta})
 	m.mu.Unlock()
 	m.advance(h.MaxSeq, xmin)
+	m.confirm(start)
 	m.caughtUp(gen, connected)
 	m.loads.Add(1)
 	m.s.cache.invalidate()
