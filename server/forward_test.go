@@ -69,25 +69,7 @@ func startFwdNode(t *testing.T, f *fixture, id, host string, started bool, deps 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close(context.Background()) })
-	cfg := hotline.Config{SIPAddr: "127.0.0.1:0", DataDir: t.TempDir(), Node: n, RingTimeout: 10 * time.Second,
-		WrapUp: time.Second, SurveyWait: 2 * time.Second, Log: slog.New(slog.DiscardHandler)}
-	if started {
-		cfg.PromptsDir = shortPrompts(t)
-	}
-	h, err := hotline.New(cfg, f.db, alwaysOpen{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if started {
-		if err := h.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			h.Stop(sctx)
-		})
-	}
+	h := nodeHotline(t, f, n, started)
 	node := &fwdNode{id: id, base: "http://" + ln.Addr().String(), h: h, log: &syncBuffer{}}
 	d := server.Deps{Log: slog.New(slog.NewJSONHandler(node.log, nil)), DB: f.db, Staff: f.staff, Catalog: f.catalog,
 		Calls: h, PublicBaseURL: node.base, Node: server.NodeInfo{ID: id, HTTPAddr: ln.Addr().String()}}
@@ -100,6 +82,33 @@ func startFwdNode(t *testing.T, f *fixture, id, host string, started bool, deps 
 	go func() { done <- srv.Serve(sctx, ln) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return node
+}
+
+// nodeHotline is the hotline of node n; started: listening for SIP, with
+// short prompts, until the test ends.
+func nodeHotline(t *testing.T, f *fixture, n *cluster.Node, started bool) *hotline.Hotline {
+	t.Helper()
+	cfg := hotline.Config{SIPAddr: "127.0.0.1:0", DataDir: t.TempDir(), Node: n, RingTimeout: 10 * time.Second,
+		WrapUp: time.Second, SurveyWait: 2 * time.Second, Log: slog.New(slog.DiscardHandler)}
+	if started {
+		cfg.PromptsDir = shortPrompts(t)
+	}
+	h, err := hotline.New(cfg, f.db, alwaysOpen{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !started {
+		return h
+	}
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		h.Stop(ctx)
+	})
+	return h
 }
 
 func shortPrompts(t *testing.T) string {
