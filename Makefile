@@ -34,7 +34,7 @@ test: deps-test webdeps ## install the test peers and run every test against rea
 	GO="$(GO)" .ci/go-test -p 2 -count=1 -timeout 15m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
-bench: deps-test build ## benchmarks: import, search over HTTP (and beside Bleve and pg_trgm), queries, SIP load, QR/slips; figures in bench-results/
+bench: deps-test build ## benchmarks: import, search over HTTP (and beside Bleve and pg_trgm), queries, SIP load, QR/slips; figures in bench-results/, summary.md and README's table
 	@mkdir -p bench-results
 	$(GO) test -p 1 -run '^$$' -bench . -skip Compare -benchtime 1x -timeout 60m ./cmd/govhall ./kiosk/search 2>&1 | tee bench-results/catalog.txt
 	$(GO) test -p 1 -run '^$$' -bench Compare -benchtime 1x -v -timeout 90m ./cmd/govhall 2>&1 | grep -v '^=== ' | tee bench-results/compare.txt
@@ -44,6 +44,7 @@ bench: deps-test build ## benchmarks: import, search over HTTP (and beside Bleve
 	$(GO) test -p 1 -run '^$$' -bench 'ScreenPop|SSEStreams' -benchtime 1x -timeout 20m ./server 2>&1 | tee bench-results/console.txt
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./kiosk/printjob ./hotline/calendar ./hotline/media 2>&1 | tee bench-results/micro.txt
 	$(GO) test -p 1 -run '^$$' -bench PurgeRecordings -benchtime 3x -timeout 10m ./hotline/retention 2>&1 | tee bench-results/retention.txt
+	$(GO) run ./cmd/benchsummary -dir bench-results -readme README.md
 
 # Every fuzz target (func FuzzXxx in a tracked _test.go) runs for FUZZTIME;
 # -fuzz takes one target at a time, so FUZZJOBS targets run side by side,

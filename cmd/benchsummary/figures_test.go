@@ -33,7 +33,7 @@ func TestFigures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
-			byFile, err := readResults(tt.dir, figures())
+			byFile, _, err := readResults(tt.dir, figures())
 			if err != nil {
 				t.Fatal(err)
 			}

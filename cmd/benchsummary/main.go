@@ -51,11 +51,11 @@ func run(args []string, now time.Time, root string, stdout, stderr io.Writer) er
 		*out = filepath.Join(*dir, "summary.md")
 	}
 	figs := figures()
-	byFile, err := readResults(*dir, figs)
+	byFile, written, err := readResults(*dir, figs)
 	if err != nil {
 		return err
 	}
-	table := render(now, machine(root), *dir, figs, byFile)
+	table := render(now, machine(root), *dir, figs, byFile, written)
 	var text string
 	if *readme != "" {
 		if text, err = readmeWith(*readme, table); err != nil {
@@ -74,24 +74,29 @@ func run(args []string, now time.Time, root string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// readResults parses the files the figures are read from; a file that is
-// not there is left out of the map.
-func readResults(dir string, figs []figure) (map[string][]result, error) {
+// readResults parses the files the figures are read from, and tells when
+// each was last written; a file that is not there is left out of both.
+func readResults(dir string, figs []figure) (map[string][]result, map[string]time.Time, error) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("benchsummary: -dir %s is not a directory", dir)
+		return nil, nil, fmt.Errorf("benchsummary: -dir %s is not a directory", dir)
 	}
-	byFile := map[string][]result{}
+	byFile, written := map[string][]result{}, map[string]time.Time{}
 	for _, name := range files(figs) {
-		rs, err := parseFile(filepath.Join(dir, name))
+		path := filepath.Join(dir, name)
+		rs, err := parseFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		byFile[name] = rs
+		fi, err := os.Stat(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("benchsummary: %w", err)
+		}
+		byFile[name], written[name] = rs, fi.ModTime()
 	}
-	return byFile, nil
+	return byFile, written, nil
 }
 
 // files are the files the figures name, in order, each once.
@@ -127,12 +132,13 @@ func readmeWith(path, table string) (string, error) {
 	return text, nil
 }
 
-// render writes the summary: date, machine and files, a count, the table.
-func render(now time.Time, mach, dir string, figs []figure, byFile map[string][]result) string {
+// render writes the summary: date, machine and files (with the time each
+// was written), a count, the table.
+func render(now time.Time, mach, dir string, figs []figure, byFile map[string][]result, written map[string]time.Time) string {
 	var found, missing []string
 	for _, name := range files(figs) {
 		if _, ok := byFile[name]; ok {
-			found = append(found, name)
+			found = append(found, fmt.Sprintf("%s (written %s)", name, utc(written[name])))
 		} else {
 			missing = append(missing, name)
 		}
@@ -143,7 +149,7 @@ func render(now time.Time, mach, dir string, figs []figure, byFile map[string][]
 		count[r.state]++
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Benchmark summary of %s UTC on %s.\n", now.UTC().Format("2006-01-02 15:04"), mach)
+	fmt.Fprintf(&b, "Summary of %s; machine: %s.\n", utc(now), mach)
 	fmt.Fprintf(&b, "Made from %s/: %s", filepath.ToSlash(dir), list(found))
 	if len(missing) > 0 {
 		fmt.Fprintf(&b, "; not found: %s (their figures are not measured)", list(missing))
@@ -155,6 +161,8 @@ func render(now time.Time, mach, dir string, figs []figure, byFile map[string][]
 	}
 	return b.String()
 }
+
+func utc(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" }
 
 func list(names []string) string {
 	if len(names) == 0 {
