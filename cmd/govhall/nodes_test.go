@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/govhall/govhall/hotline/peers"
+	"github.com/govhall/govhall/hotline/recstore"
 )
 
 // TestNodeKilledDuringCall: two `govhall serve` processes, nodes a and b,
@@ -16,17 +17,19 @@ import (
 // restarts under a new epoch. Meanwhile a keeps taking calls.
 func TestNodeKilledDuringCall(t *testing.T) {
 	bin := buildGovhall(t)
-	a := newFaultEnv(t, bin, "", "GOVHALL_NODE_ID=a")
-	b := newFaultEnv(t, bin, a.dbURL, "GOVHALL_NODE_ID=b")
+	shared := "GOVHALL_RECORDINGS_DIR=" + t.TempDir() // shared storage
+	a := newFaultEnv(t, bin, "", "GOVHALL_NODE_ID=a", shared)
+	b := newFaultEnv(t, bin, a.dbURL, "GOVHALL_NODE_ID=b", shared)
 	a.serve()
 	pb := b.serve()
 	peers.StartSipp(t, "testdata/sipp/long_call.xml", b.sipAddr, "-d", "60000")
 	var callID int64
 	waitFor(t, 20*time.Second, "b's call recording", func() bool {
-		var path string
+		var url string
 		err := a.db.QueryRow(`SELECT id, recording_path FROM calls WHERE owner_node = 'b' AND answered_at IS NOT NULL AND ended_at IS NULL`).
-			Scan(&callID, &path)
-		st, serr := os.Stat(path)
+			Scan(&callID, &url)
+		path, _ := recstore.FilePath(url)
+		st, serr := os.Stat(path + ".part")
 		return err == nil && serr == nil && st.Size() > 70_000 // past the recorder's 64 KiB buffer
 	})
 	pb.kill()
@@ -51,6 +54,11 @@ func TestNodeKilledDuringCall(t *testing.T) {
 		t.Fatalf("b's call after a's reap: %+v, want cut_off, node_lost, ended at b's last heartbeat, b dead, recording repaired", c)
 	}
 	checkWAVOnDisk(t, c.Path, c.Size)
+	if path, _ := recstore.FilePath(c.Path); path != "" {
+		if _, err := os.Stat(path + ".part"); err == nil {
+			t.Fatalf("the partial file of b's recording is left after a finalised it")
+		}
+	}
 	var audits int
 	a.db.Get(&audits, `SELECT count(*) FROM audit_log WHERE action = 'node.reap' AND object_id = 'b' AND actor = 'govhall node a'`)
 	if audits != 1 {
