@@ -75,8 +75,9 @@ func (h *Hotline) recordingFailed(log *slog.Logger, err error) {
 // closeRecording closes rec (nil: none), finalises its file under its
 // name and returns the recording for the record — for one that stopped
 // midway, what reached the disk — and a note saying what was lost (""
-// when nothing was). A recording that cannot be finalised is left
-// partial, for a restart to repair, and the record gets none.
+// when nothing was). A recording that cannot be finalised stays a
+// partial file, logged and counted as a failure, and the record gets
+// none (its note says why).
 func (h *Hotline) closeRecording(log *slog.Logger, rec *recording) (calls.Recording, string) {
 	if rec == nil {
 		return calls.Recording{}, ""
