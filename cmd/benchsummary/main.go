@@ -25,11 +25,14 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], time.Now(), "/", os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, err)
-		}
+	err := run(os.Args[1:], time.Now(), "/", os.Stdout, os.Stderr)
+	var usage usageError
+	switch {
+	case errors.Is(err, flag.ErrHelp), errors.As(err, &usage): // run printed the usage
 		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 }
 
@@ -38,14 +41,20 @@ func main() {
 func run(args []string, now time.Time, root string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("benchsummary", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	dir := fl.String("dir", "bench-results", "directory of the `go test -bench` output files")
+	dir := fl.String("dir", "bench-results", "directory of the go test -bench output files")
 	out := fl.String("out", "", "where the table is written (default DIR/summary.md)")
 	readme := fl.String("readme", "", "README whose bench-summary block is replaced by the table")
 	if err := fl.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
 	}
 	if fl.NArg() > 0 {
-		return fmt.Errorf("benchsummary: unexpected arguments %q", fl.Args())
+		err := fmt.Errorf("unexpected arguments %q", fl.Args())
+		fmt.Fprintln(stderr, err)
+		fl.Usage()
+		return usageError{err}
 	}
 	if *out == "" {
 		*out = filepath.Join(*dir, "summary.md")
@@ -73,6 +82,13 @@ func run(args []string, now time.Time, root string, stdout, stderr io.Writer) er
 	}
 	return nil
 }
+
+// usageError is a command line that could not be understood; run has
+// printed it with the usage (exit status 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return "benchsummary: " + e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
 
 // readResults parses the files the figures are read from, and tells when
 // each was last written; a file that is not there is left out of both.

@@ -194,3 +194,13 @@ func TestMachine(t *testing.T) {
 		}
 	}
 }
+
+func TestRunUsage(t *testing.T) {
+	for _, args := range [][]string{{"-nosuchflag"}, {"-dir", "testdata/met", "extra"}} {
+		err := run(args, clock, "testdata/machine", &bytes.Buffer{}, &bytes.Buffer{})
+		var usage usageError
+		if !errors.As(err, &usage) {
+			t.Errorf("%q: err = %v, want a usageError", args, err)
+		}
+	}
+}

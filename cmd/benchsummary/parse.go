@@ -40,21 +40,35 @@ func parseFile(path string) ([]result, error) {
 // parse reads result lines from r: a name starting with "Benchmark", the
 // iteration count, then value and unit pairs. Every other line (go test's
 // headers, b.Log output, PASS/ok, a name printed alone before its logs, a
-// name followed by "--- FAIL" or by stderr output of the benchmark) is
-// skipped. A line that has a name and an iteration count but whose pairs
-// do not read is an error naming file and line.
+// name followed by "--- FAIL") is skipped. A line that has a name and an
+// iteration count but whose pairs do not read is an error naming file and
+// line.
+//
+// go test prints a benchmark's name, runs it, then prints the rest of the
+// line; what the benchmark writes to stderr meanwhile (the hotline's
+// warnings) comes after the name, and the iteration count and pairs on a
+// line of their own. Such a line is read as the result of the name cut
+// last.
 func parse(r io.Reader, file string) ([]result, error) {
 	var out []result
+	pending := "" // the name of a result line cut by other output
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for n := 1; sc.Scan(); n++ {
-		res, ok, err := parseLine(sc.Text())
+		line := sc.Text()
+		res, ok, err := parseLine(line)
 		if err != nil {
 			return nil, fmt.Errorf("benchsummary: %s:%d: %w", file, n, err)
 		}
-		if ok {
-			res.line = n
+		if !ok && pending != "" {
+			res, ok, _ = parseLine(pending + "\t" + line) // not a continuation if it does not read
+		}
+		switch {
+		case ok:
+			res.line, pending = n, ""
 			out = append(out, res)
+		case strings.HasPrefix(line, "Benchmark"):
+			pending = strings.Fields(line)[0]
 		}
 	}
 	if err := sc.Err(); err != nil {

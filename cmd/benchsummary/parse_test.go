@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -50,6 +52,42 @@ func TestParseLine(t *testing.T) {
 			}
 			if tt.want != nil && (got.name != tt.want.name || got.iters != tt.want.iters || !maps.Equal(got.metrics, tt.want.metrics)) {
 				t.Errorf("got %+v, want %+v", got, *tt.want)
+			}
+		})
+	}
+}
+
+// Result lines cut by what a benchmark wrote to stderr while it ran.
+func TestParseCut(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       []string // name and iterations of each result
+	}{
+		{name: "cut by two log lines",
+			text: "BenchmarkCallRate/cps=200-2 \ttime=T level=WARN msg=a\ntime=T level=WARN msg=b\n       1\t25 ns/op\t201.3 calls/s\n",
+			want: []string{"BenchmarkCallRate/cps=200 1"}},
+		{name: "next result complete",
+			text: "BenchmarkA-2 \tmsg=a\nBenchmarkB-2 \t 3\t 5 ns/op\n       4\t25 ns/op\n",
+			want: []string{"BenchmarkB 3"}},
+		{name: "failed, log lines with numbers",
+			text: "BenchmarkA-2 \t--- FAIL: BenchmarkA-2\n    a_test.go:9: 3 of 4\n12 calls 3\n",
+			want: nil},
+		{name: "pairs that do not read: not a continuation",
+			text: "BenchmarkA-2 \tmsg=a\n       1\t25 ns/op\t 7\n",
+			want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs, err := parse(strings.NewReader(tt.text), "hotline.txt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rs {
+				got = append(got, fmt.Sprintf("%s %d", r.name, r.iters))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
 	}
