@@ -1,7 +1,9 @@
 // Command benchsummary reads the `go test -bench` output that `make bench`
 // leaves in bench-results/, holds its figures against the targets of issue
 // #16 and writes a Markdown table of them (figure, measured, target, met?)
-// headed by the date and the machine, to DIR/summary.md and to stdout.
+// headed by the date (UTC), the machine (CPU, cores, memory, OS, read from
+// /proc and /etc/os-release where it runs) and the files it was made from
+// with the time each was written, to DIR/summary.md and to stdout.
 //
 //	benchsummary [-dir bench-results] [-out FILE] [-readme README.md]
 //
@@ -37,7 +39,9 @@ func main() {
 }
 
 // run is the whole program: now is the date the table is headed with,
-// root is where /proc and /etc are read from ("/" but in tests).
+// root is where /proc and /etc are read from ("/" but in tests). A command
+// line it cannot understand is a usageError, printed with the usage to
+// stderr; nothing is written after any error.
 func run(args []string, now time.Time, root string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("benchsummary", flag.ContinueOnError)
 	fl.SetOutput(stderr)
