@@ -41,7 +41,7 @@ func main() {
 // run is the whole program: now is the date the table is headed with,
 // root is where /proc and /etc are read from ("/" but in tests). A command
 // line it cannot understand is a usageError, printed with the usage to
-// stderr; nothing is written after any error.
+// stderr. Bad input or a README without markers stops it before it writes.
 func run(args []string, now time.Time, root string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("benchsummary", flag.ContinueOnError)
 	fl.SetOutput(stderr)
