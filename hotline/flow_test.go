@@ -47,7 +47,9 @@ func (e *env) waitRegistered(ext string) {
 }
 
 // waitLegAnswered waits until the newest call has n answered legs; on
-// failure it shows the call's legs and transfers, which say why.
+// failure it shows the call's legs and transfers, which say why. The leg's
+// answer is recorded a moment before the party is connected: a test that
+// then commands the call waits for that too (waitTalking).
 func (e *env) waitLegAnswered(n int, within time.Duration) calls.Call {
 	e.t.Helper()
 	deadline := time.Now().Add(within)
@@ -334,6 +336,7 @@ func TestCallerHangsUpMidTransfer(t *testing.T) {
 	r := startSipp(t, "hangup.xml", e.addr, "-d", "12000")
 	c := e.waitLegAnswered(1, 20*time.Second)
 	op.WaitEvent("CALL_ESTABLISHED", 5*time.Second)
+	e.waitTalking(c.ID)
 	var opID int64
 	e.db.Get(&opID, `SELECT id FROM accounts WHERE username = 'operator1'`)
 	if err := e.h.Transfer(context.Background(), c.ID, "mzj", calls.Actor{AccountID: opID}, false); err != nil {
