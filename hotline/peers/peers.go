@@ -93,6 +93,9 @@ func StartSipp(t testing.TB, scenario, target string, args ...string) *Sipp {
 			r.cmd.Process.Kill()
 			<-r.done
 		}
+		if t.Failed() { // what sipp sent and received tells why
+			t.Logf("sipp %s:\n%s", filepath.Base(scenario), r.Logs())
+		}
 	})
 	return r
 }
