@@ -123,3 +123,49 @@ func TestDrainFromAnotherProcess(t *testing.T) {
 		t.Fatal("drained an unknown node")
 	}
 }
+
+// A heartbeat that is slow (its row locked, as by a busy database) does
+// not fence the node at once: it still holds its lock, and no reaper takes
+// it for dead before its heartbeat is DeadAfter old. After DeadAfter/2 of
+// failed heartbeats it is fenced, and it comes back under a new epoch once
+// the database answers again.
+func TestSlowHeartbeatFencesOnlyAfterHalfDeadAfter(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	n, err := Start(context.Background(), db, Config{ID: "slow", Heartbeat: 100 * time.Millisecond, DeadAfter: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close(context.Background()) })
+	tx, err := db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT 1 FROM nodes WHERE node_id = 'slow' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	locked := time.Now()
+	time.Sleep(600 * time.Millisecond) // five heartbeats time out
+	if n.Fenced() {
+		t.Fatalf("fenced %v after its heartbeats began to time out, with its lock held", time.Since(locked))
+	}
+	for !n.Fenced() {
+		if time.Since(locked) > 4*time.Second {
+			t.Fatal("not fenced 4 s after its heartbeats began to fail (DeadAfter 2 s)")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if since := time.Since(locked); since < time.Second {
+		t.Fatalf("fenced %v after its heartbeats began to fail, before DeadAfter/2", since)
+	}
+	epoch := n.Epoch()
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(3 * time.Second); n.Fenced() || n.Epoch() == epoch; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still fenced (epoch %d) 3 s after the database answered again", n.Epoch())
+		}
+	}
+}

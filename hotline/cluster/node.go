@@ -2,7 +2,8 @@
 // PostgreSQL: each node has a row in nodes with an epoch that grows at
 // every start, heartbeats it every 2 s and holds a session advisory lock
 // (pg_advisory_lock(hashtext('node:' || node_id))) on a connection of its
-// own. A node that loses that session or cannot heartbeat is fenced: it
+// own. A node that loses that session, or whose heartbeats fail for half
+// of DeadAfter (a slow one alone does not: its lock is held), is fenced: it
 // takes no new call (SIP 503) until it holds the lock again under a new
 // epoch. Every node runs a reaper that marks dead the nodes whose
 // heartbeat is stale or whose lock is free, and closes their calls as
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/govhall/govhall/hotline/media"
 	"github.com/govhall/govhall/hotline/recstore"
@@ -94,6 +96,7 @@ type Node struct {
 
 	epoch  atomic.Int64
 	fenced atomic.Bool
+	beatOK atomic.Int64 // unix nanoseconds of the last heartbeat that was stored
 	state  atomic.Value // string: up or draining
 
 	stop chan struct{}
@@ -169,6 +172,13 @@ func (n *Node) acquire(ctx context.Context, starting bool) error {
 		return fmt.Errorf("cluster: lock session of node %s: %w", n.cfg.ID, err)
 	}
 	var got bool
+	// Statements on the lock session end after a heartbeat period
+	// without losing the session (see beat).
+	timeout := fmt.Sprintf("%dms", max(n.cfg.Heartbeat.Milliseconds(), 1))
+	if _, err := conn.ExecContext(ctx, `SELECT set_config('statement_timeout', $1, false)`, timeout); err != nil {
+		discard(conn)
+		return fmt.Errorf("cluster: lock session of node %s: %w", n.cfg.ID, err)
+	}
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtext('node:' || $1))`, n.cfg.ID).Scan(&got); err != nil {
 		discard(conn)
 		return fmt.Errorf("cluster: lock of node %s: %w", n.cfg.ID, err)
@@ -194,6 +204,7 @@ func (n *Node) acquire(ctx context.Context, starting bool) error {
 	n.mu.Unlock()
 	n.epoch.Store(epoch)
 	n.state.Store(state)
+	n.beatOK.Store(time.Now().UnixNano())
 	n.fenced.Store(false)
 	return nil
 }
@@ -223,7 +234,12 @@ func (n *Node) heartbeats() {
 // beat heartbeats on the lock session, reading back the state (a drain is
 // set by another process); a fenced node tries to take its lock again.
 func (n *Node) beat() {
-	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Heartbeat)
+	// A heartbeat slower than a period ends by the session's
+	// statement_timeout, which keeps the session and its lock (a context
+	// that ends cancels the query by closing the connection: lib/pq takes
+	// it for broken). The context only bounds a database that stopped
+	// answering, past the time the node may go on without a heartbeat.
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.DeadAfter/2)
 	defer cancel()
 	if n.Fenced() {
 		if err := n.acquire(ctx, false); err != nil {
@@ -241,12 +257,27 @@ func (n *Node) beat() {
 		RETURNING state`, n.cfg.ID, n.Epoch()).Scan(&state)
 	if err == nil {
 		n.state.Store(state)
+		n.beatOK.Store(time.Now().UnixNano())
 		return
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		err = errors.New("the node's row has a newer epoch or was marked dead")
+	} else if late := time.Since(time.Unix(0, n.beatOK.Load())); isTimeout(err) && late < n.cfg.DeadAfter/2 {
+		// A slow heartbeat (a busy database or machine) on a session that
+		// still holds the lock: no reaper takes the node for dead before
+		// its heartbeat is DeadAfter old, so it goes on taking calls for
+		// half of that, instead of refusing them at the first slow beat.
+		n.log.Warn("node heartbeat slow", "since_last", late.Round(time.Millisecond), "err", err)
+		return
 	}
 	n.fence(err)
+}
+
+// isTimeout reports whether err is a statement ended by statement_timeout
+// (the session is still there).
+func isTimeout(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "57014"
 }
 
 // fence stops the node taking calls and drops its lock session.
