@@ -2,6 +2,7 @@ package hotline
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -146,13 +147,7 @@ func TestOptionsAndInviteWhileDrainingOrFenced(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := db.Exec(`SELECT pg_terminate_backend(pid, 5000) FROM pg_locks
-		WHERE locktype = 'advisory' AND granted AND objid::bigint = (hashtext('node:b')::bigint & 4294967295)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('node:b'))`); err != nil {
-		t.Fatal(err)
-	}
+	seizeNodeLock(t, db, conn, "b")
 	eb.waitFor("b fenced", 3*time.Second, b.Fenced)
 	unavailable(t, pb, "fenced")
 	if why := eb.h.NodeRefusal(); !strings.Contains(why, "节点锁") || ea.h.NodeRefusal() != "" {
@@ -166,6 +161,34 @@ func TestOptionsAndInviteWhileDrainingOrFenced(t *testing.T) {
 	eb.waitFor("b back under a new epoch", 3*time.Second, func() bool { return !b.Fenced() })
 	if got := pb.options(); got != 200 || b.Epoch() < 2 {
 		t.Fatalf("b back: OPTIONS %d epoch %d", got, b.Epoch())
+	}
+}
+
+// seizeNodeLock ends the session holding the lock of node id (as a
+// network cut does) and takes the lock on conn, so that the node stays
+// fenced. The node takes its lock again within a heartbeat of losing it:
+// when it wins the race, its new session is ended too. A blocking
+// pg_advisory_lock here waited forever behind the node's new session
+// (the hotline package's tests hung until their timeout).
+func seizeNodeLock(t *testing.T, db *sqlx.DB, conn *sql.Conn, id string) {
+	t.Helper()
+	const kill = `SELECT pg_terminate_backend(pid, 5000) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objid::bigint = (hashtext('node:' || $1)::bigint & 4294967295)
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := db.Exec(kill, id); err != nil {
+			t.Fatal(err)
+		}
+		var got bool
+		if err := conn.QueryRowContext(context.Background(), `SELECT pg_try_advisory_lock(hashtext('node:' || $1))`, id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("could not take node %s's lock from it within 10 s", id)
+		}
 	}
 }
 
@@ -220,11 +243,7 @@ func TestFencedNodeEndsItsReapedCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	db.MustExec(`SELECT pg_terminate_backend(pid, 5000) FROM pg_locks
-		WHERE locktype = 'advisory' AND granted AND objid::bigint = (hashtext('node:a')::bigint & 4294967295)`)
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('node:a'))`); err != nil {
-		t.Fatal(err)
-	}
+	seizeNodeLock(t, db, conn, "a")
 	var reason string
 	ea.waitFor("b reaps a's call", 10*time.Second, func() bool {
 		return db.Get(&reason, `SELECT end_reason FROM calls WHERE sip_call_id = $1 AND ended_at IS NOT NULL`, id) == nil

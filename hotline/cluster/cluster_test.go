@@ -32,7 +32,8 @@ func killLockSession(t *testing.T, db *sqlx.DB, id string) {
 	t.Helper()
 	var killed bool
 	const q = `SELECT pg_terminate_backend(pid, 5000) FROM pg_locks
-		WHERE locktype = 'advisory' AND granted AND objid::bigint = (hashtext('node:' || $1)::bigint & 4294967295)`
+		WHERE locktype = 'advisory' AND granted AND objid::bigint = (hashtext('node:' || $1)::bigint & 4294967295)
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`
 	if err := db.Get(&killed, q, id); err != nil || !killed {
 		t.Fatalf("terminate the lock session of %s: %v %v", id, killed, err)
 	}
