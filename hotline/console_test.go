@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,6 +128,10 @@ func TestHoldResumeHangup(t *testing.T) {
 	}
 	if len(c.Holds) != 1 || c.Holds[0].By != "operator1" || c.Holds[0].EndedAt == nil {
 		t.Fatalf("holds %+v", c.Holds)
+	}
+	// The caller keyed nothing at the survey: the record says so.
+	if c.Satisfaction != nil || !strings.HasPrefix(c.EndReason, "no rating: '\\x00' after ") || !strings.Contains(c.EndReason, "keys before the question") {
+		t.Errorf("satisfaction %v, end reason %q; want none and why", c.Satisfaction, c.EndReason)
 	}
 	hold, resume := c.Holds[0].StartedAt, *c.Holds[0].EndedAt
 	if d := resume.Sub(hold); d < 2900*time.Millisecond || d > 3500*time.Millisecond {

@@ -3,6 +3,7 @@ package hotline
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/govhall/govhall/hotline/calls"
@@ -120,8 +121,11 @@ func (c *call) survey() {
 	drained := c.bridge.DrainDigits()
 	var keys []string // what each question got, for the log of an unrated call
 	defer func() {
-		if keys != nil {
+		if keys != nil { // the record says why the call has no rating
 			c.log.Info("survey unanswered", "keys_before", drained, "answers", keys)
+			if c.reason == "" {
+				c.reason = fmt.Sprintf("no rating: %s; %d keys before the question", strings.Join(keys, ", "), drained)
+			}
 		}
 	}()
 	for range 2 {

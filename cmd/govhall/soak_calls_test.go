@@ -275,8 +275,8 @@ func (s *soakServer) callRecords(t *testing.T) callRecords {
 	return c
 }
 
-// callStory returns the server's log lines of the calls ids (the server
-// logs at info: each call's events, its survey, its end).
+// callStory returns the server's log lines of the calls ids (JSON lines
+// naming the call; at the soak's level, warnings and errors).
 func (s *soakServer) callStory(ids []int64) []string {
 	if len(ids) == 0 {
 		return nil
@@ -288,7 +288,7 @@ func (s *soakServer) callStory(ids []int64) []string {
 	var out []string
 	for _, line := range strings.Split(string(data), "\n") {
 		for _, id := range ids {
-			if strings.Contains(line, fmt.Sprintf(" call=%d ", id)) && len(out) < 60 {
+			if strings.Contains(line, fmt.Sprintf(`"call":%d,`, id)) && len(out) < 60 {
 				out = append(out, line)
 			}
 		}

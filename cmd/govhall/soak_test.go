@@ -149,7 +149,7 @@ func newSoakServer(t *testing.T, cfg soakConfig) *soakServer {
 		sipAddr: fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t)), done: make(chan error, 1)}
 	env := append(os.Environ(), "GOVHALL_DATABASE_URL="+dbURL, "GOVHALL_HTTP_ADDR="+s.httpAddr,
 		"GOVHALL_SIP_ADDR="+s.sipAddr, "GOVHALL_DATA_DIR="+s.dataDir, "GOVHALL_DEMO_PASSWORD=demo-96128",
-		"GOVHALL_OFFICE_HOURS=00:00-24:00", "GOVHALL_WRAPUP=1s", "GOVHALL_LOG_LEVEL=info", // a call not complete is told from the log
+		"GOVHALL_OFFICE_HOURS=00:00-24:00", "GOVHALL_WRAPUP=1s", "GOVHALL_LOG_LEVEL=warn",
 		// Every call comes from one address, as from a carrier's gateway.
 		"GOVHALL_SIP_RATE=100000:100000",
 		// The kiosk load comes through a proxy that names each client.
