@@ -20,6 +20,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/govhall/govhall/hotline/media"
 )
@@ -102,6 +103,7 @@ func FileURL(p string) string {
 // by absolute URL). It is safe for concurrent use.
 type Dir struct {
 	root string
+	dirs dirSync
 }
 
 var _ Store = (*Dir)(nil)
@@ -112,7 +114,7 @@ func NewDir(root string) *Dir {
 	if abs, err := filepath.Abs(root); err == nil {
 		root = abs
 	}
-	return &Dir{root: filepath.Clean(root)}
+	return &Dir{root: filepath.Clean(root), dirs: dirSync{next: map[string]*syncGroup{}, running: map[string]chan struct{}{}}}
 }
 
 // Root returns the directory of the store.
@@ -141,9 +143,10 @@ func (d *Dir) Begin(name string) (Partial, error) {
 	return Partial{Path: final + partSuffix, URL: FileURL(final)}, nil
 }
 
-// Finalise syncs the partial file, renames it to the recording's name and
-// syncs the directory. It fails with ErrExists when the final file is
-// there already (it is never replaced).
+// Finalise renames the partial file, which its writer has synced
+// (media.Recorder.Close does), to the recording's name and syncs the
+// directory. It fails with ErrExists when the final file is there already
+// (it is never replaced).
 func (d *Dir) Finalise(p Partial) error {
 	final, err := FilePath(p.URL)
 	if err != nil {
@@ -152,22 +155,19 @@ func (d *Dir) Finalise(p Partial) error {
 	if p.Path != final+partSuffix {
 		return fmt.Errorf("%w: %s is not the partial file of %s", ErrBadURL, p.Path, p.URL)
 	}
-	if err := syncFile(p.Path); err != nil {
-		return fmt.Errorf("recstore: finalise %s: %w", p.Path, err)
-	}
-	return finalise(p.Path, final)
+	return d.finalise(p.Path, final)
 }
 
 // finalise renames part to final, unless final exists, and syncs their
 // directory.
-func finalise(part, final string) error {
+func (d *Dir) finalise(part, final string) error {
 	if _, err := os.Lstat(final); err == nil {
 		return fmt.Errorf("%w: %s", ErrExists, final)
 	}
 	if err := os.Rename(part, final); err != nil {
 		return fmt.Errorf("recstore: finalise %s: %w", part, err)
 	}
-	if err := syncFile(filepath.Dir(final)); err != nil {
+	if err := d.dirs.sync(filepath.Dir(final)); err != nil {
 		return fmt.Errorf("recstore: finalise %s: sync directory: %w", final, err)
 	}
 	return nil
@@ -191,7 +191,7 @@ func (d *Dir) Repair(loc string) (media.FileInfo, error) {
 	if err != nil {
 		return media.FileInfo{}, err
 	}
-	if err := finalise(part, final); err != nil {
+	if err := d.finalise(part, final); err != nil {
 		return media.FileInfo{}, err
 	}
 	info.Path = final
@@ -235,4 +235,52 @@ func syncFile(p string) error {
 		err = cerr
 	}
 	return err
+}
+
+// dirSync syncs directories for many renames at once (group commit): on
+// ext4 each directory fsync is a journal commit that waits for the data of
+// every file in it, and one per call at 50 calls/s queued up behind each
+// other until calls could not end (the soak overloaded within 2 minutes;
+// without the syncs it held). A caller waits for a sync that began after
+// its rename: it joins the directory's next sync, which starts when the
+// one running ends, so one sync of a directory runs at a time and serves
+// every rename made while it waited.
+type dirSync struct {
+	mu      sync.Mutex
+	next    map[string]*syncGroup    // the next sync of a directory, gathering callers
+	running map[string]chan struct{} // closed when the directory's running sync ends
+}
+
+type syncGroup struct {
+	done chan struct{}
+	err  error
+}
+
+// sync returns once a sync of dir that began after the call has ended.
+func (s *dirSync) sync(dir string) error {
+	s.mu.Lock()
+	if g := s.next[dir]; g != nil {
+		s.mu.Unlock()
+		<-g.done
+		return g.err
+	}
+	g := &syncGroup{done: make(chan struct{})}
+	s.next[dir] = g
+	prev := s.running[dir]
+	s.mu.Unlock()
+	if prev != nil {
+		<-prev // others join g meanwhile
+	}
+	s.mu.Lock()
+	delete(s.next, dir) // from here on a caller waits for the sync after g
+	s.running[dir] = g.done
+	s.mu.Unlock()
+	g.err = syncFile(dir)
+	s.mu.Lock()
+	if s.running[dir] == g.done {
+		delete(s.running, dir)
+	}
+	s.mu.Unlock()
+	close(g.done)
+	return g.err
 }

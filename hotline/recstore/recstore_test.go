@@ -175,3 +175,43 @@ func BenchmarkFinalise(b *testing.B) {
 		}
 	}
 }
+
+// Many recordings finalised at once in one directory (the calls of a
+// busy line ending together) each end under their name, with no partial
+// file left: their directory syncs are shared.
+func TestFinaliseManyAtOnce(t *testing.T) {
+	root := t.TempDir()
+	d := recstore.NewDir(root)
+	const n = 200
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			p, err := d.Begin(recstore.Name("2026/12/03", "node-a", int64(i), ""))
+			if err == nil {
+				err = os.WriteFile(p.Path, []byte("RIFF"), 0o640)
+			}
+			if err == nil {
+				err = d.Finalise(p)
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(root, "2026", "12", "03")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".part") {
+			t.Errorf("%s left partial", e.Name())
+		}
+	}
+	if len(entries) != n {
+		t.Errorf("%d files, want %d", len(entries), n)
+	}
+}
